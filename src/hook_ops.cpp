@@ -80,8 +80,7 @@ HookAction hookAction(HookOp op, HookSubop subop) {
 }
 
 bool mayContainMdev(std::string_view xml) {
-    return xml.find("mdev") != std::string_view::npos ||
-           xml.find("&#") != std::string_view::npos;
+    return xml.find("mdev") != std::string_view::npos || xml.find("&#") != std::string_view::npos;
 }
 
 } // namespace mdevmc

@@ -1,0 +1,113 @@
+// mdev-migcheck-hook-engine: does the hook's work for the ops that need it
+// (see src/hook_engine.hpp).  Started only by mdev-migcheck-hook, with the
+// same arguments and the domain XML on stdin.
+#include "attr_io.hpp"
+#include "config.hpp"
+#include "domain_xml.hpp"
+#include "hook_engine.hpp"
+#include "hook_ops.hpp"
+#include "recorder_spawn.hpp"
+#include "root.hpp"
+#include "syslog.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <sys/time.h>
+#include <unistd.h>
+
+namespace {
+
+// The last line of defence against a hang outside the bounded sysfs
+// accesses: when it fires, the check is refused (a start is never failed).
+const char* g_alarm_message = nullptr;
+int g_alarm_exit = 0;
+
+void onAlarm(int) {
+    if (g_alarm_message != nullptr) {
+        (void)!::write(STDERR_FILENO, g_alarm_message, std::strlen(g_alarm_message));
+    }
+    ::_exit(g_alarm_exit);
+}
+
+std::string readStdin(std::size_t limit) {
+    std::string data;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n > 0) {
+            if (data.size() <= limit) {
+                data.append(buf, static_cast<std::size_t>(n));
+            }
+        } else if (n == 0 || errno != EINTR) {
+            return data;
+        }
+    }
+}
+
+std::string hostName() {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace mdevmc;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const bool checking =
+        argc >= 4 && hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3])) ==
+                         HookAction::CheckIncoming;
+    const std::string what =
+        argc >= 3 && hookOpFromString(argv[2]) == HookOp::Restore ? "restore" : "migration";
+    const std::string domain = argc >= 2 ? argv[1] : "-";
+    try {
+        const std::string xml = readStdin(kMaxDomainXml);
+
+        auto root = Root::fromEnvironment();
+        if (!root) {
+            if (checking) {
+                std::cerr << "mdev-migcheck: refusing " << what << " of " << domain << ": "
+                          << root.error().message << '\n';
+                return 1;
+            }
+            return 0;
+        }
+        Config config;
+        std::optional<Error> config_error;
+        if (auto c = loadConfig(configPath(*root))) {
+            config = *c;
+        } else {
+            config_error = c.error();
+        }
+
+        const std::string alarm_message = "mdev-migcheck: refusing " + what + " of " + domain +
+                                          ": the check did not finish in time (timed out)\n";
+        g_alarm_message = checking ? alarm_message.c_str() : nullptr;
+        g_alarm_exit = checking ? 1 : 0;
+        std::signal(SIGALRM, onAlarm);
+        itimerval t{};
+        const auto backstop = config.timeout + std::chrono::milliseconds(1000);
+        t.it_value.tv_sec = static_cast<time_t>(backstop.count() / 1000);
+        t.it_value.tv_usec = static_cast<suseconds_t>((backstop.count() % 1000) * 1000);
+        ::setitimer(ITIMER_REAL, &t, nullptr);
+
+        const SysLog log(config.syslog);
+        WorkerAttrIo io(*root);
+        const std::string cli = installedCliPath();
+        HookContext ctx{*root,      io,        config,    config_error, log,
+                        hostName(), std::cout, std::cerr, nullptr};
+        ctx.spawn_recorder = [&cli](const std::string& dom) { return spawnRecorder(cli, dom); };
+        const int rc = runHook(args, xml, ctx);
+        std::cout.flush();
+        return rc;
+    } catch (const std::exception& e) {
+        if (checking) {
+            std::cerr << "mdev-migcheck: refusing " << what << " of " << domain << ": " << e.what()
+                      << '\n';
+            return 1;
+        }
+        return 0;
+    }
+}

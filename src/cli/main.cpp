@@ -1,0 +1,19 @@
+// mdev-migcheck: the operator's command line.
+#include "cli.hpp"
+#include "error.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    mdevmc::CliContext ctx{std::cin, std::cout, std::cerr};
+    try {
+        return mdevmc::runCli(ctx, std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const mdevmc::Fatal& e) {
+        std::cout.flush();
+        std::cerr << e.what() << '\n';
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::cerr << "mdev-migcheck: " << e.what() << '\n';
+        return 2;
+    }
+}
