@@ -2,13 +2,15 @@
 
 #include "errno_name.hpp"
 
+// clang-format off
+#include <memory> // boost/process 1.74 uses std::unique_ptr without including it
 #include <boost/process/extend.hpp>
+// clang-format on
 #include <boost/process/io.hpp>
 #include <boost/process/spawn.hpp>
 #include <cerrno>
 #include <climits>
 #include <linux/close_range.h>
-#include <memory> // boost/process 1.74 uses std::unique_ptr without including it
 #include <sys/syscall.h>
 #include <unistd.h>
 
