@@ -94,7 +94,7 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
     v.uuid = hd.uuid;
     if (!hd.uuid_valid) {
         return refuse(std::move(v), Reason::InvalidUuid, EINVAL,
-                      "mdev hostdev with UUID " + quoted(hd.uuid) +
+                      "mdev hostdev with UUID " + quoteValue(hd.uuid) +
                           ": not a canonical UUID, so it cannot be checked");
     }
     const MetadataEntry* rec = source ? source->find(hd.uuid) : nullptr;

@@ -48,7 +48,7 @@ std::string stripNewline(std::string s) {
 
 Result<MdevDevice> MdevHost::device(std::string_view uuid_in) const {
     if (!isValidUuid(uuid_in)) {
-        return fail("mdev UUID " + quoted(uuid_in) + " is not a canonical UUID", EINVAL);
+        return fail("mdev UUID " + quoteValue(uuid_in) + " is not a canonical UUID", EINVAL);
     }
     const std::string uuid = canonicalUuid(uuid_in);
     const std::string link = paths::device(uuid);
@@ -74,12 +74,12 @@ Result<MdevDevice> MdevHost::device(std::string_view uuid_in) const {
     d.type_id = baseName(*type_dir);
     d.parent = baseName(dirName(*dir));
     if (!isValidName(d.type_id)) {
-        return fail("mdev " + uuid + " has an mdev type named " + quoted(d.type_id) +
+        return fail("mdev " + uuid + " has an mdev type named " + quoteValue(d.type_id) +
                         ", which is not a valid type id",
                     EINVAL);
     }
     if (!isValidName(d.parent)) {
-        return fail("mdev " + uuid + " has a parent named " + quoted(d.parent) +
+        return fail("mdev " + uuid + " has a parent named " + quoteValue(d.parent) +
                         ", which is not a valid parent name",
                     EINVAL);
     }
@@ -122,7 +122,7 @@ Result<std::vector<std::string>> MdevHost::parents() const {
 
 Result<std::vector<std::string>> MdevHost::types(std::string_view parent) const {
     if (!isValidName(parent)) {
-        return fail("parent device name " + quoted(parent) + " is not valid", EINVAL);
+        return fail("parent device name " + quoteValue(parent) + " is not valid", EINVAL);
     }
     auto names = root_.list(paths::parentTypes(parent));
     if (!names) {
@@ -139,7 +139,7 @@ Result<std::vector<std::string>> MdevHost::types(std::string_view parent) const 
 
 Result<std::vector<std::string>> MdevHost::parentsOffering(std::string_view type_id) const {
     if (!isValidName(type_id)) {
-        return fail("mdev type id " + quoted(type_id) + " is not valid", EINVAL);
+        return fail("mdev type id " + quoteValue(type_id) + " is not valid", EINVAL);
     }
     auto ps = parents();
     if (!ps) {

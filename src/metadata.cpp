@@ -48,13 +48,13 @@ const MetadataEntry* Metadata::find(std::string_view uuid) const {
 
 std::optional<std::string> checkEntry(const MetadataEntry& e) {
     if (!isValidUuid(e.uuid)) {
-        return "its uuid " + quoted(e.uuid) + " is not a canonical UUID";
+        return "its uuid " + quoteValue(e.uuid) + " is not a canonical UUID";
     }
     if (!e.type.empty() && !isValidName(e.type)) {
-        return "its type " + quoted(e.type) + " is not a valid mdev type id";
+        return "its type " + quoteValue(e.type) + " is not a valid mdev type id";
     }
     if (!e.parent.empty() && !isValidName(e.parent)) {
-        return "its parent " + quoted(e.parent) + " is not a valid parent device name";
+        return "its parent " + quoteValue(e.parent) + " is not a valid parent device name";
     }
     if (e.version && e.error) {
         return "it has both a version and an error";
@@ -70,7 +70,7 @@ std::optional<std::string> checkEntry(const MetadataEntry& e) {
     }
     if (e.error) {
         if (!errnoFromName(*e.error)) {
-            return "its error " + quoted(*e.error) + " is not an errno name";
+            return "its error " + quoteValue(*e.error) + " is not an errno name";
         }
         return std::nullopt;
     }

@@ -63,14 +63,14 @@ Result<void> checkVersion(std::string_view version) {
     for (std::size_t i = 0; i < version.size(); ++i) {
         const auto c = static_cast<unsigned char>(version[i]);
         if (c < 0x20 || c > 0x7e) {
-            return fail("migration_version " + quoted(version) +
+            return fail("migration_version " + quoteValue(version) +
                         " has a non-printable or non-ASCII byte at offset " + std::to_string(i));
         }
     }
     return {};
 }
 
-std::string quoted(std::string_view s) {
+std::string quoteValue(std::string_view s) {
     constexpr std::size_t kShown = 80;
     std::string out = "'";
     for (std::size_t i = 0; i < s.size() && i < kShown; ++i) {

@@ -32,6 +32,6 @@ Result<void> checkVersion(std::string_view version);
 
 // Error message helpers that quote the offending value (truncated and made
 // printable so a hostile value cannot garble a log line).
-std::string quoted(std::string_view s);
+std::string quoteValue(std::string_view s);
 
 } // namespace mdevmc
