@@ -1,0 +1,117 @@
+// The mdev-migcheck CLI's offline commands, run as an operator runs them.
+#include "domain_xml.hpp"
+#include "fake_sysfs.hpp"
+#include "subprocess.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace mdevmc;
+using namespace mdevmc::test;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+constexpr const char* kU2 = "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a";
+
+std::string samplePath(const std::string& name) {
+    return std::string(MDEVMC_SAMPLES_DIR) + "/" + name;
+}
+
+} // namespace
+
+class CliOffline : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sys.addType("0000:00:02.0", "nvidia-63", "10de-1eb8-nvidia-63-2.1");
+        sys.addDevice(kU1, "0000:00:02.0", "nvidia-63");
+        sys.addDevice(kU2, "0000:00:02.0", "nvidia-63", "10de-1eb8-nvidia-63-2.1-dev");
+    }
+    RunResult cli(std::vector<std::string> args, const std::string& input = "") {
+        args.insert(args.begin(), MDEVMC_CLI);
+        return runProgram(args, libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + dir.path().string()}),
+                          input);
+    }
+    TempDir dir;
+    FakeSysfs sys{dir.path()};
+};
+
+TEST_F(CliOffline, AnnotateRecordsThisHostsVersions) {
+    const RunResult r = cli({"annotate", "--xml", samplePath("vgpu-two-mdevs.xml")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto xml = DomainXml::parse(r.out);
+    ASSERT_TRUE(xml);
+    const auto m = xml->metadata();
+    ASSERT_TRUE(m.has_value());
+    ASSERT_EQ(m->entries.size(), 2U);
+    EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.1");
+    EXPECT_EQ(m->entries[1].version, "10de-1eb8-nvidia-63-2.1-dev"); // per-device attribute
+    EXPECT_EQ(m->entries[1].parent, "0000:00:02.0");
+}
+
+TEST_F(CliOffline, AnnotateFromStdinThenCheckRoundTrip) {
+    const RunResult a = cli({"annotate", "--xml", "-"}, readFile(samplePath("vgpu-one-mdev.xml")));
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const RunResult c = cli({"check", "--xml", "-"}, a.out);
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    EXPECT_NE(c.out.find("UUID"), std::string::npos);
+    EXPECT_NE(c.out.find(std::string(kU1) + " nvidia-63  compatible"), std::string::npos) << c.out;
+}
+
+TEST_F(CliOffline, CheckRefusedWithJson) {
+    const RunResult c = cli({"check", "--json", "--xml", samplePath("vgpu-one-mdev.xml")});
+    EXPECT_EQ(c.exit_code, 1);
+    EXPECT_NE(c.out.find("\"verdict\": \"refused\""), std::string::npos) << c.out;
+    EXPECT_NE(c.out.find("\"reason\": \"no-source-version\""), std::string::npos);
+    EXPECT_EQ(c.out.rfind("{\"domain\": \"vgpu1\", \"compatible\": false", 0), 0U);
+}
+
+TEST_F(CliOffline, CheckNoMdev) {
+    const RunResult c = cli({"check", "--xml", samplePath("no-mdev.xml")});
+    EXPECT_EQ(c.exit_code, 0);
+    EXPECT_EQ(c.out, "domain plain has no mdev hostdev: nothing to check\n");
+}
+
+TEST_F(CliOffline, UsageErrorsExitTwoAndNameTheProblem) {
+    RunResult r = cli({"check"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--xml FILE is required"), std::string::npos);
+    r = cli({"check", "--xml"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("option '--xml' needs a value"), std::string::npos);
+    r = cli({"check", "--bogus", "--xml", "-"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos);
+    r = cli({"frob"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("unknown command 'frob'"), std::string::npos);
+    r = cli({"check", "--xml", "/nonexistent/dom.xml"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "cannot read '/nonexistent/dom.xml': No such file or directory\n");
+    r = cli({"annotate", "--xml", "-"}, "<domain><oops></domain>");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("standard input: domain XML is not well-formed"), std::string::npos);
+    r = cli({});
+    EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(CliOffline, HelpEverywhere) {
+    RunResult r = cli({"--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("Commands:"), std::string::npos);
+    for (const char* c : {"annotate", "check"}) {
+        r = cli({c, "--help"});
+        EXPECT_EQ(r.exit_code, 0) << c;
+        EXPECT_EQ(r.out.rfind(std::string("Usage: mdev-migcheck ") + c, 0), 0U) << r.out;
+    }
+    r = cli({"--version"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out.rfind("mdev-migcheck ", 0), 0U);
+}
+
+TEST_F(CliOffline, BadRootIsAnError) {
+    const RunResult r = runProgram({MDEVMC_CLI, "check", "--xml", samplePath("vgpu-one-mdev.xml")},
+                                   libvirtEnvironment({"MDEV_MIGCHECK_ROOT=relative/root"}), "");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err,
+              "MDEV_MIGCHECK_ROOT: root directory 'relative/root' is not an absolute path\n");
+}

@@ -1,0 +1,155 @@
+// The hook binary run as libvirt runs it: argv DOMAIN OP SUBOP EXTRA, the
+// domain XML on stdin, libvirt's environment, stdout and stderr on pipes.
+#include "domain_xml.hpp"
+#include "fake_sysfs.hpp"
+#include "subprocess.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+using namespace mdevmc;
+using namespace mdevmc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+constexpr const char* kP1 = "0000:00:02.0";
+constexpr const char* kType = "i915-GVTg_V5_4";
+
+std::string sample(const std::string& name) {
+    return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
+}
+
+} // namespace
+
+class HookProcess : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sys.addType(kP1, kType, "8086-193b-i915-GVTg_V5_4-5.3");
+        sys.addDevice(kU1, kP1, kType);
+        writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf",
+                  "attr_timeout_ms = 300\ntimeout_ms = 2000\nsyslog = no\n");
+    }
+    RunResult hook(const std::string& domain, const std::string& op, const std::string& subop,
+                   const std::string& xml) {
+        return runProgram({MDEVMC_HOOK, domain, op, subop, "-"},
+                          libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + dir.path().string()}), xml);
+    }
+    std::filesystem::path attr() const { return sys.typeDir(kP1, kType) / "migration_version"; }
+
+    TempDir dir;
+    FakeSysfs sys{dir.path()};
+};
+
+TEST_F(HookProcess, EveryOtherOpExitsZeroSilently) {
+    for (const auto& [op, subop] :
+         std::vector<std::pair<std::string, std::string>>{{"prepare", "begin"},
+                                                          {"start", "begin"},
+                                                          {"stopped", "end"},
+                                                          {"release", "end"},
+                                                          {"migrate", "end"},
+                                                          {"restore", "end"},
+                                                          {"attach", "begin"},
+                                                          {"frobnicate", "-"}}) {
+        const RunResult r = hook("vgpu1", op, subop, sample("vgpu-annotated.xml"));
+        EXPECT_EQ(r.exit_code, 0) << op;
+        EXPECT_EQ(r.out, "") << op;
+        EXPECT_EQ(r.err, "") << op;
+        EXPECT_TRUE(r.finished);
+    }
+    EXPECT_EQ(readFile(attr()), "8086-193b-i915-GVTg_V5_4-5.3\n"); // nothing written
+}
+
+TEST_F(HookProcess, MigrateAcceptedPrintsXmlWithThisHostsVersion) {
+    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    auto xml = DomainXml::parse(r.out);
+    ASSERT_TRUE(xml) << r.out;
+    const auto m = xml->metadata();
+    ASSERT_TRUE(m.has_value());
+    ASSERT_EQ(m->entries.size(), 1U);
+    EXPECT_EQ(m->entries[0].uuid, kU1);
+    // The plain file took the write, so it now holds the source string (one
+    // write of "VERSION\n"), and the metadata records what this host's
+    // attribute reads after the check.
+    EXPECT_EQ(readFile(attr()), "8086-193b-i915-GVTg_V5_4-5.2\n");
+    EXPECT_EQ(m->entries[0].version, "8086-193b-i915-GVTg_V5_4-5.2");
+    EXPECT_EQ(m->host.empty(), false);
+}
+
+TEST_F(HookProcess, MigrateRefusedWhenTheWriteFails) {
+    // A directory where the attribute should be: open(O_WRONLY) fails with EISDIR.
+    std::filesystem::remove(attr());
+    std::filesystem::create_directory(attr());
+    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                         " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
+                         "migration_version failed (Is a directory): the target does not "
+                         "support migration\n");
+}
+
+TEST_F(HookProcess, NoMdevDomainPrintsNothing) {
+    for (const std::string op : {"migrate", "restore", "started", "reconnect"}) {
+        const RunResult r = hook("plain", op, "begin", sample("no-mdev.xml"));
+        EXPECT_EQ(r.exit_code, 0);
+        EXPECT_EQ(r.out, "");
+        EXPECT_EQ(r.err, "");
+    }
+}
+
+TEST_F(HookProcess, UnrecordedDeviceIsRefused) {
+    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-one-mdev.xml"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("no migration_version recorded by the source host"), std::string::npos);
+}
+
+TEST_F(HookProcess, HungWriteIsRefusedInTimeAndLeavesNoPipeOpen) {
+    // A FIFO with no writer as the attribute: opening it never returns,
+    // like a driver callback that hangs.
+    std::filesystem::remove(attr());
+    ASSERT_EQ(::mkfifo(attr().c_str(), 0600), 0);
+    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("did not finish within 300 ms (timed out)"), std::string::npos) << r.err;
+    EXPECT_LT(r.eof_after, 2000ms);
+}
+
+TEST_F(HookProcess, StdinIsConsumedEvenWhenIgnored) {
+    // Larger than a pipe buffer: a hook that did not read it would block libvirt.
+    const std::string big = "<domain><name>x</name><description>" + std::string(1 << 20, 'a') +
+                            "</description></domain>";
+    const RunResult r = hook("x", "prepare", "begin", big);
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST_F(HookProcess, BadConfigRefusesMdevDomainsOnly) {
+    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf", "timeout = 5\n");
+    const RunResult plain = hook("plain", "migrate", "begin", sample("no-mdev.xml"));
+    EXPECT_EQ(plain.exit_code, 0);
+    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "mdev-migcheck: refusing migration of vgpu1: " + dir.path().string() +
+                         "/etc/mdev-migcheck/mdev-migcheck.conf:1: unknown key 'timeout'\n");
+}
+
+TEST_F(HookProcess, MissingEngineRefusesMigrationButNotStart) {
+    TempDir lonely;
+    const auto copy = lonely.path() / "mdev-migcheck-hook";
+    std::filesystem::copy_file(MDEVMC_HOOK, copy);
+    const RunResult r = runProgram({copy.string(), "vgpu1", "migrate", "begin", "-"},
+                                   libvirtEnvironment(), sample("vgpu-annotated.xml"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("mdev-migcheck: refusing migration of vgpu1: cannot run '"),
+              std::string::npos);
+    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos);
+    const RunResult s = runProgram({copy.string(), "vgpu1", "started", "begin", "-"},
+                                   libvirtEnvironment(), sample("vgpu-annotated.xml"));
+    EXPECT_EQ(s.exit_code, 0);
+    EXPECT_EQ(s.err, "");
+}
