@@ -1,0 +1,114 @@
+#!/bin/bash
+# Measures what mdev-migcheck-hook costs libvirt, against a floor (a C
+# program that only reads stdin) measured in the same run:
+#   (a) prepare begin, VM without mdev   (target: within 1.5x the floor)
+#   (b) migrate begin, VM without mdev   (target: within 1.5x the floor)
+#   (c) migrate begin with 1, 16 and 64 mdevs (target: linear growth)
+# The simulated host is a plain-file sysfs tree.  Usage: bench/run.sh BUILD [RUNS]
+set -euo pipefail
+
+build=$(realpath "${1:?usage: run.sh BUILD_DIR [RUNS]}")
+runs=${2:-300}
+hook=$build/libexec/mdev-migcheck/mdev-migcheck-hook
+cli=$build/bin/mdev-migcheck
+floor=$build/bench/bench-floor
+bench=$build/bench/hookbench
+for f in "$hook" "$cli" "$floor" "$bench"; do
+    [ -x "$f" ] || { echo "run.sh: '$f' is missing: build the project first" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/mdevmc-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+parent=0000:00:02.0
+type=nvidia-63
+pdir=$root/sys/devices/pci0000:00/$parent
+tdir=$pdir/mdev_supported_types/$type
+mkdir -p "$tdir/devices" "$root/sys/bus/mdev/devices" "$root/sys/class/mdev_bus" \
+    "$root/etc/mdev-migcheck"
+ln -s ../../devices/pci0000:00/$parent "$root/sys/class/mdev_bus/$parent"
+echo vfio-pci >"$tdir/device_api"
+echo 64 >"$tdir/available_instances"
+echo 10de-1eb8-nvidia-63-2.1 >"$tdir/migration_version"
+echo "syslog = no" >"$root/etc/mdev-migcheck/mdev-migcheck.conf"
+
+uuid() { printf '%08x-0000-4000-8000-%012x' "$1" "$1"; }
+for i in $(seq 1 64); do
+    u=$(uuid "$i")
+    mkdir -p "$pdir/$u"
+    ln -s ../mdev_supported_types/$type "$pdir/$u/mdev_type"
+    ln -s ../../../devices/pci0000:00/$parent/$u "$root/sys/bus/mdev/devices/$u"
+done
+
+# A domain as libvirt formats it for a hook: a few KiB of devices.
+domain() { # NAME MDEVS
+    local i
+    echo "<domain type='kvm'>"
+    echo "  <name>$1</name>"
+    echo "  <uuid>$(uuid 999)</uuid>"
+    echo "  <memory unit='KiB'>4194304</memory>"
+    echo "  <vcpu placement='static'>4</vcpu>"
+    echo "  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type><boot dev='hd'/></os>"
+    echo "  <features><acpi/><apic/></features>"
+    echo "  <cpu mode='host-passthrough' check='none' migratable='on'/>"
+    echo "  <devices>"
+    echo "    <emulator>/usr/bin/qemu-system-x86_64</emulator>"
+    for i in 1 2 3 4; do
+        echo "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        echo "      <source file='/var/lib/libvirt/images/$1-$i.qcow2'/><target dev='vd$i' bus='virtio'/>"
+        echo "      <address type='pci' domain='0x0000' bus='0x0$i' slot='0x00' function='0x0'/></disk>"
+    done
+    for i in 1 2; do
+        echo "    <interface type='network'><mac address='52:54:00:00:00:0$i'/><source network='default'/>"
+        echo "      <model type='virtio'/><address type='pci' domain='0x0000' bus='0x1$i' slot='0x00' function='0x0'/></interface>"
+    done
+    for i in $(seq 1 "$2"); do
+        echo "    <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='off'>"
+        echo "      <source><address uuid='$(uuid "$i")'/></source></hostdev>"
+    done
+    echo "    <serial type='pty'><target type='isa-serial' port='0'><model name='isa-serial'/></target></serial>"
+    echo "    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+    echo "    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"
+    echo "    <video><model type='virtio' heads='1' primary='yes'/></video>"
+    echo "    <memballoon model='virtio'/>"
+    echo "  </devices>"
+    echo "</domain>"
+}
+export MDEV_MIGCHECK_ROOT=$root
+domain plain 0 >"$work/plain.xml"
+for n in 1 16 64; do
+    domain "vm$n" "$n" | "$cli" annotate --xml - >"$work/mdev$n.xml"
+    "$hook" "vm$n" migrate begin - <"$work/mdev$n.xml" >/dev/null ||
+        { echo "run.sh: the hook refused vm$n; the bench host is broken" >&2; exit 1; }
+done
+env=MDEV_MIGCHECK_ROOT=$root
+
+"$bench" "$runs" \
+    floor "$work/plain.xml" - -- "$floor" :: \
+    prepare-no-mdev "$work/plain.xml" "$env" -- "$hook" plain prepare begin - :: \
+    migrate-no-mdev "$work/plain.xml" "$env" -- "$hook" plain migrate begin - :: \
+    migrate-1-mdev "$work/mdev1.xml" "$env" -- "$hook" vm1 migrate begin - :: \
+    migrate-16-mdev "$work/mdev16.xml" "$env" -- "$hook" vm16 migrate begin - :: \
+    migrate-64-mdev "$work/mdev64.xml" "$env" -- "$hook" vm64 migrate begin - \
+    >"$work/raw.txt"
+
+mkdir -p "$build/bench"
+out=$build/bench/results.txt
+awk -v runs="$runs" '
+    { t[$1] = $2; rc[$1] = $3; order[NR] = $1 }
+    END {
+        f = t["floor"]
+        printf "hook cost, median of %d runs each, interleaved; floor = a C program that reads stdin\n", runs
+        printf "%-18s %10s %8s %5s\n", "case", "median_us", "x floor", "exit"
+        for (i = 1; i <= NR; i++) {
+            n = order[i]
+            printf "%-18s %10.1f %8.2f %5d\n", n, t[n], t[n] / f, rc[n]
+        }
+        a = t["prepare-no-mdev"] / f; b = t["migrate-no-mdev"] / f
+        per1 = (t["migrate-16-mdev"] - t["migrate-1-mdev"]) / 15
+        per2 = (t["migrate-64-mdev"] - t["migrate-16-mdev"]) / 48
+        printf "\n(a) prepare, no mdev: %.2fx floor (target <= 1.5x): %s\n", a, a <= 1.5 ? "met" : "NOT met"
+        printf "(b) migrate, no mdev: %.2fx floor (target <= 1.5x): %s\n", b, b <= 1.5 ? "met" : "NOT met"
+        printf "(c) cost per extra mdev: %.1f us from 1 to 16, %.1f us from 16 to 64 (ratio %.2f; linear = 1)\n", per1, per2, per2 / per1
+    }' "$work/raw.txt" | tee "$out"
+echo "results: $out"
