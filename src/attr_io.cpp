@@ -16,7 +16,7 @@ namespace {
 
 AttrRead readDirect(const Root& root, std::string_view rel) {
     AttrRead r;
-    auto fd = root.open(rel, O_RDONLY);
+    auto fd = root.openAttribute(rel, O_RDONLY);
     if (!fd) {
         r.err = fd.error().err != 0 ? fd.error().err : EIO;
         return r;
@@ -37,7 +37,7 @@ AttrRead readDirect(const Root& root, std::string_view rel) {
 
 AttrWrite writeDirect(const Root& root, std::string_view rel, std::string_view data) {
     AttrWrite w;
-    auto fd = root.open(rel, O_WRONLY);
+    auto fd = root.openAttribute(rel, O_WRONLY);
     if (!fd) {
         w.err = fd.error().err != 0 ? fd.error().err : EIO;
         return w;

@@ -132,6 +132,30 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
     return UniqueFd(fd);
 }
 
+Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
+    const auto slash = rel.rfind('/');
+    const std::string_view dir = slash == std::string_view::npos ? "" : rel.substr(0, slash);
+    const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+    if (base.empty() || base == "." || base == "..") {
+        return fail("'" + display(rel) + "' does not name an attribute file", EINVAL);
+    }
+    auto dirfd = open(dir, O_PATH | O_DIRECTORY);
+    if (!dirfd) {
+        return Unexpected<Error>(dirfd.error());
+    }
+    const int fd = ::openat(dirfd->get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        const int e = errno;
+        return fail("cannot open '" + display(rel) + "': " + errnoText(e), e);
+    }
+    UniqueFd owned(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return fail("'" + display(rel) + "' is not a regular file", EINVAL);
+    }
+    return owned;
+}
+
 Result<std::string> Root::resolve(std::string_view rel) const {
     std::vector<std::string> done;
     std::vector<std::string> todo = splitPath(rel);

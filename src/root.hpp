@@ -38,6 +38,11 @@ public:
     // resolving symlinks only beneath the root.
     Result<UniqueFd> open(std::string_view rel, int flags) const;
 
+    // Opens the attribute file REL with FLAGS: like open(), but the last
+    // component must be a regular file and is never a symlink (ELOOP), so a
+    // write cannot be redirected to another file.
+    Result<UniqueFd> openAttribute(std::string_view rel, int flags) const;
+
     // The canonical form of REL: every symlink followed, "." and ".."
     // folded, relative to the root, no leading slash.  Fails with ENOENT if
     // a component is missing, EXDEV if the path or a link leaves the root,

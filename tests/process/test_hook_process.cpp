@@ -88,7 +88,7 @@ TEST_F(HookProcess, MigrateRefusedWhenTheWriteFails) {
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
                          " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
-                         "migration_version failed (Is a directory): the target does not "
+                         "migration_version failed (Invalid argument): the target does not "
                          "support migration\n");
 }
 

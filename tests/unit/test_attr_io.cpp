@@ -62,6 +62,26 @@ TEST_F(AttrIoTest, WorkerStaysBeneathTheRoot) {
     EXPECT_EQ(readFile(dir.path() / "outside"), "x");
 }
 
+TEST_F(AttrIoTest, SymlinkedAttributeIsNeverFollowed) {
+    writeFile(dir.path() / "sys/remove", "untouched");
+    std::filesystem::create_symlink("remove", dir.path() / "sys/migration_version");
+    for (const bool worker : {false, true}) {
+        DirectAttrIo direct(*root);
+        WorkerAttrIo bounded(*root);
+        AttrIo& io = worker ? static_cast<AttrIo&>(bounded) : direct;
+        EXPECT_EQ(io.write("sys/migration_version", "1\n", Deadline::after(5s)).err, ELOOP);
+        EXPECT_EQ(io.read("sys/migration_version", Deadline::after(5s)).err, ELOOP);
+    }
+    EXPECT_EQ(readFile(dir.path() / "sys/remove"), "untouched");
+}
+
+TEST_F(AttrIoTest, DirectoryIsNotAnAttribute) {
+    std::filesystem::create_directory(dir.path() / "sys/dir");
+    DirectAttrIo io(*root);
+    EXPECT_EQ(io.read("sys/dir", Deadline::never()).err, EINVAL);
+    EXPECT_EQ(io.write("sys/dir", "x", Deadline::never()).err, EISDIR);
+}
+
 // A FIFO with no reader: open(O_WRONLY) blocks forever, like a store
 // callback that never returns.
 TEST_F(AttrIoTest, WorkerTimesOutAndRecovers) {
