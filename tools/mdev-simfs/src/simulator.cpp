@@ -1,0 +1,294 @@
+#include "simulator.hpp"
+
+#include "names.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+
+namespace mdevsim {
+
+Simulator::Simulator(Topology topology, const std::string& write_log)
+    : model_(std::move(topology)) {
+    if (!write_log.empty()) {
+        log_ = std::fopen(write_log.c_str(), "a");
+        if (log_ == nullptr) {
+            throw SimError("cannot open write log '" + write_log + "'");
+        }
+    }
+}
+
+Simulator::~Simulator() {
+    if (log_ != nullptr) {
+        std::fclose(log_);
+    }
+}
+
+int Simulator::stat(const std::string& path, Stat& out) const {
+    std::lock_guard lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return ENOENT;
+    }
+    out.kind = n->kind;
+    out.mode = n->mode;
+    out.size = n->kind == NodeKind::File ? kPage : n->kind == NodeKind::Link ? n->target.size() : 0;
+    return 0;
+}
+
+int Simulator::list(const std::string& path, std::vector<std::string>& out) const {
+    std::lock_guard lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return ENOENT;
+    }
+    if (n->kind != NodeKind::Dir) {
+        return ENOTDIR;
+    }
+    const auto* c = model_.children(path);
+    out.assign(c->begin(), c->end());
+    return 0;
+}
+
+int Simulator::readLink(const std::string& path, std::string& out) const {
+    std::lock_guard lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return ENOENT;
+    }
+    if (n->kind != NodeKind::Link) {
+        return EINVAL;
+    }
+    out = n->target;
+    return 0;
+}
+
+int Simulator::open(const std::string& path, int flags) const {
+    std::lock_guard lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return ENOENT;
+    }
+    if (n->kind == NodeKind::Dir) {
+        return EISDIR;
+    }
+    const int acc = flags & O_ACCMODE;
+    const bool wants_read = acc == O_RDONLY || acc == O_RDWR;
+    const bool wants_write = acc == O_WRONLY || acc == O_RDWR;
+    // kernfs refuses an open the attribute has no callback for, also to root.
+    if ((wants_read && (n->mode & 0444) == 0) || (wants_write && (n->mode & 0222) == 0)) {
+        return EACCES;
+    }
+    return 0;
+}
+
+bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path, Dir dir,
+                     const Interrupted& interrupted) {
+    using namespace std::chrono;
+    const auto fault = [&]() -> const Fault* {
+        const auto it = faults_.find(path);
+        return it == faults_.end() ? nullptr : &it->second;
+    };
+    const Fault* f = fault();
+    if (f == nullptr) {
+        return true;
+    }
+    const int delay = dir == Dir::Read ? f->read_delay_ms : f->write_delay_ms;
+    if (delay > 0) {
+        const auto until = steady_clock::now() + milliseconds(delay);
+        while (steady_clock::now() < until) {
+            if (shutting_down_ || interrupted()) {
+                return false;
+            }
+            cv_.wait_for(lock, milliseconds(20));
+        }
+    }
+    const unsigned long path_gen = released_[path];
+    const unsigned long all_gen = release_all_;
+    for (;;) {
+        f = fault();
+        const bool hang = f != nullptr && (dir == Dir::Read ? f->read_hang : f->write_hang);
+        if (!hang || released_[path] != path_gen || release_all_ != all_gen) {
+            return true;
+        }
+        if (shutting_down_ || interrupted()) {
+            return false;
+        }
+        cv_.wait_for(lock, milliseconds(20));
+    }
+}
+
+IoResult Simulator::read(const std::string& path, const Interrupted& interrupted) {
+    std::unique_lock lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return IoResult{ENOENT, {}, 0};
+    }
+    if (n->attr == Attr::Control) {
+        nlohmann::json j = nlohmann::json::object();
+        for (const auto& [p, f] : faults_) {
+            j[p] = {{"read_err", f.read_err != 0 ? errnoName(f.read_err) : ""},
+                    {"write_err", f.write_err != 0 ? errnoName(f.write_err) : ""},
+                    {"read_delay_ms", f.read_delay_ms},
+                    {"write_delay_ms", f.write_delay_ms},
+                    {"read_hang", f.read_hang},
+                    {"write_hang", f.write_hang}};
+        }
+        return IoResult{0, j.dump() + "\n", 0};
+    }
+    if (!wait(lock, path, Dir::Read, interrupted)) {
+        return IoResult{EINTR, {}, 0};
+    }
+    n = model_.lookup(path); // the device may have vanished meanwhile
+    if (n == nullptr) {
+        return IoResult{ENODEV, {}, 0};
+    }
+    if (const auto it = faults_.find(path); it != faults_.end() && it->second.read_err != 0) {
+        return IoResult{it->second.read_err, {}, 0};
+    }
+    return model_.read(*n);
+}
+
+IoResult Simulator::write(const std::string& path, std::string_view data,
+                          const Interrupted& interrupted) {
+    std::unique_lock lock(mu_);
+    const Node* n = model_.lookup(path);
+    if (n == nullptr) {
+        return IoResult{ENOENT, {}, 0};
+    }
+    if (n->attr == Attr::Control) {
+        const int err = applyControl(data);
+        cv_.notify_all();
+        return IoResult{err, {}, err == 0 ? data.size() : 0};
+    }
+    data = data.substr(0, kPage);
+    IoResult r;
+    if (!wait(lock, path, Dir::Write, interrupted)) {
+        r.err = EINTR;
+    } else if ((n = model_.lookup(path)) == nullptr) {
+        r.err = ENODEV;
+    } else if (const auto it = faults_.find(path);
+               it != faults_.end() && it->second.write_err != 0) {
+        r.err = it->second.write_err;
+    } else if (it != faults_.end() && it->second.short_write) {
+        r.count = std::min(*it->second.short_write, data.size());
+    } else {
+        r = model_.write(*n, data);
+    }
+    logWrite(path, data, r);
+    return r;
+}
+
+void Simulator::shutdown() {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+    cv_.notify_all();
+}
+
+std::string Simulator::canonicalOrThrow(const std::string& path) const {
+    auto c = model_.canonical(path);
+    if (!c) {
+        throw SimError("no path '" + path + "' in the simulated tree");
+    }
+    return *c;
+}
+
+void Simulator::applyCommand(const Command& c) {
+    using Op = Command::Op;
+    switch (c.op) {
+    case Op::FailRead:
+        faults_[canonicalOrThrow(c.path)].read_err = c.number;
+        break;
+    case Op::FailWrite:
+        faults_[canonicalOrThrow(c.path)].write_err = c.number;
+        break;
+    case Op::DelayRead:
+        faults_[canonicalOrThrow(c.path)].read_delay_ms = c.number;
+        break;
+    case Op::DelayWrite:
+        faults_[canonicalOrThrow(c.path)].write_delay_ms = c.number;
+        break;
+    case Op::HangRead:
+        faults_[canonicalOrThrow(c.path)].read_hang = true;
+        break;
+    case Op::HangWrite:
+        faults_[canonicalOrThrow(c.path)].write_hang = true;
+        break;
+    case Op::ShortWrite:
+        faults_[canonicalOrThrow(c.path)].short_write = static_cast<std::size_t>(c.number);
+        break;
+    case Op::Release:
+    case Op::Clear:
+        if (c.path == "all") {
+            ++release_all_;
+            for (auto& [p, f] : faults_) {
+                f.read_hang = f.write_hang = false;
+            }
+            if (c.op == Op::Clear) {
+                faults_.clear();
+            }
+        } else {
+            const std::string p = canonicalOrThrow(c.path);
+            ++released_[p];
+            if (c.op == Op::Clear) {
+                faults_.erase(p);
+            } else if (auto it = faults_.find(p); it != faults_.end()) {
+                it->second.read_hang = it->second.write_hang = false;
+            }
+        }
+        break;
+    case Op::Vanish:
+        model_.vanish(c.path);
+        break;
+    case Op::SetSoftwareVersion:
+        model_.setSoftwareVersion(c.path, c.arg1);
+        break;
+    case Op::SetAvailable:
+        model_.setAvailable(c.path, c.arg1, c.number);
+        break;
+    case Op::SetMigration:
+        model_.setMigration(c.path, c.arg1, c.migration);
+        break;
+    }
+}
+
+int Simulator::applyControl(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const std::size_t j = std::min(text.find('\n', i), text.size());
+        const std::string_view line = text.substr(i, j - i);
+        i = j + 1;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+            continue;
+        }
+        try {
+            applyCommand(parseCommand(line));
+        } catch (const SimError& e) {
+            std::fprintf(stderr, "mdev-simfs: control: %s\n", e.what());
+            return EINVAL;
+        }
+    }
+    return 0;
+}
+
+void Simulator::logWrite(const std::string& path, std::string_view data, const IoResult& r) {
+    if (log_ == nullptr) {
+        return;
+    }
+    nlohmann::json j;
+    j["path"] = path;
+    // Invalid UTF-8 is replaced so that every line stays valid JSON.
+    j["data"] = std::string(data);
+    if (r.err != 0) {
+        j["result"] = errnoName(r.err);
+    } else {
+        j["result"] = r.count;
+    }
+    const std::string line =
+        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::fwrite(line.data(), 1, line.size(), log_);
+    std::fflush(log_);
+}
+
+} // namespace mdevsim
