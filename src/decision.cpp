@@ -206,6 +206,12 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
         probeVersion(host.io(), loc, *rec->version, deadline.capped(config.attr_timeout));
     switch (probe.status) {
     case ProbeResult::Status::Accepted:
+        // The device must still be here: a check that passed for a device
+        // that vanished meanwhile says nothing about the migration.
+        if (auto again = host.device(hd.uuid); !again || again->type_id != rec->type) {
+            return refuse(std::move(v), Reason::DeviceMissing, ENODEV,
+                          on + ": the device disappeared from this host during the check");
+        }
         v.compatible = true;
         v.reason = Reason::Compatible;
         v.message = on + ": target driver accepted the source migration_version";

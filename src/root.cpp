@@ -17,6 +17,7 @@ namespace mdevmc {
 namespace {
 
 constexpr int kMaxLinks = 40;
+constexpr int kBeneathRetries = 64;
 
 std::vector<std::string> splitPath(std::string_view p) {
     std::vector<std::string> out;
@@ -108,18 +109,26 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
     const std::string r(rel.empty() ? "." : rel);
     flags |= O_CLOEXEC;
     if (!g_openat2_missing) {
-        const int fd = sysOpenat2(fd_.get(), r.c_str(), flags);
-        if (fd >= 0) {
-            return UniqueFd(fd);
+        // RESOLVE_BENEATH fails with EAGAIN when a rename or mount anywhere on
+        // the system races with a ".." in the path (relative sysfs links are
+        // full of them); the kernel asks the caller to retry.
+        int e = EAGAIN;
+        for (int attempt = 0; attempt < kBeneathRetries && e == EAGAIN; ++attempt) {
+            const int fd = sysOpenat2(fd_.get(), r.c_str(), flags);
+            if (fd >= 0) {
+                return UniqueFd(fd);
+            }
+            e = errno;
         }
-        const int e = errno;
-        if (e != ENOSYS) {
+        if (e != ENOSYS && e != EAGAIN) {
             return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
         }
-        g_openat2_missing = true;
+        if (e == ENOSYS) {
+            g_openat2_missing = true;
+        }
     }
-    // Kernels before 5.6: resolve with the beneath walk, then open the
-    // canonical path without following anything.
+    // Kernels before 5.6, or openat2 kept racing: resolve with the beneath
+    // walk, then open the canonical path without following anything.
     auto canon = resolve(r);
     if (!canon) {
         return Unexpected<Error>(canon.error());

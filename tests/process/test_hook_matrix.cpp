@@ -1,0 +1,340 @@
+// Two simulated hosts (two mdev-simfs mounts): the source records its
+// versions with `mdev-migcheck annotate`, the destination's hook runs as
+// libvirt runs it.  Each case asserts the exit code, the first stderr line,
+// the output XML's metadata and what the simulator saw written.
+#include "domain_xml.hpp"
+#include "sim_mount.hpp"
+
+#include <gtest/gtest.h>
+#include <thread>
+
+using namespace mdevmc;
+using namespace mdevmc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+constexpr const char* kU2 = "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a";
+const std::string kAttr = "devices/pci0000:00/0000:00:02.0/mdev_supported_types/nvidia-63/"
+                          "migration_version";
+
+struct TypeDef {
+    std::string id = "nvidia-63";
+    std::string migration = "supported";
+    int available = 4;
+};
+
+struct ParentDef {
+    std::string address = "0000:00:02.0";
+    std::string device = "1eb8";
+    std::string version = "2.1";
+    std::vector<TypeDef> types{TypeDef{}};
+};
+
+struct DevDef {
+    std::string uuid;
+    std::string parent = "0000:00:02.0";
+    std::string type = "nvidia-63";
+};
+
+std::string topology(const std::vector<ParentDef>& parents, const std::vector<DevDef>& devs) {
+    std::string j = "{\"parents\": [";
+    int base = 10;
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+        const auto& p = parents[i];
+        j += (i ? "," : "") + std::string("{\"address\": \"") + p.address +
+             "\", \"vendor\": \"10de\", \"device\": \"" + p.device +
+             "\", \"software_version\": \"" + p.version +
+             "\", \"iommu_group_base\": " + std::to_string(base) + ", \"types\": [";
+        base += 10;
+        for (std::size_t k = 0; k < p.types.size(); ++k) {
+            j += (k ? "," : "") + std::string("{\"id\": \"") + p.types[k].id +
+                 "\", \"migration\": \"" + p.types[k].migration +
+                 "\", \"available_instances\": " + std::to_string(p.types[k].available) + "}";
+        }
+        j += "]}";
+    }
+    j += "], \"devices\": [";
+    for (std::size_t i = 0; i < devs.size(); ++i) {
+        j += (i ? "," : "") + std::string("{\"uuid\": \"") + devs[i].uuid + "\", \"parent\": \"" +
+             devs[i].parent + "\", \"type\": \"" + devs[i].type + "\"}";
+    }
+    return j + "]}";
+}
+
+std::string domain(const std::vector<std::string>& uuids) {
+    std::string x = "<domain type='kvm'>\n  <name>vgpu</name>\n"
+                    "  <uuid>3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d0aa</uuid>\n  <devices>\n";
+    for (const auto& u : uuids) {
+        x += "    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n"
+             "      <source><address uuid='" +
+             u + "'/></source>\n    </hostdev>\n";
+    }
+    return x + "  </devices>\n</domain>\n";
+}
+
+std::string firstLine(const std::string& s) {
+    return s.substr(0, s.find('\n'));
+}
+
+class HookMatrix : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (const std::string why = fuseUnavailable(); !why.empty()) {
+            GTEST_SKIP() << why;
+        }
+    }
+    void hosts(const std::string& source_topo, const std::string& target_topo) {
+        source = std::make_unique<SimHost>(MDEVMC_SIMFS, source_topo);
+        target = std::make_unique<SimHost>(MDEVMC_SIMFS, target_topo);
+        writeFile(target->root() / "etc/mdev-migcheck/mdev-migcheck.conf",
+                  "attr_timeout_ms = 500\ntimeout_ms = 3000\nsyslog = no\n");
+    }
+    // The source's annotated XML.
+    std::string annotate(const std::string& xml) {
+        const RunResult r =
+            runProgram({MDEVMC_CLI, "annotate", "--xml", "-"},
+                       libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + source->root().string()}), xml);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return r.out;
+    }
+    RunResult migrate(const std::string& xml) {
+        return runProgram({MDEVMC_HOOK, "vgpu", "migrate", "begin", "-"},
+                          libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + target->root().string()}),
+                          xml);
+    }
+    std::optional<Metadata> metadataOf(const std::string& xml) {
+        auto d = DomainXml::parse(xml);
+        if (!d) {
+            ADD_FAILURE() << d.error().message;
+            return std::nullopt;
+        }
+        return d->metadata();
+    }
+    std::unique_ptr<SimHost> source, target;
+};
+
+const std::string kRefusing = "mdev-migcheck: refusing migration of vgpu: ";
+
+} // namespace
+
+TEST_F(HookMatrix, CompatibleSameVersion) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const RunResult r = migrate(annotate(domain({kU1})));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto m = metadataOf(r.out);
+    ASSERT_TRUE(m && m->entries.size() == 1);
+    EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.1");
+    EXPECT_EQ(target->writes(), "{\"data\":\"10de-1eb8-nvidia-63-2.1\\n\",\"path\":\"" + kAttr +
+                                    "\",\"result\":24}\n");
+    EXPECT_EQ(source->writes(), ""); // the source is only read
+}
+
+TEST_F(HookMatrix, CompatibleNewerMinorOnTargetAndMetadataRewritten) {
+    ParentDef newer;
+    newer.version = "2.4";
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({newer}, {{kU1}}));
+    const RunResult r = migrate(annotate(domain({kU1})));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto m = metadataOf(r.out);
+    ASSERT_TRUE(m && m->entries.size() == 1);
+    EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.4");
+    EXPECT_NE(target->writes().find("\"data\":\"10de-1eb8-nvidia-63-2.1\\n\""), std::string::npos);
+}
+
+TEST_F(HookMatrix, IncompatibleOlderMinorOtherMajorOtherDevice) {
+    struct Case {
+        const char* what;
+        std::string device;
+        std::string version;
+    };
+    for (const Case& c : {Case{"older minor", "1eb8", "2.0"}, Case{"other major", "1eb8", "3.1"},
+                          Case{"other device id", "1eb9", "2.1"}}) {
+        ParentDef p;
+        p.device = c.device;
+        p.version = c.version;
+        hosts(topology({ParentDef{}}, {{kU1}}), topology({p}, {{kU1}}));
+        const RunResult r = migrate(annotate(domain({kU1})));
+        EXPECT_EQ(r.exit_code, 1) << c.what;
+        EXPECT_EQ(r.out, "");
+        EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                        " (nvidia-63): target driver rejected the source "
+                                        "migration_version (Invalid argument)")
+            << c.what;
+        EXPECT_NE(target->writes().find("\"result\":\"EINVAL\""), std::string::npos) << c.what;
+    }
+}
+
+TEST_F(HookMatrix, VersionOfAnotherTypeIsRejectedByTheDriver) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    std::string xml = annotate(domain({kU1}));
+    const auto at = xml.find("10de-1eb8-nvidia-63-2.1");
+    ASSERT_NE(at, std::string::npos);
+    xml.replace(at, 23, "10de-1eb8-nvidia-64-2.1");
+    const RunResult r = migrate(xml);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63): target driver rejected the source "
+                                    "migration_version (Invalid argument)");
+}
+
+TEST_F(HookMatrix, TypeMismatchWritesNothing) {
+    ParentDef p;
+    p.types.push_back(TypeDef{"nvidia-64"});
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({p}, {{kU1, "0000:00:02.0", "nvidia-64"}}));
+    const RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    ": type mismatch: the source has nvidia-63, this host has "
+                                    "nvidia-64 on parent 0000:00:02.0");
+    EXPECT_EQ(target->writes(), "");
+}
+
+TEST_F(HookMatrix, AttributeAbsentOnSource) {
+    ParentDef absent;
+    absent.types[0].migration = "absent";
+    hosts(topology({absent}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const std::string xml = annotate(domain({kU1}));
+    const auto m = metadataOf(xml);
+    ASSERT_TRUE(m && m->entries.size() == 1);
+    EXPECT_EQ(m->entries[0].error, "ENOENT");
+    const RunResult r = migrate(xml);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63): the source host has no migration_version "
+                                    "attribute for it: the source driver does not support "
+                                    "migration");
+    EXPECT_EQ(target->writes(), "");
+}
+
+TEST_F(HookMatrix, AttributeAbsentOnTarget) {
+    ParentDef absent;
+    absent.types[0].migration = "absent";
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({absent}, {{kU1}}));
+    const RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63) on parent 0000:00:02.0: this host has no "
+                                    "migration_version attribute: the target driver does not "
+                                    "support migration");
+    EXPECT_EQ(target->writes(), "");
+}
+
+TEST_F(HookMatrix, ReadErrnoOnSourceAndOnTarget) {
+    ParentDef enodev;
+    enodev.types[0].migration = "ENODEV";
+    hosts(topology({enodev}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63): the source host could not read its "
+                                    "migration_version (ENODEV: No such device), so it is not "
+                                    "migratable");
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({enodev}, {{kU1}}));
+    r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63) on parent 0000:00:02.0: reading this host's "
+                                    "migration_version failed (No such device): the target does "
+                                    "not support migration");
+    EXPECT_EQ(target->writes(), "");
+}
+
+TEST_F(HookMatrix, UuidMissingOnTargetReportsParentsAndCapacity) {
+    ParentDef ok;
+    ok.types[0].available = 0; // compatible, but no room
+    ParentDef newer;
+    newer.address = "0000:00:03.0";
+    newer.version = "2.5";
+    newer.types[0].available = 3;
+    ParentDef other;
+    other.address = "0000:00:04.0";
+    other.device = "1eb9";
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ok, newer, other}, {}));
+    const RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU1 +
+                  " (nvidia-63): does not exist on this host; create it on a parent that accepts "
+                  "the version. Parents offering nvidia-63: 0000:00:02.0: accepts the version, 0 "
+                  "instance(s) available; 0000:00:03.0: accepts the version, 3 instance(s) "
+                  "available; 0000:00:04.0: rejects the version (Invalid argument), 4 "
+                  "instance(s) available");
+    const std::string w = target->writes();
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 3); // one type-level probe per parent
+}
+
+TEST_F(HookMatrix, WriteHangPastTheDeadline) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    ASSERT_EQ(target->command("hang-write " + kAttr), 0);
+    const RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63): target driver did not answer the "
+                                    "migration_version write within 500 ms (timed out)");
+    EXPECT_LT(r.eof_after, 2500ms);
+    // The killed worker's write was interrupted: it never reached the driver.
+    for (int i = 0; i < 100 && target->writes().empty(); ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(target->writes(), "{\"data\":\"10de-1eb8-nvidia-63-2.1\\n\",\"path\":\"" + kAttr +
+                                    "\",\"result\":\"EINTR\"}\n");
+}
+
+TEST_F(HookMatrix, ShortWrite) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    ASSERT_EQ(target->command("short-write " + kAttr + " 10"), 0);
+    const RunResult r = migrate(annotate(domain({kU1})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63): target driver took only 10 of 24 bytes of the "
+                                    "source migration_version (short write)");
+}
+
+TEST_F(HookMatrix, DeviceVanishingMidCheck) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    ASSERT_EQ(target->command("delay-write " + kAttr + " 400"), 0);
+    const std::string xml = annotate(domain({kU1}));
+    std::thread vanish([this] {
+        std::this_thread::sleep_for(150ms);
+        target->command("vanish " + std::string(kU1));
+    });
+    const RunResult r = migrate(xml);
+    vanish.join();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63) on parent 0000:00:02.0: the device disappeared "
+                                    "from this host during the check");
+    EXPECT_FALSE(std::filesystem::exists(target->sys() / "bus/mdev/devices" / kU1));
+}
+
+TEST_F(HookMatrix, NoRecordedSourceVersion) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const RunResult r = migrate(domain({kU1}));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    ": no migration_version recorded by the source host (run "
+                                    "'mdev-migcheck annotate' for the domain there)");
+    EXPECT_EQ(target->writes(), "");
+}
+
+TEST_F(HookMatrix, TwoDevicesOneBadBothReported) {
+    ParentDef src;
+    src.types.push_back(TypeDef{"nvidia-64"});
+    ParentDef dst = src;
+    dst.types[1].migration = "EIO";
+    hosts(topology({src}, {{kU1}, {kU2, "0000:00:02.0", "nvidia-64"}}),
+          topology({dst}, {{kU1}, {kU2, "0000:00:02.0", "nvidia-64"}}));
+    const RunResult r = migrate(annotate(domain({kU1, kU2})));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU2 +
+                                    " (nvidia-64) on parent 0000:00:02.0: reading this host's "
+                                    "migration_version failed (Input/output error): the target "
+                                    "does not support migration");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1); // only the failing one
+    // The compatible device was probed, the failing one could not be.
+    EXPECT_NE(target->writes().find("10de-1eb8-nvidia-63-2.1"), std::string::npos);
+}
