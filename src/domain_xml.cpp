@@ -218,6 +218,7 @@ void DomainXml::setMetadata(const Metadata& m) {
         }
         if (after != nullptr) {
             xmlAddNextSibling(after, md);
+            xmlAddPrevSibling(md, xmlNewText(X("\n  ")));
         } else if (root->children != nullptr) {
             xmlAddPrevSibling(root->children, md);
         } else {
@@ -227,6 +228,10 @@ void DomainXml::setMetadata(const Metadata& m) {
     for (xmlNode* c = md->children; c != nullptr;) {
         xmlNode* next = c->next;
         if (isOurs(c, kMetadataElement)) {
+            if (xmlNode* prev = c->prev; prev != nullptr && xmlIsBlankNode(prev) != 0) {
+                xmlUnlinkNode(prev);
+                xmlFreeNode(prev);
+            }
             xmlUnlinkNode(c);
             xmlFreeNode(c);
         }
@@ -238,7 +243,9 @@ void DomainXml::setMetadata(const Metadata& m) {
     if (!m.host.empty()) {
         xmlNewProp(el, X("host"), X(m.host.c_str()));
     }
+    // Indented like libvirt's own output, for the people who read it.
     for (const auto& e : m.entries) {
+        xmlAddChild(el, xmlNewText(X("\n      ")));
         xmlNode* n = xmlNewChild(el, ns, X("mdev"), nullptr);
         xmlNewProp(n, X("uuid"), X(e.uuid.c_str()));
         if (!e.type.empty()) {
@@ -254,7 +261,19 @@ void DomainXml::setMetadata(const Metadata& m) {
             xmlNewProp(n, X("error"), X(e.error->c_str()));
         }
     }
-    xmlAddChild(md, el);
+    if (!m.entries.empty()) {
+        xmlAddChild(el, xmlNewText(X("\n    ")));
+    }
+    xmlNode* last = xmlGetLastChild(md);
+    if (last == nullptr || last->type != XML_TEXT_NODE) {
+        xmlAddChild(md, xmlNewText(X("\n    ")));
+        xmlAddChild(md, el);
+        xmlAddChild(md, xmlNewText(X("\n  ")));
+    } else {
+        // Keep the closing indentation of <metadata> after the new element.
+        xmlAddPrevSibling(last, el);
+        xmlAddPrevSibling(el, xmlNewText(X("\n    ")));
+    }
 }
 
 std::string DomainXml::serialize() const {
