@@ -19,20 +19,17 @@ using CommandFn = int (*)(CliContext& ctx, const std::vector<std::string>& args)
 struct Command {
     const char* name;
     const char* summary; // one line, for the command list
-    const char* help;    // the full --help text
     CommandFn run;
 };
 
-// The subcommands (annotate, check, ...).
-const std::vector<Command>& commands();
+// Runs the command line ARGS (without argv[0]) against TABLE.  Throws
+// Fatal on usage and input errors; main() reports it.
+int runCli(CliContext& ctx, const std::vector<std::string>& args,
+           const std::vector<Command>& table);
 
-// Runs the command line ARGS (without argv[0]).  Throws Fatal on usage and
-// input errors; main() reports it.
-int runCli(CliContext& ctx, const std::vector<std::string>& args);
-
-// Offline parts, usable on a domain XML file ("-" for standard input):
-// annotate prints the XML with this host's versions in its metadata; check
-// prints the destination's decision for it.
+// Offline parts, on a domain XML file ("-" for standard input): annotate
+// prints the XML with this host's versions in its metadata; check prints
+// the destination's decision for it.
 int annotateXmlFile(CliContext& ctx, const std::string& file);
 int checkXmlFile(CliContext& ctx, const std::string& file, bool json);
 

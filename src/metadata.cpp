@@ -78,7 +78,9 @@ std::optional<std::string> checkEntry(const MetadataEntry& e) {
 }
 
 std::string formatMetadata(const Metadata& m, bool with_ns) {
-    const std::string p = std::string(kMetadataPrefix) + ":";
+    // Without the declaration (for virDomainSetMetadata, which puts the
+    // element in the namespace itself) the names are unprefixed.
+    const std::string p = with_ns ? std::string(kMetadataPrefix) + ":" : std::string();
     std::string out = "<" + p + kMetadataElement;
     if (with_ns) {
         out += " xmlns:" + std::string(kMetadataPrefix) + "=\"" + kMetadataUri + "\"";

@@ -44,9 +44,9 @@ struct Metadata {
 // a valid version or a known errno name.  Returns why not, or nullopt.
 std::optional<std::string> checkEntry(const MetadataEntry& e);
 
-// The <mdevmc:migcheck> element as text, for virDomainSetMetadata (which
-// takes the element, its namespace URI and the prefix as separate values:
-// the text has no xmlns declaration when WITH_NS is false).
+// The <mdevmc:migcheck> element as text.  WITH_NS false gives the form
+// virDomainSetMetadata takes: <migcheck ...> with unprefixed names and no
+// namespace declaration (the URI and prefix are passed separately).
 std::string formatMetadata(const Metadata& m, bool with_ns = true);
 
 } // namespace mdevmc

@@ -1,13 +1,15 @@
 // mdev-migcheck: the operator's command line.
 #include "cli.hpp"
 #include "error.hpp"
+#include "virt/cli_domain.hpp"
 
 #include <iostream>
 
 int main(int argc, char** argv) {
     mdevmc::CliContext ctx{std::cin, std::cout, std::cerr};
     try {
-        return mdevmc::runCli(ctx, std::vector<std::string>(argv + 1, argv + argc));
+        return mdevmc::runCli(ctx, std::vector<std::string>(argv + 1, argv + argc),
+                              mdevmc::commandTable());
     } catch (const mdevmc::Fatal& e) {
         std::cout.flush();
         std::cerr << e.what() << '\n';

@@ -74,7 +74,10 @@ TEST_F(CliOffline, CheckNoMdev) {
 TEST_F(CliOffline, UsageErrorsExitTwoAndNameTheProblem) {
     RunResult r = cli({"check"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("--xml FILE is required"), std::string::npos);
+    EXPECT_EQ(r.err, "mdev-migcheck check: expected one DOMAIN, or --xml FILE (see --help)\n");
+    r = cli({"annotate", "--xml", "-", "--all"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--xml takes no domain"), std::string::npos);
     r = cli({"check", "--xml"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("option '--xml' needs a value"), std::string::npos);
@@ -98,7 +101,7 @@ TEST_F(CliOffline, HelpEverywhere) {
     RunResult r = cli({"--help"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.out.find("Commands:"), std::string::npos);
-    for (const char* c : {"annotate", "check"}) {
+    for (const char* c : {"annotate", "check", "list", "version", "probe"}) {
         r = cli({c, "--help"});
         EXPECT_EQ(r.exit_code, 0) << c;
         EXPECT_EQ(r.out.rfind(std::string("Usage: mdev-migcheck ") + c, 0), 0U) << r.out;

@@ -183,11 +183,43 @@ int main(int argc, char** argv) {
         std::cerr << kUsage;
         return 2;
     }
+    // Unless in the foreground, the command returns only once the tree is
+    // mounted and the pid file written: the child reports on a pipe.
+    int ready[2] = {-1, -1};
+    if (!foreground) {
+        if (::pipe(ready) != 0) {
+            std::perror("mdev-simfs: pipe");
+            return 1;
+        }
+        const pid_t child = ::fork();
+        if (child < 0) {
+            std::perror("mdev-simfs: fork");
+            return 1;
+        }
+        if (child > 0) {
+            ::close(ready[1]);
+            char status = 1;
+            if (::read(ready[0], &status, 1) != 1) {
+                status = 1;
+            }
+            return status;
+        }
+        ::close(ready[0]);
+        ::setsid();
+    }
+    const auto report = [&](char status) {
+        if (ready[1] >= 0) {
+            (void)!::write(ready[1], &status, 1);
+            ::close(ready[1]);
+            ready[1] = -1;
+        }
+    };
     std::unique_ptr<Simulator> sim;
     try {
         sim = std::make_unique<Simulator>(mdevsim::loadTopology(pos[0]), write_log);
     } catch (const mdevsim::SimError& e) {
         std::cerr << "mdev-simfs: " << e.what() << '\n';
+        report(2);
         return 2;
     }
     g_sim = sim.get();
@@ -213,20 +245,29 @@ int main(int argc, char** argv) {
     fuse* f = fuse_new(&args, &ops, sizeof ops, nullptr);
     if (f == nullptr) {
         std::cerr << "mdev-simfs: cannot set up FUSE\n";
+        report(1);
         return 1;
     }
     if (fuse_mount(f, pos[1].c_str()) != 0) {
         std::cerr << "mdev-simfs: cannot mount on '" << pos[1] << "'\n";
         fuse_destroy(f);
-        return 1;
-    }
-    if (fuse_daemonize(foreground ? 1 : 0) != 0) {
-        fuse_unmount(f);
-        fuse_destroy(f);
+        report(1);
         return 1;
     }
     if (!pidfile.empty()) {
         std::ofstream(pidfile) << ::getpid() << '\n';
+    }
+    if (!foreground) {
+        // Hold none of the caller's descriptors: scripts wait for EOF on them.
+        const int null = ::open("/dev/null", O_RDWR);
+        for (int fd = 0; fd <= 2 && null >= 0; ++fd) {
+            ::dup2(null, fd);
+        }
+        if (null > 2) {
+            ::close(null);
+        }
+        (void)!::chdir("/");
+        report(0);
     }
     fuse_session* se = fuse_get_session(f);
     if (fuse_set_signal_handlers(se) != 0) {

@@ -1,0 +1,39 @@
+// What mdev-migcheck needs from a hypervisor connection, as an interface
+// that tests can replace.  The implementation over libvirt is
+// LibvirtHypervisor (libvirt_hypervisor.hpp).
+#pragma once
+
+#include "error.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mdevmc {
+
+struct DomainRef {
+    std::string name;
+    std::string uuid;
+};
+
+enum class DomainRunState {
+    Running,
+    Paused,   // running QEMU, vCPUs stopped (also while an incoming migration finishes)
+    Starting, // not active yet
+    Other,    // shut off, crashed, ...
+};
+
+class Hypervisor {
+public:
+    virtual ~Hypervisor() = default;
+    // A domain by name, UUID or id, as virsh accepts it.
+    virtual Result<DomainRef> lookup(const std::string& spec) = 0;
+    virtual Result<std::vector<DomainRef>> activeDomains() = 0;
+    virtual Result<DomainRunState> state(const DomainRef& d) = 0;
+    // The live definition.
+    virtual Result<std::string> liveXml(const DomainRef& d) = 0;
+    // Stores ELEMENT (our metadata element, without namespace declaration)
+    // in the live definition only, under kMetadataUri / kMetadataPrefix.
+    virtual Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) = 0;
+};
+
+} // namespace mdevmc

@@ -1,0 +1,33 @@
+// Hypervisor over the libvirt C API, behind small RAII wrappers.
+#pragma once
+
+#include "virt/hypervisor.hpp"
+
+#include <memory>
+
+namespace mdevmc {
+
+inline constexpr const char* kDefaultUri = "qemu:///system";
+
+class LibvirtHypervisor : public Hypervisor {
+public:
+    // Opens URI read-write; the error names the URI and libvirt's reason.
+    static Result<std::unique_ptr<LibvirtHypervisor>> connect(const std::string& uri);
+    ~LibvirtHypervisor() override;
+
+    Result<DomainRef> lookup(const std::string& spec) override;
+    Result<std::vector<DomainRef>> activeDomains() override;
+    Result<DomainRunState> state(const DomainRef& d) override;
+    Result<std::string> liveXml(const DomainRef& d) override;
+    Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) override;
+
+private:
+    struct Impl;
+    explicit LibvirtHypervisor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// libvirt error codes that mean "try again later" for the recorder.
+bool isTransientVirtError(int code);
+
+} // namespace mdevmc

@@ -1,0 +1,97 @@
+#include "virt/live_annotate.hpp"
+
+#include "decision.hpp"
+#include "domain_xml.hpp"
+#include "virt/libvirt_hypervisor.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace mdevmc {
+
+std::string describeRecord(const DomainRef& d, const Metadata& m) {
+    std::string out = "domain " + d.name + ":";
+    for (const auto& e : m.entries) {
+        out += " mdev " + e.uuid + (e.type.empty() ? "" : " (" + e.type + ")") + " " +
+               (e.version ? "version '" + *e.version + "'" : "unreadable: " + e.error.value_or(""));
+        out += ";";
+    }
+    if (!out.empty() && out.back() == ';') {
+        out.pop_back();
+    }
+    return out;
+}
+
+Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const MdevHost& host,
+                                    const std::string& host_name, const Config& config) {
+    auto text = hv.liveXml(d);
+    if (!text) {
+        return Unexpected<Error>(text.error());
+    }
+    auto xml = DomainXml::parse(*text);
+    if (!xml) {
+        return fail("domain '" + d.name + "': " + xml.error().message, xml.error().err);
+    }
+    LiveAnnotation out;
+    const auto hostdevs = xml->mdevHostdevs();
+    if (hostdevs.empty()) {
+        return out;
+    }
+    out.metadata = recordVersions(hostdevs, host, host_name, config.attr_timeout,
+                                  Deadline::after(config.timeout));
+    if (const auto current = xml->metadata();
+        current && formatMetadata(*current) == formatMetadata(out.metadata)) {
+        out.outcome = LiveAnnotation::Outcome::Unchanged;
+        return out;
+    }
+    if (auto r = hv.setLiveMetadata(d, formatMetadata(out.metadata, false)); !r) {
+        return Unexpected<Error>(r.error());
+    }
+    out.outcome = LiveAnnotation::Outcome::Recorded;
+    return out;
+}
+
+int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& host,
+                      const std::string& host_name, const Config& config, const SysLog& log,
+                      const Sleeper& sleep) {
+    using namespace std::chrono;
+    const Deadline deadline = Deadline::after(config.record_wait);
+    milliseconds pause(100);
+    std::string last_problem = "it did not start";
+    for (;;) {
+        auto d = hv.lookup(spec);
+        if (!d) {
+            log.warning("not recording mdev versions: " + d.error().message);
+            return 1;
+        }
+        auto st = hv.state(*d);
+        if (st && (*st == DomainRunState::Running || *st == DomainRunState::Paused)) {
+            auto r = annotateLive(hv, *d, host, host_name, config);
+            if (r) {
+                if (r->outcome != LiveAnnotation::Outcome::NoMdev) {
+                    log.info("recorded " + describeRecord(*d, r->metadata));
+                }
+                return 0;
+            }
+            if (!isTransientVirtError(r.error().err)) {
+                log.error("not recording mdev versions: " + r.error().message);
+                return 1;
+            }
+            last_problem = r.error().message;
+        } else if (st && *st == DomainRunState::Other) {
+            log.warning("not recording mdev versions: domain " + d->name + " is not running");
+            return 1;
+        } else if (!st) {
+            last_problem = st.error().message;
+        }
+        if (deadline.expired()) {
+            log.error("not recording mdev versions of domain " + d->name + ": gave up after " +
+                      std::to_string(config.record_wait.count()) + " ms: " + last_problem);
+            return 1;
+        }
+        sleep(std::min(pause, deadline.remaining()));
+        pause = std::min(pause * 2, milliseconds(1000));
+    }
+}
+
+} // namespace mdevmc

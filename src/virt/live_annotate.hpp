@@ -1,0 +1,47 @@
+// The source side: this host's migration_version strings recorded in a
+// running domain's live <metadata>, where libvirt carries them to the
+// destination.  Only the live definition is touched: a version in the
+// persistent config would be stale on the next boot.
+#pragma once
+
+#include "config.hpp"
+#include "mdev.hpp"
+#include "metadata.hpp"
+#include "syslog.hpp"
+#include "virt/hypervisor.hpp"
+
+#include <chrono>
+#include <functional>
+
+namespace mdevmc {
+
+struct LiveAnnotation {
+    enum class Outcome {
+        Recorded,  // the metadata was stored
+        Unchanged, // the domain already carried exactly this record
+        NoMdev,    // nothing to record
+    };
+    Outcome outcome = Outcome::NoMdev;
+    Metadata metadata;
+};
+
+// Reads D's live XML, this host's versions for its mdevs, and stores them
+// unless the domain already carries the same record.
+Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const MdevHost& host,
+                                    const std::string& host_name, const Config& config);
+
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
+// The recorder the hook starts at `started begin`: waits until the domain
+// runs and its start job is over (the store is retried while libvirt
+// answers that the domain is not running yet or busy), at most
+// config.record_wait, then annotates.  Logs what it recorded, or why not,
+// to LOG.  Returns 0 when recorded (or nothing to record), 1 otherwise.
+int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& host,
+                      const std::string& host_name, const Config& config, const SysLog& log,
+                      const Sleeper& sleep);
+
+// One line describing a record, for logs and the CLI.
+std::string describeRecord(const DomainRef& d, const Metadata& m);
+
+} // namespace mdevmc

@@ -1,0 +1,171 @@
+#include "domain_xml.hpp"
+#include "fake_sysfs.hpp"
+#include "virt/live_annotate.hpp"
+
+#include <gtest/gtest.h>
+#include <libvirt/virterror.h>
+
+using namespace mdevmc;
+using mdevmc::test::FakeSysfs;
+using mdevmc::test::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+
+const char* kDomain = R"(<domain type='kvm'>
+  <name>vm1</name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <metadata><app:owner xmlns:app="http://example.org/app/1">team-a</app:owner></metadata>
+  <devices>
+    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+      <source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source>
+    </hostdev>
+  </devices>
+</domain>)";
+
+// A hypervisor with one domain whose live XML takes the stored metadata,
+// and scripted failures.
+class FakeHypervisor : public Hypervisor {
+public:
+    std::string xml = kDomain;
+    std::vector<DomainRunState> states{DomainRunState::Running};
+    std::vector<int> set_failures; // libvirt error codes for the next stores
+    int stores = 0;
+    std::string last_element;
+
+    Result<DomainRef> lookup(const std::string& spec) override {
+        if (spec != "vm1" && spec != "6695eb01-f6a4-8304-79aa-97f2502e193f") {
+            return fail("no domain '" + spec + "'", VIR_ERR_NO_DOMAIN);
+        }
+        return DomainRef{"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"};
+    }
+    Result<std::vector<DomainRef>> activeDomains() override {
+        return std::vector<DomainRef>{DomainRef{"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"}};
+    }
+    Result<DomainRunState> state(const DomainRef&) override {
+        const DomainRunState s = states.front();
+        if (states.size() > 1) {
+            states.erase(states.begin());
+        }
+        return s;
+    }
+    Result<std::string> liveXml(const DomainRef&) override { return xml; }
+    Result<void> setLiveMetadata(const DomainRef&, const std::string& element) override {
+        if (!set_failures.empty()) {
+            const int code = set_failures.front();
+            set_failures.erase(set_failures.begin());
+            return fail("store failed", code);
+        }
+        ++stores;
+        last_element = element;
+        // What libvirt does: the element goes into <metadata> under our namespace.
+        auto d = DomainXml::parse(xml);
+        std::string with_ns = element;
+        with_ns.insert(std::string("<migcheck").size(),
+                       std::string(" xmlns=\"") + kMetadataUri + "\"");
+        auto md = DomainXml::parse("<domain><metadata>" + with_ns + "</metadata></domain>");
+        if (!d || !md || !md->metadata()) {
+            return fail("fake: cannot apply '" + element + "'", VIR_ERR_XML_ERROR);
+        }
+        d->setMetadata(*md->metadata());
+        xml = d->serialize();
+        return {};
+    }
+};
+
+class LiveAnnotate : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sys.addType("0000:00:02.0", "nvidia-63", "10de-1eb8-nvidia-63-2.1");
+        sys.addDevice(kU1, "0000:00:02.0", "nvidia-63");
+        auto r = Root::open(dir.path().string());
+        ASSERT_TRUE(r);
+        root.emplace(std::move(*r));
+        io.emplace(*root);
+        host.emplace(*root, *io);
+        config.record_wait = 5000ms;
+    }
+    TempDir dir;
+    FakeSysfs sys{dir.path()};
+    std::optional<Root> root;
+    std::optional<DirectAttrIo> io;
+    std::optional<MdevHost> host;
+    Config config;
+    FakeHypervisor hv;
+    SysLog log{false};
+    std::vector<std::chrono::milliseconds> slept;
+    Sleeper sleeper = [this](std::chrono::milliseconds ms) { slept.push_back(ms); };
+};
+
+} // namespace
+
+TEST_F(LiveAnnotate, StoresTheElementWithoutNamespaceAndIsIdempotent) {
+    auto r = annotateLive(hv, {"vm1", "x"}, *host, "hostA", config);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->outcome, LiveAnnotation::Outcome::Recorded);
+    EXPECT_EQ(hv.stores, 1);
+    EXPECT_EQ(hv.last_element.rfind("<migcheck host=\"hostA\">", 0), 0U) << hv.last_element;
+    EXPECT_NE(hv.last_element.find("<mdev uuid=\"c2177883-f1bb-47f0-914d-32a22e3a8804\" "
+                                   "type=\"nvidia-63\" parent=\"0000:00:02.0\" "
+                                   "version=\"10de-1eb8-nvidia-63-2.1\"/>"),
+              std::string::npos);
+    EXPECT_NE(hv.xml.find("team-a"), std::string::npos);
+    auto again = annotateLive(hv, {"vm1", "x"}, *host, "hostA", config);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->outcome, LiveAnnotation::Outcome::Unchanged);
+    EXPECT_EQ(hv.stores, 1);
+    // A new driver version is a new record.
+    mdevmc::test::writeFile(sys.typeDir("0000:00:02.0", "nvidia-63") / "migration_version",
+                            "10de-1eb8-nvidia-63-2.2\n");
+    EXPECT_EQ(annotateLive(hv, {"vm1", "x"}, *host, "hostA", config)->outcome,
+              LiveAnnotation::Outcome::Recorded);
+    EXPECT_EQ(hv.stores, 2);
+}
+
+TEST_F(LiveAnnotate, DomainWithoutMdevIsNotTouched) {
+    hv.xml = "<domain><name>vm1</name><devices/></domain>";
+    auto r = annotateLive(hv, {"vm1", "x"}, *host, "hostA", config);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, LiveAnnotation::Outcome::NoMdev);
+    EXPECT_EQ(hv.stores, 0);
+}
+
+TEST_F(LiveAnnotate, RecorderWaitsForTheStartJob) {
+    hv.states = {DomainRunState::Starting, DomainRunState::Paused, DomainRunState::Running};
+    hv.set_failures = {VIR_ERR_OPERATION_TIMEOUT, VIR_ERR_OPERATION_INVALID};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 0);
+    EXPECT_EQ(hv.stores, 1);
+    ASSERT_EQ(slept.size(), 3U);
+    EXPECT_EQ(slept[0], 100ms);
+    EXPECT_EQ(slept[1], 200ms); // backing off
+}
+
+TEST_F(LiveAnnotate, RecorderGivesUpAtTheDeadline) {
+    config.record_wait = 0ms;
+    hv.states = {DomainRunState::Starting};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 1);
+    EXPECT_EQ(hv.stores, 0);
+}
+
+TEST_F(LiveAnnotate, RecorderStopsOnPermanentErrors) {
+    EXPECT_EQ(recordWhenStarted(hv, "gone", *host, "hostA", config, log, sleeper), 1);
+    hv.states = {DomainRunState::Other};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 1);
+    hv.states = {DomainRunState::Running};
+    hv.set_failures = {VIR_ERR_XML_ERROR};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 1);
+    EXPECT_EQ(hv.stores, 0);
+    EXPECT_TRUE(slept.empty());
+}
+
+TEST(DescribeRecord, OneLine) {
+    Metadata m;
+    m.entries.push_back({kU1, "nvidia-63", "p", std::string("v1"), std::nullopt, std::nullopt});
+    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "", "", std::nullopt,
+                         std::string("ENODEV"), std::nullopt});
+    EXPECT_EQ(describeRecord({"vm1", "u"}, m),
+              "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
+              "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a unreadable: ENODEV");
+}
