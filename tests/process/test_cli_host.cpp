@@ -1,0 +1,202 @@
+// list, version and probe on a simulated host (mdev-simfs), and the
+// recorder the hook starts at `started begin`.
+#include "sim_mount.hpp"
+
+#include <gtest/gtest.h>
+#include <thread>
+
+using namespace mdevmc::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+
+const char* kTopology = R"({"parents": [
+   {"address": "0000:00:02.0", "vendor": "8086", "device": "193b", "software_version": "5.2",
+    "iommu_group_base": 10,
+    "types": [{"id": "i915-GVTg_V5_4", "name": "GVTg_V5_4", "available_instances": 3},
+              {"id": "i915-GVTg_V5_8", "name": "GVTg_V5_8", "migration": "absent"},
+              {"id": "i915-GVTg_V5_2", "name": "GVTg_V5_2", "migration": "ENODEV"}]},
+   {"address": "0000:00:03.0", "vendor": "8086", "device": "193b", "software_version": "5.0",
+    "iommu_group_base": 20,
+    "types": [{"id": "i915-GVTg_V5_4", "name": "GVTg_V5_4", "available_instances": 0}]}],
+ "devices": [{"uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:00:02.0",
+              "type": "i915-GVTg_V5_4", "device_migration_version": true}]})";
+
+class CliHost : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (const std::string why = fuseUnavailable(); !why.empty()) {
+            GTEST_SKIP() << why;
+        }
+        host = std::make_unique<SimHost>(MDEVMC_SIMFS, kTopology);
+    }
+    RunResult cli(std::vector<std::string> args) {
+        args.insert(args.begin(), MDEVMC_CLI);
+        return runProgram(args, libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + host->root().string()}),
+                          "");
+    }
+    std::unique_ptr<SimHost> host;
+};
+
+} // namespace
+
+TEST_F(CliHost, List) {
+    const RunResult r = cli({"list"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "PARENT        TYPE            NAME       API         AVAILABLE  MIGRATION_VERSION\n"
+              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci    1          (ENODEV)\n"
+              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    3          "
+              "8086-193b-i915-GVTg_V5_4-5.2\n"
+              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci    1          (absent)\n"
+              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    0          "
+              "8086-193b-i915-GVTg_V5_4-5.0\n"
+              "\n"
+              "UUID                                  PARENT        TYPE            "
+              "MIGRATION_VERSION\n"
+              "c2177883-f1bb-47f0-914d-32a22e3a8804  0000:00:02.0  i915-GVTg_V5_4  "
+              "8086-193b-i915-GVTg_V5_4-5.2 (per device)\n");
+    const RunResult j = cli({"list", "--json"});
+    ASSERT_EQ(j.exit_code, 0);
+    EXPECT_NE(j.out.find("{\"parent\": \"0000:00:02.0\", \"type\": \"i915-GVTg_V5_8\", \"name\": "
+                         "\"GVTg_V5_8\", \"device_api\": \"vfio-pci\", \"available_instances\": "
+                         "1, \"migration_version\": null, \"migration_version_error\": "
+                         "\"ENOENT\"}"),
+              std::string::npos)
+        << j.out;
+    EXPECT_NE(j.out.find("\"per_device\": true"), std::string::npos);
+}
+
+TEST_F(CliHost, Version) {
+    RunResult r = cli({"version", kU1});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "8086-193b-i915-GVTg_V5_4-5.2\n");
+    r = cli({"version", "i915-GVTg_V5_4"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "0000:00:02.0 8086-193b-i915-GVTg_V5_4-5.2\n"
+                     "0000:00:03.0 8086-193b-i915-GVTg_V5_4-5.0\n");
+    r = cli({"version", "i915-GVTg_V5_4", "--parent", "0000:00:03.0"});
+    EXPECT_EQ(r.out, "8086-193b-i915-GVTg_V5_4-5.0\n");
+    r = cli({"version", "i915-GVTg_V5_8"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_8 on parent 0000:00:02.0: "
+                     "migration_version is absent: no migration support\n");
+    r = cli({"version", "i915-GVTg_V5_2"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_2 on parent 0000:00:02.0: "
+                     "migration_version cannot be read: ENODEV: No such device\n");
+    r = cli({"version", "nvidia-63"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "mdev-migcheck version: no parent on this host offers type 'nvidia-63'\n");
+    r = cli({"version", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a does not exist on this host"),
+              std::string::npos);
+    r = cli({"version", "../../etc"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "mdev-migcheck version: '../../etc' is neither a UUID nor a valid mdev "
+                     "type id\n");
+}
+
+TEST_F(CliHost, Probe) {
+    RunResult r = cli({"probe", "--type", "i915-GVTg_V5_4", "8086-193b-i915-GVTg_V5_4-5.1"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "0000:00:02.0: accepted\n"
+                     "0000:00:03.0: rejected (EINVAL: Invalid argument)\n");
+    r = cli({"probe", "--type", "i915-GVTg_V5_4", "--parent", "0000:00:03.0",
+             "8086-193b-i915-GVTg_V5_4-5.1"});
+    EXPECT_EQ(r.exit_code, 1);
+    r = cli({"probe", "--type", "i915-GVTg_V5_4", "--uuid", kU1, "--json",
+             "8086-193b-i915-GVTg_V5_4-5.2"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "[{\"target\": \"0000:00:02.0 mdev " + std::string(kU1) +
+                         "\", \"result\": \"accepted\", \"errno\": null}]\n");
+    r = cli({"probe", "--type", "i915-GVTg_V5_8", "8086-193b-i915-GVTg_V5_8-5.2"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "0000:00:02.0: no migration_version attribute (no migration support)\n");
+    r = cli({"probe", "--type", "i915-GVTg_V5_4", "bad\tversion"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("non-printable or non-ASCII byte at offset 3"), std::string::npos);
+    r = cli({"probe", "--type", "i915-GVTg_V5_8", "--uuid", kU1, "v"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "mdev-migcheck probe: mdev " + std::string(kU1) +
+                         " is of type i915-GVTg_V5_4, not i915-GVTg_V5_8\n");
+    r = cli({"probe", "8086"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "mdev-migcheck probe: --type TYPE is required\n");
+    // Every probe write reached the driver exactly once (a missing attribute
+    // cannot be opened, so nothing is written to it).
+    const std::string w = host->writes();
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 4) << w;
+}
+
+// The hook at `started begin` starts `mdev-migcheck annotate --wait` and
+// returns at once; the child outlives it, in its own session, holding none
+// of the caller's pipes.
+TEST(RecorderSpawn, DetachedChildOutlivesTheHook) {
+    TempDir t;
+    const auto libexec = t.path() / "libexec/mdev-migcheck";
+    std::filesystem::create_directories(libexec);
+    std::filesystem::create_directories(t.path() / "bin");
+    const std::filesystem::path hook_dir = std::filesystem::path(MDEVMC_HOOK).parent_path();
+    for (const char* f : {"mdev-migcheck-hook", "mdev-migcheck-hook-engine"}) {
+        std::filesystem::copy_file(hook_dir / f, libexec / f);
+    }
+    const auto marker = t.path() / "marker";
+    // Records its arguments, session and open descriptors, then outlives
+    // the hook by seconds.
+    writeFile(t.path() / "bin/mdev-migcheck",
+              "#!/bin/sh\n"
+              "ls -l /proc/$$/fd > " +
+                  marker.string() + ".fds\n" +
+                  "printf 'args %s\\npid %s\\nsid %s\\n' \"$*\" $$ "
+                  "\"$(ps -o sid= -p $$ | tr -d ' ')\" > " +
+                  marker.string() + ".tmp\n" + "mv " + marker.string() + ".tmp " + marker.string() +
+                  "\n" + "sleep 3\n" + "echo done >> " + marker.string() + "\n");
+    std::filesystem::permissions(t.path() / "bin/mdev-migcheck", std::filesystem::perms::owner_all);
+    const RunResult r = runProgram(
+        {(libexec / "mdev-migcheck-hook").string(), "vgpu1", "started", "begin", "-"},
+        libvirtEnvironment(), readFile(std::string(MDEVMC_SAMPLES_DIR) + "/vgpu-one-mdev.xml"));
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.finished);
+    EXPECT_LT(r.eof_after, 2000ms); // not the child's 3 s
+    for (int i = 0; i < 200 && !std::filesystem::exists(marker); ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    const std::string m = readFile(marker);
+    EXPECT_NE(m.find("args annotate --wait 3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("done"), std::string::npos); // still running after the hook returned
+    const auto line = [&](const std::string& key) {
+        const auto at = m.find(key + " ");
+        return at == std::string::npos
+                   ? std::string()
+                   : m.substr(at + key.size() + 1, m.find('\n', at) - at - key.size() - 1);
+    };
+    EXPECT_EQ(line("pid"), line("sid")); // a session of its own
+    // Its descriptors: the standard ones on /dev/null (the shell keeps its
+    // stdout aside while `ls > file` runs), no pipe or socket of the caller's.
+    const std::string fds = readFile(marker.string() + ".fds");
+    for (const char* fd : {" 0 -> /dev/null", " 2 -> /dev/null"}) {
+        EXPECT_NE(fds.find(fd), std::string::npos) << fds;
+    }
+    EXPECT_EQ(fds.find("pipe:"), std::string::npos) << fds;
+    EXPECT_EQ(fds.find("socket:"), std::string::npos) << fds;
+    const pid_t child = std::stoi(line("pid"));
+    EXPECT_EQ(::kill(child, 0), 0);
+    ::kill(child, SIGKILL);
+}
+
+TEST(RecorderSpawn, NoMdevNoChild) {
+    TempDir t;
+    const RunResult r =
+        runProgram({MDEVMC_HOOK, "plain", "started", "begin", "-"}, libvirtEnvironment(),
+                   readFile(std::string(MDEVMC_SAMPLES_DIR) + "/no-mdev.xml"));
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "");
+}
