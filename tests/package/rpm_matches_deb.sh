@@ -1,0 +1,36 @@
+#!/bin/bash
+# The RPM ships the same files as the DEB (modulo each distribution's
+# documentation conventions).   rpm_matches_deb.sh PKGDIR
+set -euo pipefail
+pkgdir=$1
+deb=$(ls "$pkgdir"/mdev-migcheck_*.deb)
+rpm=$(ls "$pkgdir"/mdev-migcheck-*.x86_64.rpm)
+work=$(mktemp -d /tmp/mdevmc-rpmtest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "== rpm -qlp $rpm"
+rpm -qlp "$rpm"
+rpm -qpi "$rpm" | head -5
+# Files and links (no directories); compression suffixes and the
+# distributions' own documentation files aside.
+dpkg -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's,^\./,/,; s,\.gz$,,' |
+    grep -v -e '^/usr/share/doc/mdev-migcheck/changelog$' -e '^/usr/share/doc/mdev-migcheck/copyright$' \
+        -e '^/usr/share/lintian/' |
+    sort >"$work/deb.txt"
+rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" | awk '$1 !~ /^d/ { print $2 }' |
+    sed 's,^/usr/share/doc/mdev-migcheck-[0-9.]*/,/usr/share/doc/mdev-migcheck/,; s,\.gz$,,' |
+    grep -v '^/usr/share/licenses/' | sort >"$work/rpm.txt"
+echo "== files: $(wc -l <"$work/deb.txt") in the DEB, $(wc -l <"$work/rpm.txt") in the RPM"
+if ! diff -u "$work/deb.txt" "$work/rpm.txt"; then
+    echo "FAILED: the RPM and the DEB ship different files"
+    exit 1
+fi
+# Same link target for the hook entry, and the config marked as such.
+rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$rpm" |
+    grep -qx '/etc/libvirt/hooks/qemu.d/90-mdev-migcheck /usr/libexec/mdev-migcheck/mdev-migcheck-hook' ||
+    { echo "FAILED: hook link target"; exit 1; }
+rpm -qpc "$rpm" | grep -qx /etc/mdev-migcheck/mdev-migcheck.conf ||
+    { echo "FAILED: config not marked %config"; exit 1; }
+rpm -qp --scripts "$rpm" | grep -q 'annotate --all' ||
+    { echo "FAILED: %post does not record running VMs"; exit 1; }
+echo "ok: the RPM matches the DEB"
