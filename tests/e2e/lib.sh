@@ -1,0 +1,42 @@
+# Shared by the end-to-end harness: two libvirt hosts on one machine, each
+# in its own network, mount and UTS namespace, each with its own mdev-simfs.
+# Sourced by setup.sh, teardown.sh and scenario.sh.
+
+E2E_STATE=${MDEVMC_E2E_STATE:-/tmp/mdevmc-e2e}
+E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_HOSTS=(a b)
+E2E_NS_PREFIX=mdevmc-
+E2E_NET=10.201.0
+E2E_URI_NS=urn:mdev-migcheck:metadata:1
+
+host_ip() { case $1 in a) echo "$E2E_NET.1" ;; b) echo "$E2E_NET.2" ;; esac; }
+host_name() { case $1 in a) echo hostA ;; b) echo hostB ;; esac; }
+host_dir() { echo "$E2E_STATE/$1"; }
+host_sock() { echo "$E2E_STATE/$1/run/libvirt-sock"; }
+host_uri() { echo "qemu+unix:///system?socket=$(host_sock "$1")"; }
+host_tcp() { echo "qemu+tcp://$(host_ip "$1")/system"; }
+host_sim() { echo "$E2E_STATE/$1/sim/sys"; }
+
+# virsh against HOST, from the host's own network namespace.
+vsh() { # HOST ARGS...
+    local h=$1
+    shift
+    ip netns exec "$E2E_NS_PREFIX$h" virsh -q -c "$(host_uri "$h")" "$@"
+}
+
+# A control command for HOST's simulated kernel.
+sim_ctl() { # HOST COMMAND...
+    local sim
+    sim=$(host_sim "$1")
+    shift
+    printf '%s\n' "$*" >"$sim/.simfs-control"
+}
+
+now() { date +%s.%N; }
+elapsed() { echo "$(echo "$(now) - $1" | bc)"; }
+
+log() { echo "[e2e $(date +%T)] $*"; }
+die() {
+    echo "[e2e] FAILED: $*" >&2
+    exit 1
+}
