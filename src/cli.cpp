@@ -46,6 +46,14 @@ std::string inputName(const std::string& file) {
     return file == "-" ? std::string("standard input") : "'" + file + "'";
 }
 
+DomainXml readDomainXml(CliContext& ctx, const std::string& file) {
+    auto xml = DomainXml::parse(readInput(ctx, file));
+    if (!xml) {
+        throw Fatal(inputName(file) + ": " + xml.error().message);
+    }
+    return std::move(*xml);
+}
+
 } // namespace
 
 HostEnv openHost() {
@@ -96,36 +104,28 @@ std::string readInput(CliContext& ctx, const std::string& file) {
 }
 
 int annotateXmlFile(CliContext& ctx, const std::string& file) {
-    const std::string text = readInput(ctx, file);
-    auto xml = DomainXml::parse(text);
-    if (!xml) {
-        throw Fatal(inputName(file) + ": " + xml.error().message);
-    }
+    DomainXml xml = readDomainXml(ctx, file);
     HostEnv host = openHost();
     WorkerAttrIo io(host.root);
     const MdevHost mdevs(host.root, io);
-    const Metadata m = recordVersions(xml->mdevHostdevs(), mdevs, hostName(),
+    const Metadata m = recordVersions(xml.mdevHostdevs(), mdevs, hostName(),
                                       host.config.attr_timeout, Deadline::never());
-    xml->setMetadata(m);
-    ctx.out << xml->serialize();
+    xml.setMetadata(m);
+    ctx.out << xml.serialize();
     return 0;
 }
 
 int checkXmlFile(CliContext& ctx, const std::string& file, bool json) {
-    const std::string text = readInput(ctx, file);
-    auto xml = DomainXml::parse(text);
-    if (!xml) {
-        throw Fatal(inputName(file) + ": " + xml.error().message);
-    }
+    DomainXml xml = readDomainXml(ctx, file);
     HostEnv host = openHost();
     WorkerAttrIo io(host.root);
     const MdevHost mdevs(host.root, io);
-    const Decision d = decide(xml->mdevHostdevs(), xml->metadata(), mdevs, host.config,
+    const Decision d = decide(xml.mdevHostdevs(), xml.metadata(), mdevs, host.config,
                               Deadline::after(host.config.timeout));
     if (json) {
-        printDecisionJson(ctx.out, xml->name(), d);
+        printDecisionJson(ctx.out, xml.name(), d);
     } else if (d.devices.empty()) {
-        ctx.out << "domain " << xml->name() << " has no mdev hostdev: nothing to check\n";
+        ctx.out << "domain " << xml.name() << " has no mdev hostdev: nothing to check\n";
     } else {
         printDecisionTable(ctx.out, d);
     }

@@ -110,6 +110,32 @@ void noPositional(const std::string& cmd, const CliArgs& a, std::size_t allowed)
     }
 }
 
+// The parents to look at for TYPE: PARENT if given (it must offer TYPE),
+// else every parent that offers it (there must be one).
+std::vector<std::string> parentsFor(const std::string& cmd, const MdevHost& mdevs,
+                                    const std::string& type,
+                                    const std::optional<std::string>& parent) {
+    const std::string who = "mdev-migcheck " + cmd + ": ";
+    if (parent) {
+        if (!isValidName(*parent)) {
+            throw Fatal(who + quoteValue(*parent) + " is not a valid parent device name");
+        }
+        auto ts = mdevs.types(*parent);
+        if (!ts || !std::binary_search(ts->begin(), ts->end(), type)) {
+            throw Fatal(who + "parent '" + *parent + "' offers no type '" + type + "'");
+        }
+        return {*parent};
+    }
+    auto ps = mdevs.parentsOffering(type);
+    if (!ps) {
+        throw Fatal(ps.error());
+    }
+    if (ps->empty()) {
+        throw Fatal(who + "no parent on this host offers type '" + type + "'");
+    }
+    return *ps;
+}
+
 } // namespace
 
 int cmdList(CliContext& ctx, const std::vector<std::string>& args) {
@@ -256,30 +282,7 @@ int cmdVersion(CliContext& ctx, const std::vector<std::string>& args) {
             throw Fatal("mdev-migcheck version: " + quoteValue(what) +
                         " is neither a UUID nor a valid mdev type id");
         }
-        std::vector<std::string> parents;
-        if (auto p = a.value("parent")) {
-            if (!isValidName(*p)) {
-                throw Fatal("mdev-migcheck version: " + quoteValue(*p) +
-                            " is not a valid parent device name");
-            }
-            auto ts = mdevs.types(*p);
-            if (!ts || !std::binary_search(ts->begin(), ts->end(), what)) {
-                throw Fatal("mdev-migcheck version: parent '" + *p + "' offers no type '" + what +
-                            "'");
-            }
-            parents.push_back(*p);
-        } else {
-            auto ps = mdevs.parentsOffering(what);
-            if (!ps) {
-                throw Fatal(ps.error());
-            }
-            if (ps->empty()) {
-                throw Fatal("mdev-migcheck version: no parent on this host offers type '" + what +
-                            "'");
-            }
-            parents = *ps;
-        }
-        for (const auto& p : parents) {
+        for (const auto& p : parentsFor("version", mdevs, what, a.value("parent"))) {
             rows.push_back({p, "type " + what + " on parent " + p,
                             readVersion(io, typeVersionLocation(p, what),
                                         deadline.capped(host.config.attr_timeout))});
@@ -360,30 +363,7 @@ int cmdProbe(CliContext& ctx, const std::vector<std::string>& args) {
         }
         targets.push_back({dev->parent + " mdev " + dev->uuid, versionLocation(host.root, *dev)});
     } else {
-        std::vector<std::string> parents;
-        if (auto p = a.value("parent")) {
-            if (!isValidName(*p)) {
-                throw Fatal("mdev-migcheck probe: " + quoteValue(*p) +
-                            " is not a valid parent device name");
-            }
-            auto ts = mdevs.types(*p);
-            if (!ts || !std::binary_search(ts->begin(), ts->end(), *type)) {
-                throw Fatal("mdev-migcheck probe: parent '" + *p + "' offers no type '" + *type +
-                            "'");
-            }
-            parents.push_back(*p);
-        } else {
-            auto ps = mdevs.parentsOffering(*type);
-            if (!ps) {
-                throw Fatal(ps.error());
-            }
-            if (ps->empty()) {
-                throw Fatal("mdev-migcheck probe: no parent on this host offers type '" + *type +
-                            "'");
-            }
-            parents = *ps;
-        }
-        for (const auto& p : parents) {
+        for (const auto& p : parentsFor("probe", mdevs, *type, a.value("parent"))) {
             targets.push_back({p, typeVersionLocation(p, *type)});
         }
     }

@@ -103,14 +103,16 @@ Result<std::vector<MdevDevice>> MdevHost::devices() const {
     return out;
 }
 
-Result<std::vector<std::string>> MdevHost::parents() const {
-    auto names = root_.list(paths::kClassParents);
+Result<std::vector<std::string>> MdevHost::validEntries(std::string_view dir,
+                                                        bool missing_is_empty) const {
+    auto names = root_.list(dir);
     if (!names) {
-        if (names.error().err == ENOENT) {
+        if (missing_is_empty && names.error().err == ENOENT) {
             return std::vector<std::string>{};
         }
         return Unexpected<Error>(names.error());
     }
+    // Entries that are not valid names are never used to build a path.
     std::vector<std::string> out;
     for (auto& n : *names) {
         if (isValidName(n)) {
@@ -120,21 +122,15 @@ Result<std::vector<std::string>> MdevHost::parents() const {
     return out;
 }
 
+Result<std::vector<std::string>> MdevHost::parents() const {
+    return validEntries(paths::kClassParents, true);
+}
+
 Result<std::vector<std::string>> MdevHost::types(std::string_view parent) const {
     if (!isValidName(parent)) {
         return fail("parent device name " + quoteValue(parent) + " is not valid", EINVAL);
     }
-    auto names = root_.list(paths::parentTypes(parent));
-    if (!names) {
-        return Unexpected<Error>(names.error());
-    }
-    std::vector<std::string> out;
-    for (auto& n : *names) {
-        if (isValidName(n)) {
-            out.push_back(std::move(n));
-        }
-    }
-    return out;
+    return validEntries(paths::parentTypes(parent), false);
 }
 
 Result<std::vector<std::string>> MdevHost::parentsOffering(std::string_view type_id) const {

@@ -65,6 +65,10 @@ public:
                           Deadline deadline) const;
 
 private:
+    // The valid names in directory DIR, sorted.
+    Result<std::vector<std::string>> validEntries(std::string_view dir,
+                                                  bool missing_is_empty) const;
+
     const Root& root_;
     AttrIo& io_;
 };
