@@ -183,10 +183,20 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
     const VersionLocation loc = versionLocation(host.root(), *dev);
     const VersionRead own = readVersion(host.io(), loc, attr_deadline);
     const std::string on = subject(v.uuid, v.type) + " on parent " + dev->parent;
+    // A device that vanishes while it is checked: its attribute is gone
+    // too, which must not read as "no migration support".
+    const auto vanished = [&] {
+        auto again = host.device(hd.uuid);
+        return !again || again->type_id != rec->type;
+    };
+    const std::string gone = on + ": the device disappeared from this host during the check";
     switch (own.status) {
     case VersionRead::Status::Ok:
         break;
     case VersionRead::Status::Missing:
+        if (vanished()) {
+            return refuse(std::move(v), Reason::DeviceMissing, ENODEV, gone);
+        }
         return refuse(std::move(v), Reason::TargetNoAttribute, ENOENT,
                       on + ": this host has no migration_version attribute: the target driver "
                            "does not support migration");
@@ -208,9 +218,8 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
     case ProbeResult::Status::Accepted:
         // The device must still be here: a check that passed for a device
         // that vanished meanwhile says nothing about the migration.
-        if (auto again = host.device(hd.uuid); !again || again->type_id != rec->type) {
-            return refuse(std::move(v), Reason::DeviceMissing, ENODEV,
-                          on + ": the device disappeared from this host during the check");
+        if (vanished()) {
+            return refuse(std::move(v), Reason::DeviceMissing, ENODEV, gone);
         }
         v.compatible = true;
         v.reason = Reason::Compatible;
@@ -232,6 +241,9 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
                           ": target driver did not answer the migration_version write within " +
                           ms(config.attr_timeout) + " (timed out)");
     case ProbeResult::Status::Missing:
+        if (vanished()) {
+            return refuse(std::move(v), Reason::DeviceMissing, ENODEV, gone);
+        }
         return refuse(std::move(v), Reason::TargetNoAttribute, ENOENT,
                       on + ": this host has no migration_version attribute: the target driver "
                            "does not support migration");

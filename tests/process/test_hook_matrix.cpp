@@ -296,14 +296,23 @@ TEST_F(HookMatrix, ShortWrite) {
 
 TEST_F(HookMatrix, DeviceVanishingMidCheck) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
-    ASSERT_EQ(target->command("delay-write " + kAttr + " 400"), 0);
+    // Hold the hook's read of the attribute; once it waits there (the device
+    // was found), the device vanishes, then the read goes on.
+    ASSERT_EQ(target->command("hang-read " + kAttr), 0);
     const std::string xml = annotate(domain({kU1}));
-    std::thread vanish([this] {
-        std::this_thread::sleep_for(150ms);
-        target->command("vanish " + std::string(kU1));
-    });
-    const RunResult r = migrate(xml);
-    vanish.join();
+    RunResult r;
+    std::thread hook([&] { r = migrate(xml); });
+    bool held = false;
+    for (int i = 0; i < 500 && !held; ++i) {
+        held = readFile(target->control()).find("\"waiting\":1") != std::string::npos;
+        if (!held) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    EXPECT_TRUE(held);
+    ASSERT_EQ(target->command("vanish " + std::string(kU1)), 0);
+    ASSERT_EQ(target->command("release all"), 0);
+    hook.join();
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                     " (nvidia-63) on parent 0000:00:02.0: the device disappeared "

@@ -94,6 +94,19 @@ bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path
     if (f == nullptr) {
         return true;
     }
+    // Counted while waiting, so that a test can act once an access is held.
+    struct Waiting {
+        std::map<std::string, int>& counts;
+        const std::string& path;
+        Waiting(std::map<std::string, int>& c, const std::string& p) : counts(c), path(p) {
+            ++counts[path];
+        }
+        ~Waiting() {
+            if (--counts[path] == 0) {
+                counts.erase(path);
+            }
+        }
+    } waiting(waiting_, path);
     const int delay = dir == Dir::Read ? f->read_delay_ms : f->write_delay_ms;
     if (delay > 0) {
         const auto until = steady_clock::now() + milliseconds(delay);
@@ -127,13 +140,17 @@ IoResult Simulator::read(const std::string& path, const Interrupted& interrupted
     }
     if (n->attr == Attr::Control) {
         nlohmann::json j = nlohmann::json::object();
+        for (const auto& [p, count] : waiting_) {
+            j[p]["waiting"] = count;
+        }
         for (const auto& [p, f] : faults_) {
-            j[p] = {{"read_err", f.read_err != 0 ? errnoName(f.read_err) : ""},
-                    {"write_err", f.write_err != 0 ? errnoName(f.write_err) : ""},
-                    {"read_delay_ms", f.read_delay_ms},
-                    {"write_delay_ms", f.write_delay_ms},
-                    {"read_hang", f.read_hang},
-                    {"write_hang", f.write_hang}};
+            auto& e = j[p];
+            e["read_err"] = f.read_err != 0 ? errnoName(f.read_err) : "";
+            e["write_err"] = f.write_err != 0 ? errnoName(f.write_err) : "";
+            e["read_delay_ms"] = f.read_delay_ms;
+            e["write_delay_ms"] = f.write_delay_ms;
+            e["read_hang"] = f.read_hang;
+            e["write_hang"] = f.write_hang;
         }
         return IoResult{0, j.dump() + "\n", 0};
     }

@@ -62,6 +62,7 @@ private:
     Model model_;
     std::map<std::string, Fault> faults_;
     std::map<std::string, unsigned long> released_; // release generation per path
+    std::map<std::string, int> waiting_;            // accesses delayed or hung, per path
     unsigned long release_all_ = 0;
     bool shutting_down_ = false;
     std::FILE* log_ = nullptr;
