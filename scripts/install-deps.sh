@@ -9,10 +9,10 @@ what=${1:-all}
 build="cmake g++ make pkg-config libxml2-dev libxml2-utils libboost-dev
 libboost-filesystem-dev libgtest-dev googletest libfuse3-dev fuse3
 libvirt-dev nlohmann-json3-dev"
-test="mdevctl jq util-linux iproute2 procps"
+test="mdevctl jq util-linux iproute2 procps python3"
 e2e="libvirt-clients libvirt-daemon-system libvirt-daemon-system-sysv
 qemu-system-x86 qemu-utils"
-package="debhelper dpkg-dev fakeroot lintian rpm file"
+package="debhelper dpkg-dev fakeroot lintian rpm file python3"
 
 case "$what" in
 build) pkgs=$build ;;

@@ -87,6 +87,22 @@ check "hook: type mismatch exits 1" test "$rc" = 1
 check "hook: refusal names the device and the reason" grep -qx \
     "mdev-migcheck: refusing migration of vgpu1: mdev $u: type mismatch: the source has i915-GVTg_V5_8, this host has i915-GVTg_V5_4 on parent 0000:00:02.0" \
     "$work/err"
+# The verdict reaches syslog as "mdev-migcheck" (a private /dev/log).
+printf 'syslog = yes\n' >"$root/etc/mdev-migcheck/mdev-migcheck.conf"
+set +e
+"$(dirname "$0")/with_syslog.sh" "$work/syslog" env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root MDEV_MIGCHECK_ROOT="$root" "$entry" vgpu1 migrate begin - <"$work/other.xml" >/dev/null 2>&1
+rc=$?
+set -e
+cat "$work/syslog" 2>/dev/null
+if [ "$rc" = 125 ]; then
+    echo "skipped: syslog check: no private mount namespace with /dev/log here"
+else
+    check "syslog: the refusal is logged as mdev-migcheck with domain, device and reason" grep -q \
+        "mdev-migcheck\[[0-9]*\]: migrate of domain vgpu1: refused: mdev $u: type mismatch" "$work/syslog"
+fi
+printf 'syslog = no\n' >"$root/etc/mdev-migcheck/mdev-migcheck.conf"
+
 set +e
 as_libvirt mdev-migcheck check --xml "$samples/vgpu-annotated.xml" >"$work/out" 2>&1
 rc=$?
