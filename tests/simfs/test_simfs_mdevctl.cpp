@@ -77,10 +77,9 @@ TEST(SimfsMdevctl, TypesAndListMatchTheTopology) {
                          "\n");
     const RunResult list = inNamespace(h, "mdevctl list");
     ASSERT_EQ(list.exit_code, 0) << list.err;
-    EXPECT_EQ(list.out,
-              "c2177883-f1bb-47f0-914d-32a22e3a8804 0000:00:02.0 i915-GVTg_V5_4 manual\n"
-              "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a 0000:3b:00.0 nvidia-63 manual\n"
-              "\n");
+    EXPECT_EQ(list.out, "c2177883-f1bb-47f0-914d-32a22e3a8804 0000:00:02.0 i915-GVTg_V5_4 manual\n"
+                        "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a 0000:3b:00.0 nvidia-63 manual\n"
+                        "\n");
 }
 
 TEST(SimfsMdevctl, StartCreatesADevice) {

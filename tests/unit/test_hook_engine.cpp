@@ -1,7 +1,6 @@
-#include "hook_engine.hpp"
-
 #include "domain_xml.hpp"
 #include "fake_sysfs.hpp"
+#include "hook_engine.hpp"
 #include "scripted_io.hpp"
 
 #include <cerrno>
@@ -17,8 +16,8 @@ using mdevmc::test::TempDir;
 namespace {
 
 constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
-const std::string kAttr = std::string("sys/devices/pci0000:00/0000:00:02.0/") + kU1 +
-                          "/mdev_type/migration_version";
+const std::string kAttr =
+    std::string("sys/devices/pci0000:00/0000:00:02.0/") + kU1 + "/mdev_type/migration_version";
 
 std::string sample(const std::string& name) {
     return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
