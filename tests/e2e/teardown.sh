@@ -4,12 +4,14 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
+# Running: exists and is not a zombie waiting for its new parent to reap it.
+running() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status" 2>/dev/null; }
 stop_pid() { # PID
     local p=$1 i
-    [ -n "$p" ] && [ -d "/proc/$p" ] || return 0
+    [ -n "$p" ] && running "$p" || return 0
     kill -TERM "$p" 2>/dev/null
     for i in $(seq 50); do
-        [ -d "/proc/$p" ] || return 0
+        running "$p" || return 0
         sleep 0.1
     done
     kill -KILL "$p" 2>/dev/null

@@ -26,6 +26,21 @@ inline std::string fuseUnavailable() {
     return "";
 }
 
+// True while PID runs; a zombie (exited, not yet reaped by its new
+// parent) does not count.
+inline bool processRunning(pid_t pid) {
+    if (pid <= 0) {
+        return false;
+    }
+    const std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    const auto paren = stat.rfind(") ");
+    if (paren == std::string::npos || paren + 2 >= stat.size()) {
+        return false;
+    }
+    const char state = stat[paren + 2];
+    return state != 'Z' && state != 'X';
+}
+
 class SimHost {
 public:
     // Mounts TOPOLOGY_JSON (text) with the simulator binary SIMFS.
@@ -49,10 +64,10 @@ public:
             if (::umount2(sys().c_str(), 0) != 0) {
                 ::umount2(sys().c_str(), MNT_DETACH);
             }
-            for (int i = 0; i < 200 && pid_ > 0 && ::kill(pid_, 0) == 0; ++i) {
+            for (int i = 0; i < 1000 && processRunning(pid_); ++i) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            if (pid_ > 0 && ::kill(pid_, 0) == 0) {
+            if (processRunning(pid_)) {
                 ::kill(pid_, SIGKILL);
             }
         }
