@@ -22,15 +22,27 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
             }
         }' "$out/timings.txt" | tee "$out/summary.txt"
 fi
+# What this run started, to check it is gone afterwards.
+pids=
+for h in "${E2E_HOSTS[@]}"; do
+    for f in "$(host_dir "$h")"/run/libvirtd.pid "$(host_dir "$h")"/simfs.pid "$(host_dir "$h")"/run/qemu/*.pid; do
+        [ -f "$f" ] && pids="$pids $(cat "$f")"
+    done
+done
 "$E2E_SRC/teardown.sh"
 rm -rf "$E2E_STATE"
 left=
-ip netns list 2>/dev/null | grep -q "^$E2E_NS_PREFIX" && left="$left netns"
-grep -q "mdevmc-e2e" /proc/mounts && left="$left mounts"
-pgrep -f "libvirtd --listen --daemon --pid-file=/run/libvirt/libvirtd.pid" >/dev/null && left="$left libvirtd"
-pgrep -f "$E2E_SRC/qemu-wrap" >/dev/null && left="$left qemu"
+for h in "${E2E_HOSTS[@]}"; do
+    ip netns list 2>/dev/null | grep -q "^$E2E_NS_PREFIX$h\b" && left="$left netns:$E2E_NS_PREFIX$h"
+done
+grep -qF " $E2E_STATE/" /proc/mounts && left="$left mounts"
+for p in $pids; do
+    if [ -d "/proc/$p" ] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$p/status" 2>/dev/null; then
+        left="$left pid:$p($(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-40))"
+    fi
+done
 if [ -n "$left" ]; then
     echo "e2e teardown: left behind:$left"
     exit 1
 fi
-echo "e2e teardown: nothing left behind"
+echo "e2e teardown: nothing left behind (checked $(echo "$pids" | wc -w) processes, the namespaces and the mounts)"
