@@ -1,14 +1,14 @@
 // mdev-migcheck-hook-engine: does the hook's work for the ops that need it
 // (see src/hook_engine.hpp).  Started only by mdev-migcheck-hook, with the
 // same arguments and the domain XML on stdin.
-#include "attr_io.hpp"
-#include "config.hpp"
-#include "domain_xml.hpp"
-#include "hook_engine.hpp"
-#include "hook_ops.hpp"
-#include "recorder_spawn.hpp"
-#include "root.hpp"
-#include "syslog.hpp"
+#include "sysfs/attr_io.hpp"
+#include "check/config.hpp"
+#include "domain/domain_xml.hpp"
+#include "hook/engine.hpp"
+#include "hook/ops.hpp"
+#include "hook/recorder_spawn.hpp"
+#include "sysfs/root.hpp"
+#include "util/syslog.hpp"
 
 #include <csignal>
 #include <cstring>

@@ -6,7 +6,7 @@
 // not handle and for domains that cannot have an mdev hostdev, and
 // otherwise hands the XML (in a memfd on stdin) to mdev-migcheck-hook-engine,
 // installed beside it, which links the XML parser.
-#include "hook_ops.hpp"
+#include "hook/ops.hpp"
 
 #include <cerrno>
 #include <climits>

@@ -1,7 +1,7 @@
 // mdev-migcheck: the operator's command line.
-#include "cli.hpp"
-#include "error.hpp"
-#include "virt/cli_domain.hpp"
+#include "cli/cli.hpp"
+#include "util/error.hpp"
+#include "cli/cli_domain.hpp"
 
 #include <iostream>
 

@@ -3,7 +3,7 @@
 // LibvirtHypervisor (libvirt_hypervisor.hpp).
 #pragma once
 
-#include "error.hpp"
+#include "util/error.hpp"
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 #include "virt/libvirt_hypervisor.hpp"
 
-#include "metadata.hpp"
+#include "domain/metadata.hpp"
 
 #include <cerrno>
 #include <charconv>

@@ -1,7 +1,7 @@
 #include "virt/live_annotate.hpp"
 
-#include "decision.hpp"
-#include "domain_xml.hpp"
+#include "check/decision.hpp"
+#include "domain/domain_xml.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 
 #include <algorithm>

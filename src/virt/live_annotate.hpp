@@ -4,10 +4,10 @@
 // persistent config would be stale on the next boot.
 #pragma once
 
-#include "config.hpp"
-#include "mdev.hpp"
-#include "metadata.hpp"
-#include "syslog.hpp"
+#include "check/config.hpp"
+#include "mdev/host.hpp"
+#include "domain/metadata.hpp"
+#include "util/syslog.hpp"
 #include "virt/hypervisor.hpp"
 
 #include <chrono>

@@ -1,5 +1,5 @@
 // The mdev-migcheck CLI's offline commands, run as an operator runs them.
-#include "domain_xml.hpp"
+#include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
 #include "subprocess.hpp"
 

@@ -2,7 +2,7 @@
 // versions with `mdev-migcheck annotate`, the destination's hook runs as
 // libvirt runs it.  Each case asserts the exit code, the first stderr line,
 // the output XML's metadata and what the simulator saw written.
-#include "domain_xml.hpp"
+#include "domain/domain_xml.hpp"
 #include "sim_mount.hpp"
 
 #include <gtest/gtest.h>

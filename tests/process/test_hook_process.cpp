@@ -1,6 +1,6 @@
 // The hook binary run as libvirt runs it: argv DOMAIN OP SUBOP EXTRA, the
 // domain XML on stdin, libvirt's environment, stdout and stderr on pipes.
-#include "domain_xml.hpp"
+#include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
 #include "subprocess.hpp"
 

@@ -2,7 +2,7 @@
 // stalls (reported as timed out), and a record of every write.
 #pragma once
 
-#include "attr_io.hpp"
+#include "sysfs/attr_io.hpp"
 
 #include <map>
 #include <string>

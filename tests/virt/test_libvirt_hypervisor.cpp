@@ -1,7 +1,7 @@
 // LibvirtHypervisor and the recorder against libvirt's test driver.
 // test:///default keeps one state per process, so a raw connection here and
 // the one under test see the same domains.
-#include "domain_xml.hpp"
+#include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 #include "virt/live_annotate.hpp"

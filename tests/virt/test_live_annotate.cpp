@@ -1,4 +1,4 @@
-#include "domain_xml.hpp"
+#include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
 #include "virt/live_annotate.hpp"
 

@@ -1,0 +1,57 @@
+// A libvirt domain XML: the mdev hostdevs it has and the mdev-migcheck
+// metadata it carries.  Parsing is hardened: bounded size, no network, no
+// DTD, no entities (libvirt never produces a DOCTYPE; one is refused).
+#pragma once
+
+#include "util/error.hpp"
+#include "domain/metadata.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mdevmc {
+
+// Larger than any domain XML libvirt formats, small enough to bound memory.
+inline constexpr std::size_t kMaxDomainXml = 16 * 1024 * 1024;
+
+// <hostdev mode='subsystem' type='mdev' model=...><source><address uuid=.../>
+struct MdevHostdev {
+    std::string uuid;  // as written (lower-cased when valid)
+    std::string model; // vfio-pci, vfio-ccw, vfio-ap (may be empty)
+    bool uuid_valid = false;
+};
+
+class DomainXml {
+public:
+    static Result<DomainXml> parse(std::string_view xml, std::size_t max_bytes = kMaxDomainXml);
+
+    DomainXml(DomainXml&&) noexcept;
+    DomainXml& operator=(DomainXml&&) noexcept;
+    ~DomainXml();
+
+    std::string name() const;
+    std::string uuid() const;
+
+    std::vector<MdevHostdev> mdevHostdevs() const;
+
+    // Our metadata element, if the domain has one.  Entries that are not
+    // valid are kept with their `problem` set.
+    std::optional<Metadata> metadata() const;
+
+    // Replaces our metadata element (adding <metadata> if needed); other
+    // metadata is left as it is.
+    void setMetadata(const Metadata& m);
+
+    // The domain element as XML text (no XML declaration), as libvirt reads it.
+    std::string serialize() const;
+
+private:
+    struct Impl;
+    explicit DomainXml(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mdevmc

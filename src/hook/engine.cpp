@@ -1,0 +1,101 @@
+#include "hook/engine.hpp"
+
+#include "check/decision.hpp"
+#include "domain/domain_xml.hpp"
+#include "hook/ops.hpp"
+#include "mdev/host.hpp"
+#include "check/report.hpp"
+
+namespace mdevmc {
+
+namespace {
+
+const char* actionWord(HookOp op) {
+    return op == HookOp::Restore ? "restore" : "migration";
+}
+
+int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
+                  HookContext& ctx) {
+    const std::string refusing =
+        "mdev-migcheck: refusing " + std::string(actionWord(op)) + " of " + domain + ": ";
+    auto xml = DomainXml::parse(xml_text);
+    if (!xml) {
+        ctx.err << refusing << "cannot check its mdevs: " << xml.error().message << '\n';
+        ctx.log.error("domain " + domain + ": " + xml.error().message);
+        return 1;
+    }
+    const auto hostdevs = xml->mdevHostdevs();
+    if (hostdevs.empty()) {
+        return 0;
+    }
+    if (ctx.config_error) {
+        ctx.err << refusing << ctx.config_error->message << '\n';
+        ctx.log.error(ctx.config_error->message);
+        return 1;
+    }
+    const MdevHost host(ctx.root, ctx.io);
+    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
+    for (const auto& v : d.devices) {
+        const std::string line = std::string(hookOpName(op)) + " of domain " + domain + ": " +
+                                 (v.compatible ? "accepted: " : "refused: ") + v.message;
+        if (v.compatible) {
+            ctx.log.info(line);
+        } else {
+            ctx.log.warning(line);
+        }
+    }
+    if (!d.compatible()) {
+        ctx.err << refusalText(actionWord(op), domain, d);
+        return 1;
+    }
+    const Metadata mine =
+        recordVersions(hostdevs, host, ctx.host_name, ctx.config.attr_timeout, deadline);
+    xml->setMetadata(mine);
+    ctx.out << xml->serialize();
+    return 0;
+}
+
+int recordVersions(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
+    auto xml = DomainXml::parse(xml_text);
+    if (!xml) {
+        ctx.log.error("domain " + domain + ": not recording mdev versions: " + xml.error().message);
+        return 0;
+    }
+    if (xml->mdevHostdevs().empty()) {
+        return 0;
+    }
+    const std::string uuid = xml->uuid();
+    if (!ctx.spawn_recorder) {
+        return 0;
+    }
+    if (auto r = ctx.spawn_recorder(uuid.empty() ? domain : uuid); !r) {
+        ctx.log.error("domain " + domain +
+                      ": cannot start the version recorder: " + r.error().message);
+    }
+    return 0;
+}
+
+} // namespace
+
+int runHook(const std::vector<std::string>& args, std::string_view xml, HookContext& ctx) {
+    if (args.size() < 3) {
+        ctx.err << "mdev-migcheck-hook: expected the arguments DOMAIN OP SUBOP [EXTRA] that "
+                   "libvirt passes\n";
+        return 0;
+    }
+    const std::string& domain = args[0];
+    const HookOp op = hookOpFromString(args[1]);
+    const HookSubop subop = hookSubopFromString(args[2]);
+    switch (hookAction(op, subop)) {
+    case HookAction::Nothing:
+        return 0;
+    case HookAction::CheckIncoming:
+        return checkIncoming(op, domain, xml, ctx);
+    case HookAction::RecordVersions:
+        return recordVersions(domain, xml, ctx);
+    }
+    return 0;
+}
+
+} // namespace mdevmc

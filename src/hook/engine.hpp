@@ -1,0 +1,41 @@
+// The hook's work for the ops that need it (the front end, hooks/
+// mdev-migcheck-hook.cpp, exits at once for every other op):
+//  - migrate begin / restore begin: decide for every mdev hostdev; refuse
+//    with exit 1 and a reason on stderr, or accept with exit 0 and print the
+//    domain XML with the metadata rewritten to this host's versions;
+//  - started begin / reconnect begin: start the detached recorder that
+//    stores this host's versions in the live metadata; never fails.
+#pragma once
+
+#include "sysfs/attr_io.hpp"
+#include "check/config.hpp"
+#include "sysfs/root.hpp"
+#include "util/syslog.hpp"
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mdevmc {
+
+struct HookContext {
+    const Root& root;
+    AttrIo& io;
+    Config config;
+    std::optional<Error> config_error; // the configuration could not be loaded
+    const SysLog& log;
+    std::string host_name;
+    std::ostream& out;
+    std::ostream& err;
+    // Starts the detached recorder for the domain with this UUID.
+    std::function<Result<void>(const std::string& domain_uuid)> spawn_recorder;
+};
+
+// ARGS: DOMAIN OP SUBOP EXTRA (libvirt's argv without argv[0]).
+// Returns the exit code.
+int runHook(const std::vector<std::string>& args, std::string_view xml, HookContext& ctx);
+
+} // namespace mdevmc

@@ -1,0 +1,56 @@
+#include "hook/recorder_spawn.hpp"
+
+#include "util/errno_name.hpp"
+
+// clang-format off
+#include <memory> // boost/process 1.74 uses std::unique_ptr without including it
+#include <boost/process/extend.hpp>
+// clang-format on
+#include <boost/process/io.hpp>
+#include <boost/process/spawn.hpp>
+#include <cerrno>
+#include <climits>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MDEVMC_BINDIR
+#define MDEVMC_BINDIR "/usr/bin"
+#endif
+
+namespace mdevmc {
+
+namespace bp = boost::process;
+
+std::string installedCliPath() {
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        std::string self(buf, static_cast<std::size_t>(n));
+        const auto slash = self.rfind('/');
+        if (slash != std::string::npos) {
+            const std::string candidate = self.substr(0, slash) + "/../../bin/mdev-migcheck";
+            if (::access(candidate.c_str(), X_OK) == 0) {
+                return candidate;
+            }
+        }
+    }
+    return std::string(MDEVMC_BINDIR) + "/mdev-migcheck";
+}
+
+Result<void> spawnRecorder(const std::string& cli, const std::string& domain) {
+    std::error_code ec;
+    bp::spawn(cli, "annotate", "--wait", domain, bp::std_in<bp::null, bp::std_out> bp::null,
+              bp::std_err > bp::null, ec, bp::extend::on_exec_setup([](auto&) {
+                  // A session of its own, and every descriptor but 0-2 closed at
+                  // exec (marking keeps boost's exec-error pipe working).
+                  ::setsid();
+                  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+              }));
+    if (ec) {
+        return fail("cannot start '" + cli + "': " + ec.message(), ec.value());
+    }
+    return {};
+}
+
+} // namespace mdevmc

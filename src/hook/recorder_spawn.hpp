@@ -1,0 +1,21 @@
+// Starting the source-side recorder from the hook.  The hook must not call
+// libvirt (deadlock), so at `started begin` it starts
+// `mdev-migcheck annotate --wait DOMAIN` detached - own session, standard
+// streams on /dev/null, no other descriptor of ours - and returns at once;
+// libvirt's pipes close when the hook exits.
+#pragma once
+
+#include "util/error.hpp"
+
+#include <string>
+
+namespace mdevmc {
+
+// The mdev-migcheck CLI installed with the hook: BINDIR/mdev-migcheck, found
+// relative to the running executable (LIBEXECDIR/mdev-migcheck/../../bin),
+// else the configured installation path.
+std::string installedCliPath();
+
+Result<void> spawnRecorder(const std::string& cli, const std::string& domain);
+
+} // namespace mdevmc

@@ -1,0 +1,83 @@
+#include "mdev/migration_version.hpp"
+
+#include "mdev/validate.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace mdevmc {
+
+VersionLocation versionLocation(const Root& root, const MdevDevice& dev) {
+    const std::string own = joinPath(dev.dir, paths::kMigrationVersion);
+    struct stat st {};
+    if (::fstatat(root.fd(), own.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+        return {own, true};
+    }
+    return {joinPath(joinPath(dev.dir, "mdev_type"), paths::kMigrationVersion), false};
+}
+
+VersionLocation typeVersionLocation(std::string_view parent, std::string_view type_id) {
+    return {paths::typeAttr(parent, type_id, paths::kMigrationVersion), false};
+}
+
+VersionRead readVersion(AttrIo& io, const VersionLocation& where, Deadline deadline) {
+    VersionRead out;
+    AttrRead r = io.read(where.path, deadline);
+    if (r.timed_out) {
+        out.status = VersionRead::Status::TimedOut;
+        return out;
+    }
+    if (r.err == ENOENT) {
+        out.status = VersionRead::Status::Missing;
+        out.err = ENOENT;
+        return out;
+    }
+    if (r.err != 0) {
+        out.status = VersionRead::Status::Failed;
+        out.err = r.err;
+        return out;
+    }
+    std::string v = stripNewline(std::move(r.data));
+    if (auto ok = checkVersion(v); !ok) {
+        out.status = VersionRead::Status::Invalid;
+        out.err = EINVAL;
+        out.detail = ok.error().message;
+        return out;
+    }
+    out.status = VersionRead::Status::Ok;
+    out.version = std::move(v);
+    return out;
+}
+
+ProbeResult probeVersion(AttrIo& io, const VersionLocation& where, std::string_view version,
+                         Deadline deadline) {
+    ProbeResult out;
+    if (auto ok = checkVersion(version); !ok) {
+        out.status = ProbeResult::Status::Invalid;
+        out.err = EINVAL;
+        out.detail = ok.error().message;
+        return out;
+    }
+    std::string data(version);
+    data += '\n';
+    out.offered = data.size();
+    const AttrWrite w = io.write(where.path, data, deadline);
+    out.written = w.written;
+    if (w.timed_out) {
+        out.status = ProbeResult::Status::TimedOut;
+    } else if (w.err == ENOENT) {
+        out.status = ProbeResult::Status::Missing;
+        out.err = ENOENT;
+    } else if (w.err != 0) {
+        out.status = ProbeResult::Status::Rejected;
+        out.err = w.err;
+    } else if (w.written != data.size()) {
+        out.status = ProbeResult::Status::ShortWrite;
+    } else {
+        out.status = ProbeResult::Status::Accepted;
+    }
+    return out;
+}
+
+} // namespace mdevmc

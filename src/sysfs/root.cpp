@@ -1,0 +1,267 @@
+#include "sysfs/root.hpp"
+
+#include "util/errno_name.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace mdevmc {
+
+namespace {
+
+constexpr int kMaxLinks = 40;
+constexpr int kBeneathRetries = 64;
+
+std::vector<std::string> splitPath(std::string_view p) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i <= p.size()) {
+        const std::size_t j = std::min(p.find('/', i), p.size());
+        if (j > i) {
+            out.emplace_back(p.substr(i, j - i));
+        }
+        i = j + 1;
+    }
+    return out;
+}
+
+std::string joinAll(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) {
+        if (!out.empty()) {
+            out += '/';
+        }
+        out += p;
+    }
+    return out;
+}
+
+// openat2(2) has no glibc wrapper on Debian 12.
+int sysOpenat2(int dirfd, const char* path, int flags) {
+    struct open_how how {};
+    how.flags = static_cast<unsigned long long>(flags);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+}
+
+bool g_openat2_missing = false;
+
+} // namespace
+
+std::string joinPath(std::string_view a, std::string_view b) {
+    if (a.empty()) {
+        return std::string(b);
+    }
+    if (b.empty()) {
+        return std::string(a);
+    }
+    std::string out(a);
+    if (out.back() != '/') {
+        out += '/';
+    }
+    out += b.front() == '/' ? b.substr(1) : b;
+    return out;
+}
+
+Result<Root> Root::open(const std::string& path) {
+    if (path.empty() || path.front() != '/') {
+        return fail("root directory '" + path + "' is not an absolute path", EINVAL);
+    }
+    const int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        const int e = errno;
+        return fail("cannot open root directory '" + path + "': " + errnoText(e), e);
+    }
+    std::string p = path;
+    while (p.size() > 1 && p.back() == '/') {
+        p.pop_back();
+    }
+    return Root(std::move(p), UniqueFd(fd));
+}
+
+Result<Root> Root::fromEnvironment() {
+    const char* env = ::getenv(kRootEnv);
+    if (env == nullptr || *env == '\0') {
+        return open("/");
+    }
+    auto r = open(env);
+    if (!r) {
+        return fail(std::string(kRootEnv) + ": " + r.error().message, r.error().err);
+    }
+    return r;
+}
+
+std::string Root::display(std::string_view rel) const {
+    if (path_ == "/") {
+        return "/" + std::string(rel);
+    }
+    return joinPath(path_, rel);
+}
+
+Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
+    const std::string r(rel.empty() ? "." : rel);
+    flags |= O_CLOEXEC;
+    if (!g_openat2_missing) {
+        // RESOLVE_BENEATH fails with EAGAIN when a rename or mount anywhere on
+        // the system races with a ".." in the path (relative sysfs links are
+        // full of them); the kernel asks the caller to retry.
+        int e = EAGAIN;
+        for (int attempt = 0; attempt < kBeneathRetries && e == EAGAIN; ++attempt) {
+            const int fd = sysOpenat2(fd_.get(), r.c_str(), flags);
+            if (fd >= 0) {
+                return UniqueFd(fd);
+            }
+            e = errno;
+        }
+        if (e != ENOSYS && e != EAGAIN) {
+            return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
+        }
+        if (e == ENOSYS) {
+            g_openat2_missing = true;
+        }
+    }
+    // Kernels before 5.6, or openat2 kept racing: resolve with the beneath
+    // walk, then open the canonical path without following anything.
+    auto canon = resolve(r);
+    if (!canon) {
+        return Unexpected<Error>(canon.error());
+    }
+    const int fd = ::openat(fd_.get(), canon->empty() ? "." : canon->c_str(), flags | O_NOFOLLOW);
+    if (fd < 0) {
+        const int e = errno;
+        return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
+    }
+    return UniqueFd(fd);
+}
+
+Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
+    const auto slash = rel.rfind('/');
+    const std::string_view dir = slash == std::string_view::npos ? "" : rel.substr(0, slash);
+    const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+    if (base.empty() || base == "." || base == "..") {
+        return fail("'" + display(rel) + "' does not name an attribute file", EINVAL);
+    }
+    auto dirfd = open(dir, O_PATH | O_DIRECTORY);
+    if (!dirfd) {
+        return Unexpected<Error>(dirfd.error());
+    }
+    const int fd = ::openat(dirfd->get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        const int e = errno;
+        return fail("cannot open '" + display(rel) + "': " + errnoText(e), e);
+    }
+    UniqueFd owned(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return fail("'" + display(rel) + "' is not a regular file", EINVAL);
+    }
+    return owned;
+}
+
+Result<std::string> Root::resolve(std::string_view rel) const {
+    std::vector<std::string> done;
+    std::vector<std::string> todo = splitPath(rel);
+    std::reverse(todo.begin(), todo.end()); // pop from the back
+    int links = 0;
+    while (!todo.empty()) {
+        std::string c = std::move(todo.back());
+        todo.pop_back();
+        if (c == ".") {
+            continue;
+        }
+        if (c == "..") {
+            if (done.empty()) {
+                return fail("'" + display(rel) + "' leads outside the root '" + path_ + "'", EXDEV);
+            }
+            done.pop_back();
+            continue;
+        }
+        done.push_back(c);
+        const std::string cur = joinAll(done);
+        struct stat st {};
+        if (::fstatat(fd_.get(), cur.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            const int e = errno;
+            return fail("cannot resolve '" + display(rel) + "': '" + display(cur) +
+                            "': " + errnoText(e),
+                        e);
+        }
+        if (!S_ISLNK(st.st_mode)) {
+            continue;
+        }
+        if (++links > kMaxLinks) {
+            return fail("cannot resolve '" + display(rel) + "': too many levels of symbolic links",
+                        ELOOP);
+        }
+        auto target = readLink(cur);
+        if (!target) {
+            return Unexpected<Error>(target.error());
+        }
+        if (!target->empty() && target->front() == '/') {
+            return fail("'" + display(cur) + "' is an absolute symlink to '" + *target +
+                            "', which is not followed beneath the root '" + path_ + "'",
+                        EXDEV);
+        }
+        done.pop_back();
+        auto parts = splitPath(*target);
+        for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+            todo.push_back(std::move(*it));
+        }
+    }
+    return joinAll(done);
+}
+
+Result<std::string> Root::readLink(std::string_view rel) const {
+    const std::string r(rel);
+    std::string buf(4096, '\0');
+    const ssize_t n = ::readlinkat(fd_.get(), r.c_str(), buf.data(), buf.size());
+    if (n < 0) {
+        const int e = errno;
+        return fail("cannot read link '" + display(r) + "': " + errnoText(e), e);
+    }
+    if (static_cast<std::size_t>(n) >= buf.size()) {
+        return fail("link '" + display(r) + "' is too long", ENAMETOOLONG);
+    }
+    buf.resize(static_cast<std::size_t>(n));
+    return buf;
+}
+
+Result<std::vector<std::string>> Root::list(std::string_view rel) const {
+    auto fd = open(rel, O_RDONLY | O_DIRECTORY);
+    if (!fd) {
+        return Unexpected<Error>(fd.error());
+    }
+    DIR* dir = ::fdopendir(fd->get());
+    if (dir == nullptr) {
+        const int e = errno;
+        return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
+    }
+    fd->release();
+    std::vector<std::string> names;
+    errno = 0;
+    while (const dirent* d = ::readdir(dir)) {
+        const std::string_view n = d->d_name;
+        if (n != "." && n != "..") {
+            names.emplace_back(n);
+        }
+    }
+    const int e = errno;
+    ::closedir(dir);
+    if (e != 0) {
+        return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+bool Root::exists(std::string_view rel) const {
+    return resolve(rel).has_value();
+}
+
+} // namespace mdevmc

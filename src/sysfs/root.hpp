@@ -1,0 +1,71 @@
+// The filesystem root every sysfs path is built from: MDEV_MIGCHECK_ROOT
+// (default "/"), which holds sys/ (and etc/ for the configuration) - the
+// same convention as mdevctl's MDEVCTL_ENV_ROOT, so both tools can look at
+// one simulated tree.
+//
+// Every lookup stays beneath the root: symlinks are followed only while they
+// stay inside it (openat2 RESOLVE_BENEATH, and a lexical walk with the same
+// rule where a canonical path is needed).  A path or link that would leave
+// the root is an error (EXDEV).
+#pragma once
+
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mdevmc {
+
+inline constexpr const char* kRootEnv = "MDEV_MIGCHECK_ROOT";
+
+class Root {
+public:
+    // Opens PATH (absolute) as the root.
+    static Result<Root> open(const std::string& path);
+    // MDEV_MIGCHECK_ROOT if set and non-empty, else "/".
+    static Result<Root> fromEnvironment();
+
+    const std::string& path() const { return path_; }
+    int fd() const { return fd_.get(); }
+
+    // REL as a path a person can read: "/sys/bus/mdev/devices/UUID" under
+    // root "/", "ROOT/sys/..." otherwise.
+    std::string display(std::string_view rel) const;
+
+    // Opens REL (relative to the root) with FLAGS (O_CLOEXEC is added),
+    // resolving symlinks only beneath the root.
+    Result<UniqueFd> open(std::string_view rel, int flags) const;
+
+    // Opens the attribute file REL with FLAGS: like open(), but the last
+    // component must be a regular file and is never a symlink (ELOOP), so a
+    // write cannot be redirected to another file.
+    Result<UniqueFd> openAttribute(std::string_view rel, int flags) const;
+
+    // The canonical form of REL: every symlink followed, "." and ".."
+    // folded, relative to the root, no leading slash.  Fails with ENOENT if
+    // a component is missing, EXDEV if the path or a link leaves the root,
+    // ELOOP after 40 links.
+    Result<std::string> resolve(std::string_view rel) const;
+
+    // The target of the symlink REL (its last component is not followed).
+    Result<std::string> readLink(std::string_view rel) const;
+
+    // The names in directory REL, sorted, without "." and "..".
+    Result<std::vector<std::string>> list(std::string_view rel) const;
+
+    // True if REL resolves beneath the root.
+    bool exists(std::string_view rel) const;
+
+private:
+    Root(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+
+    std::string path_;
+    UniqueFd fd_;
+};
+
+// Joins path components with '/'.
+std::string joinPath(std::string_view a, std::string_view b);
+
+} // namespace mdevmc

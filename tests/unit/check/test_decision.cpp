@@ -1,0 +1,272 @@
+#include "check/decision.hpp"
+#include "fake_sysfs.hpp"
+#include "check/report.hpp"
+#include "scripted_io.hpp"
+
+#include <cerrno>
+#include <gtest/gtest.h>
+
+using namespace mdevmc;
+using mdevmc::test::FakeSysfs;
+using mdevmc::test::ScriptedAttrIo;
+using mdevmc::test::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+constexpr const char* kU2 = "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a";
+constexpr const char* kP1 = "0000:00:02.0";
+constexpr const char* kP2 = "0000:00:03.0";
+constexpr const char* kType = "nvidia-63";
+constexpr const char* kSrcVersion = "10de-1eb8-nvidia-63-2.1";
+
+std::string devAttr(const char* uuid, const char* parent) {
+    return std::string("sys/devices/pci0000:00/") + parent + "/" + uuid +
+           "/mdev_type/migration_version";
+}
+std::string typeAttr(const char* parent, const char* type) {
+    return std::string("sys/class/mdev_bus/") + parent + "/mdev_supported_types/" + type +
+           "/migration_version";
+}
+
+MdevHostdev hostdev(const char* uuid) {
+    return MdevHostdev{uuid, "vfio-pci", true};
+}
+
+MetadataEntry recorded(const char* uuid, const char* type, const char* version) {
+    return MetadataEntry{uuid,         type,        "0000:3b:00.0", std::string(version),
+                         std::nullopt, std::nullopt};
+}
+
+} // namespace
+
+class DecisionTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sys.addType(kP1, kType, "unused-by-scripted-io", 2);
+        sys.addType(kP2, kType, "unused-by-scripted-io", 0);
+        sys.addType(kP1, "nvidia-64", "unused");
+        auto r = Root::open(dir.path().string());
+        ASSERT_TRUE(r);
+        root.emplace(std::move(*r));
+        host.emplace(*root, io);
+        config.attr_timeout = 100ms;
+        source.host = "hostA";
+    }
+    Decision run(const std::vector<MdevHostdev>& hds) {
+        return decide(hds, source, *host, config, Deadline::after(5s));
+    }
+
+    TempDir dir;
+    FakeSysfs sys{dir.path()};
+    ScriptedAttrIo io;
+    std::optional<Root> root;
+    std::optional<MdevHost> host;
+    Config config;
+    Metadata source;
+};
+
+TEST_F(DecisionTest, CompatibleWhenTheTargetAcceptsTheWrite) {
+    sys.addDevice(kU1, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU1, kP1), 0);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1)});
+    ASSERT_EQ(d.devices.size(), 1U);
+    EXPECT_TRUE(d.compatible());
+    EXPECT_EQ(d.devices[0].reason, Reason::Compatible);
+    EXPECT_EQ(d.devices[0].parent, kP1);
+    ASSERT_EQ(io.log.size(), 1U);
+    EXPECT_EQ(io.log[0].data, std::string(kSrcVersion) + "\n");
+}
+
+TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
+    sys.addDevice(kU1, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "x\n");
+    io.onWrite(devAttr(kU1, kP1), EINVAL);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1)});
+    EXPECT_FALSE(d.compatible());
+    EXPECT_EQ(d.devices[0].reason, Reason::Rejected);
+    EXPECT_EQ(d.devices[0].err, EINVAL);
+    EXPECT_EQ(d.devices[0].message,
+              std::string("mdev ") + kU1 +
+                  " (nvidia-63): target driver rejected the source migration_version (Invalid "
+                  "argument)");
+    EXPECT_EQ(refusalText("migration", "vm1", d),
+              std::string("mdev-migcheck: refusing migration of vm1: ") + d.devices[0].message +
+                  "\n");
+}
+
+TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
+    sys.addDevice(kU1, kP1, kType);
+    const Decision d = decide({hostdev(kU1)}, std::nullopt, *host, config, Deadline::after(5s));
+    EXPECT_FALSE(d.compatible());
+    EXPECT_EQ(d.devices[0].reason, Reason::Unrecorded);
+    EXPECT_NE(d.devices[0].message.find("no migration_version recorded by the source host"),
+              std::string::npos);
+    EXPECT_TRUE(io.log.empty());
+    config.allow_unrecorded = true;
+    const Decision allowed = run({hostdev(kU1)});
+    EXPECT_TRUE(allowed.compatible());
+    EXPECT_EQ(allowed.devices[0].reason, Reason::UnrecordedAllowed);
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, SourceReadFailureIsRefused) {
+    sys.addDevice(kU1, kP1, kType);
+    source.entries.push_back({kU1, kType, "p", std::nullopt, std::string("ENODEV"), std::nullopt});
+    const Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::SourceReadFailed);
+    EXPECT_EQ(d.devices[0].err, ENODEV);
+    EXPECT_NE(d.devices[0].message.find("could not read its migration_version (ENODEV: No such "
+                                        "device)"),
+              std::string::npos);
+    source.entries[0].error = "ENOENT";
+    EXPECT_NE(run({hostdev(kU1)}).devices[0].message.find("source host has no migration_version"),
+              std::string::npos);
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, InvalidRecordIsRefusedWithoutWriting) {
+    sys.addDevice(kU1, kP1, kType);
+    MetadataEntry e = recorded(kU1, kType, "bad\x01");
+    e.problem = checkEntry(e);
+    source.entries.push_back(e);
+    const Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::SourceRecordInvalid);
+    EXPECT_NE(d.devices[0].message.find("record is invalid"), std::string::npos);
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, TypeMismatch) {
+    sys.addDevice(kU1, kP1, "nvidia-64");
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::TypeMismatch);
+    EXPECT_EQ(d.devices[0].message, std::string("mdev ") + kU1 +
+                                        ": type mismatch: the source has nvidia-63, this host has "
+                                        "nvidia-64 on parent 0000:00:02.0");
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, TargetAttributeMissingOrUnreadable) {
+    sys.addDevice(kU1, kP1, kType);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::TargetNoAttribute);
+    EXPECT_NE(d.devices[0].message.find("does not support migration"), std::string::npos);
+    io.onRead(devAttr(kU1, kP1), "", ENODEV);
+    d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::TargetReadFailed);
+    EXPECT_EQ(d.devices[0].err, ENODEV);
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, ShortWriteAndTimeouts) {
+    sys.addDevice(kU1, kP1, kType);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    io.onRead(devAttr(kU1, kP1), "v\n");
+    io.shortWrite(devAttr(kU1, kP1), 5);
+    Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::ShortWrite);
+    EXPECT_NE(d.devices[0].message.find("took only 5 of 24 bytes"), std::string::npos);
+    io.stallWrite(devAttr(kU1, kP1));
+    d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::TimedOut);
+    EXPECT_NE(d.devices[0].message.find("within 100 ms (timed out)"), std::string::npos);
+    io.stallRead(devAttr(kU1, kP1));
+    d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::TimedOut);
+}
+
+TEST_F(DecisionTest, ExpiredBudgetChecksNothing) {
+    sys.addDevice(kU1, kP1, kType);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = decide({hostdev(kU1)}, source, *host, config, Deadline::after(0ms));
+    EXPECT_EQ(d.devices[0].reason, Reason::TimedOut);
+    EXPECT_EQ(io.read_count, 0);
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, MissingDeviceListsParentsCompatibilityAndCapacity) {
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    io.onWrite(typeAttr(kP1, kType), 0);
+    io.onWrite(typeAttr(kP2, kType), EINVAL);
+    io.onRead(std::string("sys/class/mdev_bus/") + kP1 + "/mdev_supported_types/" + kType +
+                  "/available_instances",
+              "2\n");
+    io.onRead(std::string("sys/class/mdev_bus/") + kP2 + "/mdev_supported_types/" + kType +
+                  "/available_instances",
+              "0\n");
+    const Decision d = run({hostdev(kU1)});
+    const DeviceVerdict& v = d.devices[0];
+    EXPECT_EQ(v.reason, Reason::DeviceMissing);
+    ASSERT_EQ(v.candidates.size(), 2U);
+    EXPECT_TRUE(v.candidates[0].probe.accepted());
+    EXPECT_EQ(v.candidates[0].available_instances, 2);
+    EXPECT_EQ(v.candidates[1].probe.err, EINVAL);
+    EXPECT_EQ(v.candidates[1].available_instances, 0);
+    EXPECT_EQ(v.message,
+              std::string("mdev ") + kU1 +
+                  " (nvidia-63): does not exist on this host; create it on a parent that accepts "
+                  "the version. Parents offering nvidia-63: 0000:00:02.0: accepts the version, 2 "
+                  "instance(s) available; 0000:00:03.0: rejects the version (Invalid argument), "
+                  "0 instance(s) available");
+}
+
+TEST_F(DecisionTest, MissingDeviceNoParent) {
+    source.entries.push_back(recorded(kU1, "i915-GVTg_V5_4", "v"));
+    const Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices[0].reason, Reason::DeviceMissing);
+    EXPECT_NE(d.devices[0].message.find("no parent here offers type i915-GVTg_V5_4"),
+              std::string::npos);
+}
+
+TEST_F(DecisionTest, EveryDeviceGetsAVerdict) {
+    sys.addDevice(kU1, kP1, kType);
+    sys.addDevice(kU2, kP1, "nvidia-64");
+    io.onRead(devAttr(kU1, kP1), "v\n");
+    io.onWrite(devAttr(kU1, kP1), EINVAL);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    source.entries.push_back(recorded(kU2, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1), hostdev(kU2), MdevHostdev{"zz", "vfio-pci", false}});
+    ASSERT_EQ(d.devices.size(), 3U);
+    EXPECT_EQ(d.devices[0].reason, Reason::Rejected);
+    EXPECT_EQ(d.devices[1].reason, Reason::TypeMismatch);
+    EXPECT_EQ(d.devices[2].reason, Reason::InvalidUuid);
+    const std::string text = refusalText("migration", "vm1", d);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+    EXPECT_EQ(text.rfind("mdev-migcheck: refusing migration of vm1: mdev " + std::string(kU1), 0),
+              0U);
+    EXPECT_NE(text.find("mdev-migcheck: vm1: mdev " + std::string(kU2)), std::string::npos);
+}
+
+TEST_F(DecisionTest, ReasonNamesAreStable) {
+    EXPECT_STREQ(reasonName(Reason::Rejected), "rejected");
+    EXPECT_STREQ(reasonName(Reason::TypeMismatch), "type-mismatch");
+    EXPECT_STREQ(reasonName(Reason::DeviceMissing), "device-missing");
+    EXPECT_STREQ(reasonName(Reason::TimedOut), "timed-out");
+}
+
+TEST_F(DecisionTest, RecordVersions) {
+    sys.addDevice(kU1, kP1, kType);
+    sys.addDevice(kU2, kP1, "nvidia-64");
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onRead(devAttr(kU2, kP1), "", ENODEV);
+    const Metadata m = recordVersions(
+        {hostdev(kU1), hostdev(kU2), hostdev("90c6c135-ad44-41d0-b1b7-bae47de48627"), hostdev(kU1)},
+        *host, "hostB", 100ms, Deadline::after(5s));
+    EXPECT_EQ(m.host, "hostB");
+    ASSERT_EQ(m.entries.size(), 3U);
+    EXPECT_EQ(m.entries[0].version, "10de-1eb8-nvidia-63-2.2");
+    EXPECT_EQ(m.entries[0].type, kType);
+    EXPECT_EQ(m.entries[0].parent, kP1);
+    EXPECT_EQ(m.entries[1].error, "ENODEV");
+    EXPECT_EQ(m.entries[1].type, "nvidia-64");
+    EXPECT_EQ(m.entries[2].error, "ENOENT");
+    for (const auto& e : m.entries) {
+        EXPECT_FALSE(checkEntry(e).has_value()) << e.uuid;
+    }
+}

@@ -1,0 +1,286 @@
+#include "domain/domain_xml.hpp"
+#include "fake_sysfs.hpp"
+
+#include <cerrno>
+#include <gtest/gtest.h>
+#include <libxml/relaxng.h>
+
+using namespace mdevmc;
+using mdevmc::test::readFile;
+
+namespace {
+
+std::string sample(const std::string& name) {
+    return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
+}
+
+DomainXml parseOk(const std::string& text) {
+    auto d = DomainXml::parse(text);
+    if (!d) {
+        ADD_FAILURE() << d.error().message;
+        std::abort();
+    }
+    return std::move(*d);
+}
+
+// Validates the metadata element of XML_TEXT against the shipped schema.
+bool validatesAgainstSchema(const std::string& element) {
+    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewParserCtxt(MDEVMC_SCHEMA);
+    xmlRelaxNGPtr schema = xmlRelaxNGParse(pc);
+    xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
+    xmlDocPtr doc = xmlReadMemory(element.data(), static_cast<int>(element.size()), "m.xml",
+                                  nullptr, XML_PARSE_NONET);
+    const bool ok = doc != nullptr && xmlRelaxNGValidateDoc(vc, doc) == 0;
+    xmlFreeDoc(doc);
+    xmlRelaxNGFreeValidCtxt(vc);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pc);
+    return ok;
+}
+
+} // namespace
+
+TEST(DomainXml, NoMdev) {
+    const DomainXml d = parseOk(sample("no-mdev.xml"));
+    EXPECT_EQ(d.name(), "plain");
+    EXPECT_EQ(d.uuid(), "3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d005");
+    EXPECT_TRUE(d.mdevHostdevs().empty());
+    EXPECT_FALSE(d.metadata().has_value());
+}
+
+TEST(DomainXml, OneMdevWithDisplayAndRamfb) {
+    const auto hs = parseOk(sample("vgpu-one-mdev.xml")).mdevHostdevs();
+    ASSERT_EQ(hs.size(), 1U);
+    EXPECT_EQ(hs[0].uuid, "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_EQ(hs[0].model, "vfio-pci");
+    EXPECT_TRUE(hs[0].uuid_valid);
+}
+
+TEST(DomainXml, SeveralMdevsAmongOtherHostdevs) {
+    const auto hs = parseOk(sample("vgpu-two-mdevs.xml")).mdevHostdevs();
+    ASSERT_EQ(hs.size(), 2U);
+    EXPECT_EQ(hs[0].uuid, "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_EQ(hs[1].uuid, "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a");
+}
+
+TEST(DomainXml, CcwAndAp) {
+    const auto ccw = parseOk(sample("ccw-mdev.xml")).mdevHostdevs();
+    ASSERT_EQ(ccw.size(), 1U);
+    EXPECT_EQ(ccw[0].model, "vfio-ccw");
+    const auto ap = parseOk(sample("ap-mdev.xml")).mdevHostdevs();
+    ASSERT_EQ(ap.size(), 1U);
+    EXPECT_EQ(ap[0].model, "vfio-ap");
+}
+
+TEST(DomainXml, UuidCaseAndInvalidUuids) {
+    const auto hs =
+        parseOk("<domain><devices>"
+                "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+                "<address uuid='C2177883-F1BB-47F0-914D-32A22E3A8804'/></source></hostdev>"
+                "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source>"
+                "<address uuid='../../etc'/></source></hostdev>"
+                "<hostdev mode='subsystem' type='mdev' model='vfio-pci'/>"
+                "<hostdev mode='capabilities' type='mdev'/>"
+                "</devices></domain>")
+            .mdevHostdevs();
+    ASSERT_EQ(hs.size(), 3U);
+    EXPECT_EQ(hs[0].uuid, "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_TRUE(hs[0].uuid_valid);
+    EXPECT_FALSE(hs[1].uuid_valid);
+    EXPECT_EQ(hs[1].uuid, "../../etc");
+    EXPECT_FALSE(hs[2].uuid_valid);
+}
+
+TEST(DomainXml, Malformed) {
+    for (const char* bad :
+         {"<domain><name>x</domain>", "not xml at all", "<domain", "<domain></domain><domain/>"}) {
+        auto d = DomainXml::parse(bad);
+        ASSERT_FALSE(d) << bad;
+        EXPECT_EQ(d.error().err, EINVAL);
+        EXPECT_NE(d.error().message.find("not well-formed"), std::string::npos)
+            << d.error().message;
+    }
+    auto empty = DomainXml::parse("  \n");
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().message, "domain XML is empty");
+    auto other = DomainXml::parse("<network/>");
+    ASSERT_FALSE(other);
+    EXPECT_NE(other.error().message.find("not a libvirt domain"), std::string::npos);
+}
+
+TEST(DomainXml, HugeInputIsRefusedBeforeParsing) {
+    const std::string huge = "<domain>" + std::string(kMaxDomainXml, ' ') + "</domain>";
+    auto d = DomainXml::parse(huge);
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().err, EFBIG);
+    EXPECT_TRUE(DomainXml::parse("<domain>" + std::string(1 << 20, ' ') + "</domain>"));
+}
+
+TEST(DomainXml, ExternalEntityIsNotResolved) {
+    const std::string xxe = "<?xml version='1.0'?>\n"
+                            "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+                            "<domain><name>&x;</name></domain>";
+    auto d = DomainXml::parse(xxe);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(DomainXml, BillionLaughsIsRefused) {
+    std::string bomb = "<?xml version='1.0'?>\n<!DOCTYPE domain [\n<!ENTITY a0 'lol'>\n";
+    for (int i = 1; i < 10; ++i) {
+        bomb += "<!ENTITY a" + std::to_string(i) + " '";
+        for (int j = 0; j < 10; ++j) {
+            bomb += "&a" + std::to_string(i - 1) + ";";
+        }
+        bomb += "'>\n";
+    }
+    bomb += "]>\n<domain><name>&a9;</name></domain>";
+    auto d = DomainXml::parse(bomb);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(DomainXml, NetworkDtdIsNotFetched) {
+    auto d = DomainXml::parse("<!DOCTYPE domain SYSTEM 'http://127.0.0.1:9/x.dtd'><domain/>");
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message.find("DOCTYPE"), std::string::npos);
+}
+
+TEST(DomainXml, ReadsRecordedMetadata) {
+    const auto m = parseOk(sample("vgpu-annotated.xml")).metadata();
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->host, "hostA");
+    ASSERT_EQ(m->entries.size(), 1U);
+    const MetadataEntry& e = m->entries[0];
+    EXPECT_EQ(e.uuid, "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_EQ(e.type, "i915-GVTg_V5_4");
+    EXPECT_EQ(e.parent, "0000:00:02.0");
+    EXPECT_EQ(e.version, "8086-193b-i915-GVTg_V5_4-5.2");
+    EXPECT_FALSE(e.problem.has_value());
+}
+
+TEST(DomainXml, InvalidEntriesCarryTheirProblem) {
+    const auto m =
+        parseOk("<domain><metadata><m:migcheck xmlns:m='urn:mdev-migcheck:metadata:1'>"
+                "<m:mdev uuid='c2177883-f1bb-47f0-914d-32a22e3a8804' type='t' version='a&#10;b'/>"
+                "<m:mdev uuid='0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a' type='../t' version='v'/>"
+                "<m:mdev uuid='bad' type='t' version='v'/>"
+                "<m:mdev uuid='90c6c135-ad44-41d0-b1b7-bae47de48627' type='t'/>"
+                "<m:mdev uuid='8e8e9b55-b3c0-4b1c-9a3c-7f2a47bce1a5' error='ENOTREAL'/>"
+                "</m:migcheck></metadata></domain>")
+            .metadata();
+    ASSERT_TRUE(m.has_value());
+    ASSERT_EQ(m->entries.size(), 5U);
+    for (const auto& e : m->entries) {
+        EXPECT_TRUE(e.problem.has_value()) << e.uuid;
+    }
+    EXPECT_NE(m->entries[0].problem->find("non-printable"), std::string::npos);
+    EXPECT_NE(m->entries[1].problem->find("not a valid mdev type id"), std::string::npos);
+    EXPECT_NE(m->entries[2].problem->find("not a canonical UUID"), std::string::npos);
+    EXPECT_NE(m->entries[3].problem->find("neither a version nor an error"), std::string::npos);
+    EXPECT_NE(m->entries[4].problem->find("not an errno name"), std::string::npos);
+}
+
+TEST(DomainXml, ForeignNamespaceIsIgnored) {
+    const auto m = parseOk("<domain><metadata><m:migcheck xmlns:m='urn:other:1'>"
+                           "<m:mdev uuid='c2177883-f1bb-47f0-914d-32a22e3a8804' type='t' "
+                           "version='v'/></m:migcheck></metadata></domain>")
+                       .metadata();
+    EXPECT_FALSE(m.has_value());
+}
+
+TEST(DomainXml, MetadataRoundTripKeepsOtherMetadata) {
+    DomainXml d = parseOk(sample("vgpu-annotated.xml"));
+    Metadata mine;
+    mine.host = "hostB";
+    mine.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4",
+                            "0000:00:02.0", std::string("8086-193b-i915-GVTg_V5_4-5.3"),
+                            std::nullopt, std::nullopt});
+    mine.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "nvidia-63", "0000:3b:00.0",
+                            std::nullopt, std::string("ENODEV"), std::nullopt});
+    d.setMetadata(mine);
+    const std::string text = d.serialize();
+    EXPECT_NE(text.find("<app:owner xmlns:app=\"http://example.org/app/1\">team-a</app:owner>"),
+              std::string::npos);
+    EXPECT_EQ(text.find("5.2"), std::string::npos);
+    const DomainXml again = parseOk(text);
+    const auto m = again.metadata();
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->host, "hostB");
+    ASSERT_EQ(m->entries.size(), 2U);
+    EXPECT_EQ(m->entries[0].version, "8086-193b-i915-GVTg_V5_4-5.3");
+    EXPECT_EQ(m->entries[1].error, "ENODEV");
+    EXPECT_FALSE(m->entries[1].version.has_value());
+    EXPECT_EQ(again.mdevHostdevs().size(), 1U);
+    EXPECT_EQ(again.name(), "vgpu1");
+    // Setting it twice leaves one element.
+    DomainXml twice = parseOk(text);
+    twice.setMetadata(mine);
+    const std::string t2 = twice.serialize();
+    EXPECT_EQ(t2.find("<mdevmc:migcheck"), t2.rfind("<mdevmc:migcheck"));
+}
+
+TEST(DomainXml, SetMetadataCreatesTheElementAfterTheNames) {
+    DomainXml d = parseOk(sample("vgpu-one-mdev.xml"));
+    Metadata m;
+    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", std::string("v 1"),
+                         std::nullopt, std::nullopt});
+    d.setMetadata(m);
+    const std::string text = d.serialize();
+    const auto uuid = text.find("</uuid>");
+    const auto md = text.find("<metadata>");
+    const auto mem = text.find("<memory");
+    ASSERT_NE(md, std::string::npos);
+    EXPECT_LT(uuid, md);
+    EXPECT_LT(md, mem);
+    EXPECT_EQ(text.rfind("<?xml", 0), std::string::npos); // no XML declaration
+    EXPECT_EQ(parseOk(text).metadata()->entries.at(0).version, "v 1");
+}
+
+TEST(DomainXml, VersionWithXmlSpecialCharactersSurvives) {
+    DomainXml d = parseOk(sample("vgpu-one-mdev.xml"));
+    Metadata m;
+    const std::string v = "a<b>&\"c'd";
+    m.entries.push_back(
+        {"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", v, std::nullopt, std::nullopt});
+    d.setMetadata(m);
+    EXPECT_EQ(parseOk(d.serialize()).metadata()->entries.at(0).version, v);
+}
+
+TEST(Metadata, FormattedElementValidatesAgainstTheSchema) {
+    Metadata m;
+    m.host = "hostA";
+    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4", "0000:00:02.0",
+                         std::string("8086-193b-i915-GVTg_V5_4-5.2 <&>"), std::nullopt,
+                         std::nullopt});
+    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "", "", std::nullopt,
+                         std::string("ENOENT"), std::nullopt});
+    EXPECT_TRUE(validatesAgainstSchema(formatMetadata(m)));
+    Metadata bad = m;
+    bad.entries[0].version = std::string("caf\xc3\xa9");
+    EXPECT_FALSE(validatesAgainstSchema(formatMetadata(bad)));
+    Metadata bad_uuid = m;
+    bad_uuid.entries[0].uuid = "nope";
+    EXPECT_FALSE(validatesAgainstSchema(formatMetadata(bad_uuid)));
+}
+
+TEST(Metadata, CheckEntry) {
+    MetadataEntry e{"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                    "t",
+                    "p",
+                    std::string("v"),
+                    std::nullopt,
+                    std::nullopt};
+    EXPECT_FALSE(checkEntry(e).has_value());
+    e.error = "ENODEV";
+    EXPECT_EQ(checkEntry(e), "it has both a version and an error");
+    e.version.reset();
+    EXPECT_FALSE(checkEntry(e).has_value());
+    MetadataEntry no_type{"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                          "",
+                          "",
+                          std::string("v"),
+                          std::nullopt,
+                          std::nullopt};
+    EXPECT_EQ(checkEntry(no_type), "it has a version but no type");
+}

@@ -1,0 +1,155 @@
+#include "domain/domain_xml.hpp"
+#include "fake_sysfs.hpp"
+#include "hook/engine.hpp"
+#include "scripted_io.hpp"
+
+#include <cerrno>
+#include <gtest/gtest.h>
+#include <sstream>
+
+using namespace mdevmc;
+using mdevmc::test::FakeSysfs;
+using mdevmc::test::readFile;
+using mdevmc::test::ScriptedAttrIo;
+using mdevmc::test::TempDir;
+
+namespace {
+
+constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+const std::string kAttr =
+    std::string("sys/devices/pci0000:00/0000:00:02.0/") + kU1 + "/mdev_type/migration_version";
+
+std::string sample(const std::string& name) {
+    return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
+}
+
+} // namespace
+
+class HookEngineTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sys.addType("0000:00:02.0", "i915-GVTg_V5_4", "x");
+        sys.addDevice(kU1, "0000:00:02.0", "i915-GVTg_V5_4");
+        auto r = Root::open(dir.path().string());
+        ASSERT_TRUE(r);
+        root.emplace(std::move(*r));
+    }
+    int run(std::vector<std::string> args, const std::string& xml) {
+        out.str("");
+        err.str("");
+        HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
+        ctx.spawn_recorder = [this](const std::string& dom) -> Result<void> {
+            spawned.push_back(dom);
+            return {};
+        };
+        return runHook(args, xml, ctx);
+    }
+
+    TempDir dir;
+    FakeSysfs sys{dir.path()};
+    std::optional<Root> root;
+    ScriptedAttrIo io;
+    Config config;
+    std::optional<Error> config_error;
+    SysLog log{false};
+    std::ostringstream out;
+    std::ostringstream err;
+    std::vector<std::string> spawned;
+};
+
+TEST_F(HookEngineTest, IgnoredOpsDoNothing) {
+    for (const auto& op : std::vector<std::vector<std::string>>{{"vgpu1", "prepare", "begin", "-"},
+                                                                {"vgpu1", "start", "begin", "-"},
+                                                                {"vgpu1", "stopped", "end", "-"},
+                                                                {"vgpu1", "release", "end", "-"},
+                                                                {"vgpu1", "migrate", "end", "-"},
+                                                                {"vgpu1", "bogus", "begin", "-"}}) {
+        EXPECT_EQ(run(op, sample("vgpu-annotated.xml")), 0) << op[1];
+        EXPECT_EQ(out.str(), "");
+        EXPECT_EQ(err.str(), "");
+    }
+    EXPECT_TRUE(io.log.empty());
+    EXPECT_EQ(io.read_count, 0);
+    EXPECT_TRUE(spawned.empty());
+}
+
+TEST_F(HookEngineTest, AcceptPrintsXmlWithThisHostsVersions) {
+    io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.3\n");
+    io.onWrite(kAttr, 0);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 0);
+    EXPECT_EQ(err.str(), "");
+    auto xml = DomainXml::parse(out.str());
+    ASSERT_TRUE(xml) << out.str();
+    const auto m = xml->metadata();
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->host, "hostB");
+    ASSERT_EQ(m->entries.size(), 1U);
+    EXPECT_EQ(m->entries[0].version, "8086-193b-i915-GVTg_V5_4-5.3");
+    EXPECT_NE(out.str().find("team-a"), std::string::npos); // other metadata kept
+    ASSERT_EQ(io.log.size(), 1U);
+    EXPECT_EQ(io.log[0].data, "8086-193b-i915-GVTg_V5_4-5.2\n");
+}
+
+TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
+    io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.1\n");
+    io.onWrite(kAttr, EINVAL);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                             " (i915-GVTg_V5_4): target driver rejected the source "
+                             "migration_version (Invalid argument)\n");
+}
+
+TEST_F(HookEngineTest, RestoreIsCheckedToo) {
+    io.onRead(kAttr, "v\n");
+    io.onWrite(kAttr, ENODEV);
+    EXPECT_EQ(run({"vgpu1", "restore", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
+    EXPECT_EQ(err.str().rfind("mdev-migcheck: refusing restore of vgpu1: ", 0), 0U);
+}
+
+TEST_F(HookEngineTest, NoMdevPrintsNothing) {
+    EXPECT_EQ(run({"plain", "migrate", "begin", "-"}, sample("no-mdev.xml")), 0);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(err.str(), "");
+    EXPECT_EQ(run({"plain", "started", "begin", "-"}, sample("no-mdev.xml")), 0);
+    EXPECT_TRUE(spawned.empty());
+}
+
+TEST_F(HookEngineTest, UnparseableXmlIsRefusedForMigrationOnly) {
+    EXPECT_EQ(run({"vm", "migrate", "begin", "-"}, "<domain><hostdev type='mdev'>"), 1);
+    EXPECT_NE(err.str().find("cannot check its mdevs: domain XML is not well-formed"),
+              std::string::npos);
+    EXPECT_EQ(run({"vm", "started", "begin", "-"}, "<domain><hostdev type='mdev'>"), 0);
+    EXPECT_EQ(err.str(), "");
+}
+
+TEST_F(HookEngineTest, ConfigErrorRefusesOnlyDomainsWithMdevs) {
+    config_error = Error{"/etc/mdev-migcheck/mdev-migcheck.conf:3: unknown key 'x'", EINVAL};
+    EXPECT_EQ(run({"plain", "migrate", "begin", "-"}, sample("no-mdev.xml")), 0);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
+    EXPECT_EQ(err.str(), "mdev-migcheck: refusing migration of vgpu1: "
+                         "/etc/mdev-migcheck/mdev-migcheck.conf:3: unknown key 'x'\n");
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(HookEngineTest, StartedSpawnsTheRecorderAndPrintsNothing) {
+    EXPECT_EQ(run({"vgpu1", "started", "begin", "-"}, sample("vgpu-one-mdev.xml")), 0);
+    EXPECT_EQ(run({"vgpu1", "reconnect", "begin", "-"}, sample("vgpu-one-mdev.xml")), 0);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(spawned, (std::vector<std::string>{"3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001",
+                                                 "3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001"}));
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(HookEngineTest, RecorderFailureNeverFailsTheStart) {
+    HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
+    ctx.spawn_recorder = [](const std::string&) -> Result<void> {
+        return fail("cannot start '/usr/bin/mdev-migcheck': No such file or directory", ENOENT);
+    };
+    EXPECT_EQ(runHook({"vgpu1", "started", "begin", "-"}, sample("vgpu-one-mdev.xml"), ctx), 0);
+    EXPECT_EQ(out.str(), "");
+}
+
+TEST_F(HookEngineTest, TooFewArgumentsIsNotAFailure) {
+    EXPECT_EQ(run({"vgpu1"}, sample("vgpu-one-mdev.xml")), 0);
+}

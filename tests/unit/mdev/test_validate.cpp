@@ -1,0 +1,58 @@
+#include "mdev/validate.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace mdevmc;
+
+TEST(Validate, Uuids) {
+    EXPECT_TRUE(isValidUuid("c2177883-f1bb-47f0-914d-32a22e3a8804"));
+    EXPECT_TRUE(isValidUuid("C2177883-F1BB-47F0-914D-32A22E3A8804"));
+    EXPECT_FALSE(isValidUuid("c2177883f1bb47f0914d32a22e3a8804"));
+    EXPECT_FALSE(isValidUuid("c2177883-f1bb-47f0-914d-32a22e3a880"));
+    EXPECT_FALSE(isValidUuid("c2177883-f1bb-47f0-914d-32a22e3a88045"));
+    EXPECT_FALSE(isValidUuid("g2177883-f1bb-47f0-914d-32a22e3a8804"));
+    EXPECT_FALSE(isValidUuid("../../../../etc/passwd-aaaa-bbbb-cccc"));
+    EXPECT_FALSE(isValidUuid(""));
+    EXPECT_EQ(canonicalUuid("C2177883-F1BB-47F0-914D-32A22E3A8804"),
+              "c2177883-f1bb-47f0-914d-32a22e3a8804");
+}
+
+TEST(Validate, Names) {
+    for (const char* ok : {"nvidia-63", "i915-GVTg_V5_4", "0000:00:02.0", "0.0.0023", "matrix",
+                           "vfio_ap-passthrough", "mtty-2", "a+b"}) {
+        EXPECT_TRUE(isValidName(ok)) << ok;
+    }
+    for (const char* bad :
+         {"", ".", "..", "../x", "a/b", ".hidden", "-x", "a b", "a\nb", "a$b", "a\\b"}) {
+        EXPECT_FALSE(isValidName(bad)) << bad;
+    }
+    EXPECT_TRUE(isValidName(std::string(kMaxNameLength, 'a')));
+    EXPECT_FALSE(isValidName(std::string(kMaxNameLength + 1, 'a')));
+}
+
+TEST(Validate, Versions) {
+    EXPECT_TRUE(checkVersion("8086-193b-i915-GVTg_V5_4-5.2"));
+    EXPECT_TRUE(checkVersion(std::string(kMaxVersionLength, 'v')));
+    EXPECT_TRUE(checkVersion(" spaces and ~ are printable "));
+    const auto empty = checkVersion("");
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().message, "migration_version is empty");
+    const auto big = checkVersion(std::string(kMaxVersionLength + 1, 'v'));
+    ASSERT_FALSE(big);
+    EXPECT_NE(big.error().message.find("4096 bytes long"), std::string::npos);
+    for (const std::string& bad :
+         {std::string("a\nb"), std::string("tab\t"), std::string("nul\0x", 5), std::string("\x7f"),
+          std::string("caf\xc3\xa9")}) {
+        const auto r = checkVersion(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_NE(r.error().message.find("non-printable or non-ASCII"), std::string::npos);
+    }
+}
+
+TEST(Validate, QuotedIsPrintableAndBounded) {
+    EXPECT_EQ(quoteValue("abc"), "'abc'");
+    EXPECT_EQ(quoteValue("a'b\n"), "'a\\x27b\\x0a'");
+    const std::string q = quoteValue(std::string(200, 'x'));
+    EXPECT_NE(q.find("(200 bytes)"), std::string::npos);
+    EXPECT_LT(q.size(), 120U);
+}
