@@ -1,13 +1,19 @@
 #include "check/config.hpp"
 
 #include "util/errno_name.hpp"
+#include "util/unique_fd.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mdevmc {
 
@@ -22,7 +28,7 @@ std::string_view trim(std::string_view s) {
     return s.substr(b, e - b + 1);
 }
 
-enum class Kind { Millis, Bool };
+enum class Kind { Millis, Bool, Other };
 
 struct Key {
     const char* name;
@@ -33,7 +39,11 @@ struct Key {
     long max;
 };
 
-constexpr std::array<Key, 5> kKeys{{
+constexpr std::array<Key, 9> kKeys{{
+    {"enabled", Kind::Bool, nullptr, &Config::enabled, 0, 0},
+    {"mode", Kind::Other, nullptr, nullptr, 0, 0},
+    {"driver_version", Kind::Other, nullptr, nullptr, 0, 0},
+    {"oracles", Kind::Other, nullptr, nullptr, 0, 0},
     {"timeout_ms", Kind::Millis, &Config::timeout, nullptr, 100, 600000},
     {"attr_timeout_ms", Kind::Millis, &Config::attr_timeout, nullptr, 10, 600000},
     {"allow_unrecorded", Kind::Bool, nullptr, &Config::allow_unrecorded, 0, 0},
@@ -41,10 +51,85 @@ constexpr std::array<Key, 5> kKeys{{
     {"record_wait_ms", Kind::Millis, &Config::record_wait, nullptr, 0, 3600000},
 }};
 
+bool isOracleName(std::string_view s) {
+    return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    });
+}
+
+std::vector<std::string> words(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        const std::size_t end = std::min(s.find(sep, pos), s.size());
+        const auto w = trim(s.substr(pos, end - pos));
+        if (!w.empty()) {
+            out.emplace_back(w);
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+// The keys whose values are words: mode, driver_version, oracles and
+// facts.DRIVER.  Returns why VALUE is wrong, or an empty string.
+std::string setOther(Config& c, const std::string& key, const std::string& value) {
+    if (key == "mode") {
+        if (value == "enforce" || value == "audit") {
+            c.mode = value == "audit" ? Mode::Audit : Mode::Enforce;
+            return {};
+        }
+        return "'mode' takes enforce or audit";
+    }
+    if (key == "driver_version") {
+        if (auto r = driverVersionRuleFromString(value)) {
+            c.driver_version = *r;
+            return {};
+        }
+        return "'driver_version' takes identical, same-or-newer or any";
+    }
+    if (key == "oracles") {
+        c.oracles.clear();
+        c.oracles_auto = value == "auto";
+        if (value == "auto" || value == "none") {
+            return {};
+        }
+        for (auto& w : words(value, ',')) {
+            if (!isOracleName(w)) {
+                return "'oracles' takes auto, none or oracle names ([a-z0-9_-], comma-separated)";
+            }
+            c.oracles.push_back(std::move(w));
+        }
+        return c.oracles.empty() ? "'oracles' needs a value" : std::string();
+    }
+    // facts.DRIVER = +fact -fact ...
+    FactAdjustment adj;
+    adj.driver = key.substr(6);
+    if (adj.driver != "*" && !std::all_of(adj.driver.begin(), adj.driver.end(), [](char ch) {
+            return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '-';
+        })) {
+        return "'facts.' must be followed by a driver name or '*'";
+    }
+    for (const auto& w : words(value, ' ')) {
+        if (w.size() < 2 || (w[0] != '+' && w[0] != '-') || !isValidFactName(w.substr(1))) {
+            return "'" + key +
+                   "' takes +FACT and -FACT words (fact names: see mdev-migcheck.conf(5))";
+        }
+        (w[0] == '+' ? adj.add : adj.drop).push_back(w.substr(1));
+    }
+    c.facts.push_back(std::move(adj));
+    return {};
+}
+
 } // namespace
 
-Result<Config> parseConfig(std::string_view text, std::string_view origin) {
-    Config c;
+const char* toString(Mode m) {
+    return m == Mode::Audit ? "audit" : "enforce";
+}
+
+namespace {
+
+Result<void> parseInto(Config& c, std::string_view text, std::string_view origin) {
     std::size_t lineno = 0;
     std::size_t pos = 0;
     while (pos <= text.size()) {
@@ -73,8 +158,14 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin) {
                 k = &cand;
             }
         }
-        if (k == nullptr) {
+        if (k == nullptr && key.rfind("facts.", 0) != 0) {
             return fail(where + ": unknown key '" + key + "'", EINVAL);
+        }
+        if (k == nullptr || k->kind == Kind::Other) {
+            if (auto why = setOther(c, key, value); !why.empty()) {
+                return fail(where + ": " + why + ", not '" + value + "'", EINVAL);
+            }
+            continue;
         }
         if (k->kind == Kind::Bool) {
             if (value == "yes" || value == "true" || value == "1") {
@@ -96,6 +187,16 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin) {
         }
         c.*(k->ms) = std::chrono::milliseconds(v);
     }
+    return {};
+}
+
+} // namespace
+
+Result<Config> parseConfig(std::string_view text, std::string_view origin) {
+    Config c;
+    if (auto r = parseInto(c, text, origin); !r) {
+        return Unexpected<Error>(r.error());
+    }
     return c;
 }
 
@@ -106,18 +207,93 @@ std::string configPath(const Root& root) {
     return root.display("etc/mdev-migcheck/mdev-migcheck.conf");
 }
 
-Result<Config> loadConfig(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        if (errno == ENOENT) {
-            return Config{};
-        }
+namespace {
+
+// The largest configuration file read.
+constexpr std::size_t kMaxConfigFile = 64 * 1024;
+
+// Reads the configuration file PATH: it must be a regular file, opened
+// without blocking (a FIFO never stalls the hook).  ENOENT: nullopt.
+Result<std::optional<std::string>> readConfigFile(const std::string& path) {
+    const UniqueFd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    const int fd = owned.get();
+    if (fd < 0) {
         const int e = errno;
+        if (e == ENOENT) {
+            return std::optional<std::string>();
+        }
         return fail("cannot read configuration file '" + path + "': " + errnoText(e), e);
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parseConfig(ss.str(), path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return fail("configuration file '" + path + "' is not a regular file", EINVAL);
+    }
+    std::string data;
+    char buf[8192];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int e = errno;
+            return fail("cannot read configuration file '" + path + "': " + errnoText(e), e);
+        }
+        if (n == 0) {
+            break;
+        }
+        data.append(buf, static_cast<std::size_t>(n));
+        if (data.size() > kMaxConfigFile) {
+            return fail("configuration file '" + path + "' is larger than " +
+                            std::to_string(kMaxConfigFile) + " bytes",
+                        EFBIG);
+        }
+    }
+    return std::optional<std::string>(std::move(data));
+}
+
+// The *.conf files of drop-in directory DIR, sorted; none if it is missing.
+std::vector<std::string> dropIns(const std::string& dir) {
+    std::vector<std::string> out;
+    const std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+    if (d == nullptr) {
+        return out;
+    }
+    while (const dirent* e = ::readdir(d.get())) {
+        const std::string n = e->d_name;
+        if (n.size() > 5 && n[0] != '.' && n.compare(n.size() - 5, 5, ".conf") == 0) {
+            out.push_back(dir + "/" + n);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace
+
+Result<Config> loadConfig(const std::string& path) {
+    Config c;
+    auto text = readConfigFile(path);
+    if (!text) {
+        return Unexpected<Error>(text.error());
+    }
+    if (*text) {
+        if (auto r = parseInto(c, **text, path); !r) {
+            return Unexpected<Error>(r.error());
+        }
+    }
+    for (const auto& file : dropIns(path + ".d")) {
+        auto more = readConfigFile(file);
+        if (!more) {
+            return Unexpected<Error>(more.error());
+        }
+        if (*more) {
+            if (auto r = parseInto(c, **more, file); !r) {
+                return Unexpected<Error>(r.error());
+            }
+        }
+    }
+    return c;
 }
 
 } // namespace mdevmc

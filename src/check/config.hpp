@@ -1,20 +1,42 @@
 // mdev-migcheck.conf: policy and time bounds.  Plain "key = value" lines,
 // '#' comments.  A missing file means the defaults; an unknown key or a bad
-// value is an error naming the file, line and key.
+// value is an error naming the file, line and key.  Drop-in files
+// mdev-migcheck.conf.d/*.conf beside it are read after it, in name order,
+// with the same syntax (a later value replaces an earlier one; facts.DRIVER
+// adjustments add up).
 #pragma once
 
-#include "util/error.hpp"
+#include "mdev/fingerprint.hpp"
 #include "sysfs/root.hpp"
+#include "util/error.hpp"
 
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mdevmc {
 
 inline constexpr const char* kConfigEnv = "MDEV_MIGCHECK_CONFIG";
 
+// enforce refuses what is incompatible; audit logs and reports what enforce
+// would have refused, and accepts.
+enum class Mode { Enforce, Audit };
+const char* toString(Mode m);
+
 struct Config {
+    // no: the hook accepts everything and records nothing.
+    bool enabled = true;
+    Mode mode = Mode::Enforce;
+    // How driver (and vendor module) versions of the two hosts must relate
+    // when the kernel fingerprint decides.
+    DriverVersionRule driver_version = DriverVersionRule::Identical;
+    // Which vendor oracles are asked: all installed ("auto"), none, or
+    // the named ones.
+    bool oracles_auto = true;
+    std::vector<std::string> oracles;
+    // facts.DRIVER = +fact -fact: compared facts added or relaxed.
+    std::vector<FactAdjustment> facts;
     // Bound on a whole check (every device of a domain).
     std::chrono::milliseconds timeout{5000};
     // Bound on one sysfs read or write.
@@ -35,7 +57,9 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin);
 // ROOT/etc/mdev-migcheck/mdev-migcheck.conf.
 std::string configPath(const Root& root);
 
-// Loads the file at PATH; a missing file gives the defaults.
+// Loads the file at PATH and its drop-in directory PATH.d; a missing file
+// gives the defaults.  The file must be a regular file (a FIFO or a device
+// is refused, never waited on).
 Result<Config> loadConfig(const std::string& path);
 
 } // namespace mdevmc

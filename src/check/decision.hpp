@@ -1,14 +1,23 @@
 // The destination's decision: for every mdev hostdev of an incoming domain,
-// is this host's vendor driver able to import the state the source recorded?
-// Every device is checked and gets a verdict with a one-line reason.
+// can this host's vendor driver import the state the source recorded?  Each
+// device is decided from the strongest evidence both hosts can give:
+//   1. protocol: the source recorded a migration_version and this host's
+//      type has the attribute: the driver's answer to the write decides;
+//   2. oracle:NAME: a vendor oracle (doc/oracle-protocol.md) that the
+//      source recorded a token from, installed here, tells;
+//   3. fingerprint: the kernel facts recorded by the source equal this
+//      host's (mdev/fingerprint.hpp).
+// Every device gets a verdict: its subject ("mdev UUID (TYPE)"), and a
+// one-line detail said apart from it.
 #pragma once
 
 #include "check/config.hpp"
-#include "util/deadline.hpp"
+#include "check/recording.hpp" // recordVersions(), used with decide()
 #include "domain/domain_xml.hpp"
-#include "mdev/host.hpp"
 #include "domain/metadata.hpp"
+#include "mdev/host.hpp"
 #include "mdev/migration_version.hpp"
+#include "util/deadline.hpp"
 
 #include <optional>
 #include <string>
@@ -31,16 +40,27 @@ enum class Reason {
     Rejected,
     ShortWrite,
     TimedOut,
+    FingerprintMismatch,
+    FingerprintUnreadable,
+    OracleIncompatible,
+    NoEvidence,
 };
 
 // Stable names for scripts ("rejected", "type-mismatch", ...).
 const char* reasonName(Reason r);
 
+// What decided a verdict.
+enum class Evidence { None, Protocol, Oracle, Fingerprint };
+const char* toString(Evidence e);
+
 // A parent that offers the type of a device missing on this host.
 struct ParentCandidate {
     std::string parent;
-    ProbeResult probe;                       // type-level probe of the source version
+    ProbeResult probe;                       // type-level probe, when the protocol applies
     std::optional<long> available_instances; // capacity, reported separately
+    Evidence evidence = Evidence::None;      // what decided `compatible`
+    bool compatible = false;
+    std::string why; // when not compatible
 };
 
 struct DeviceVerdict {
@@ -50,9 +70,19 @@ struct DeviceVerdict {
     bool compatible = false;
     Reason reason = Reason::Rejected;
     int err = 0;
-    std::string message; // "mdev UUID (TYPE): ..." - complete, one line
+    Evidence evidence = Evidence::None;
+    std::string oracle;  // Evidence::Oracle: its name
+    std::string subject; // "mdev UUID (TYPE)" or "mdev UUID (TYPE) on parent P"
+    std::string detail;  // what was found, one line
+    std::string message; // subject + ": " + detail
     std::vector<ParentCandidate> candidates;
+    // This host's record for the device, read while checking it (the hook
+    // hands it to libvirt on acceptance).
+    std::optional<MetadataEntry> here;
 };
+
+// "protocol", "oracle:nvml", "fingerprint", "none".
+std::string evidenceName(const DeviceVerdict& v);
 
 struct Decision {
     std::vector<DeviceVerdict> devices;
@@ -64,12 +94,5 @@ struct Decision {
 // config.attr_timeout and the whole decision by DEADLINE.
 Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Metadata>& source,
                 const MdevHost& host, const Config& config, Deadline deadline);
-
-// This host's record for HOSTDEVS: each device's migration_version, or the
-// errno name of the failed read.  Used by `annotate` and by the hook when it
-// accepts a domain (the next migration from here carries these strings).
-Metadata recordVersions(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
-                        std::string_view host_name, std::chrono::milliseconds attr_timeout,
-                        Deadline deadline);
 
 } // namespace mdevmc

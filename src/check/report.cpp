@@ -9,16 +9,9 @@ namespace mdevmc {
 
 namespace {
 
-// The message without its "mdev UUID (TYPE): " subject, for the table.
+// The verdict's detail, without its subject, for the table.
 std::string_view reasonText(const DeviceVerdict& v) {
-    std::string_view m = v.message;
-    const std::string prefix = "mdev " + v.uuid;
-    if (m.substr(0, prefix.size()) == prefix) {
-        if (const auto colon = m.find(": "); colon != std::string_view::npos) {
-            return m.substr(colon + 2);
-        }
-    }
-    return m;
+    return v.detail.empty() ? std::string_view(v.message) : std::string_view(v.detail);
 }
 
 const char* probeName(ProbeResult::Status s) {

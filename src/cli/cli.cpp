@@ -1,12 +1,12 @@
 #include "cli/cli.hpp"
 
-#include "sysfs/attr_io.hpp"
-#include "cli/cli_support.hpp"
 #include "check/decision.hpp"
-#include "domain/domain_xml.hpp"
-#include "util/errno_name.hpp"
-#include "mdev/host.hpp"
 #include "check/report.hpp"
+#include "cli/cli_support.hpp"
+#include "domain/domain_xml.hpp"
+#include "mdev/host.hpp"
+#include "sysfs/attr_io.hpp"
+#include "util/errno_name.hpp"
 
 #include <cerrno>
 #include <fstream>

@@ -1,12 +1,12 @@
 #include "cli/cli_domain.hpp"
 
-#include "sysfs/attr_io.hpp"
+#include "check/decision.hpp"
+#include "check/report.hpp"
 #include "cli/cli_args.hpp"
 #include "cli/cli_host.hpp"
 #include "cli/cli_support.hpp"
-#include "check/decision.hpp"
 #include "domain/domain_xml.hpp"
-#include "check/report.hpp"
+#include "sysfs/attr_io.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 #include "virt/live_annotate.hpp"
 

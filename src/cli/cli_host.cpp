@@ -1,12 +1,12 @@
 #include "cli/cli_host.hpp"
 
+#include "check/report.hpp"
 #include "cli/cli_args.hpp"
 #include "cli/cli_support.hpp"
-#include "util/errno_name.hpp"
 #include "mdev/host.hpp"
 #include "mdev/migration_version.hpp"
-#include "check/report.hpp"
 #include "mdev/validate.hpp"
+#include "util/errno_name.hpp"
 
 #include <iomanip>
 #include <ostream>

@@ -1,7 +1,7 @@
 // mdev-migcheck: the operator's command line.
 #include "cli/cli.hpp"
-#include "util/error.hpp"
 #include "cli/cli_domain.hpp"
+#include "util/error.hpp"
 
 #include <iostream>
 

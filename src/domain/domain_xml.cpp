@@ -1,5 +1,6 @@
 #include "domain/domain_xml.hpp"
 
+#include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
 
 #include <cstring>
@@ -11,48 +12,7 @@ namespace mdevmc {
 
 namespace {
 
-const xmlChar* X(const char* s) {
-    return reinterpret_cast<const xmlChar*>(s);
-}
-
-bool isElement(const xmlNode* n, const char* name) {
-    return n != nullptr && n->type == XML_ELEMENT_NODE &&
-           std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
-}
-
-bool isOurs(const xmlNode* n, const char* name) {
-    return isElement(n, name) && n->ns != nullptr && n->ns->href != nullptr &&
-           std::strcmp(reinterpret_cast<const char*>(n->ns->href), kMetadataUri) == 0;
-}
-
-std::optional<std::string> attr(const xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(n, X(name));
-    if (v == nullptr) {
-        return std::nullopt;
-    }
-    std::string out(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return out;
-}
-
-std::string text(const xmlNode* n) {
-    xmlChar* v = xmlNodeGetContent(n);
-    if (v == nullptr) {
-        return {};
-    }
-    std::string out(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return out;
-}
-
-xmlNode* child(const xmlNode* n, const char* name) {
-    for (xmlNode* c = n->children; c != nullptr; c = c->next) {
-        if (isElement(c, name)) {
-            return c;
-        }
-    }
-    return nullptr;
-}
+using namespace xml;
 
 struct ParseState {
     bool has_dtd = false;
@@ -74,13 +34,8 @@ void onEntityDecl(void* vctxt, const xmlChar*, int, const xmlChar*, const xmlCha
 } // namespace
 
 struct DomainXml::Impl {
-    xmlDocPtr doc = nullptr;
-    ~Impl() {
-        if (doc != nullptr) {
-            xmlFreeDoc(doc);
-        }
-    }
-    xmlNode* root() const { return xmlDocGetRootElement(doc); }
+    DocPtr doc;
+    xmlNode* root() const { return xmlDocGetRootElement(doc.get()); }
 };
 
 DomainXml::DomainXml(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -97,7 +52,7 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     if (xml.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return fail("domain XML is empty", EINVAL);
     }
-    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    const ParserCtxtPtr ctxt(xmlNewParserCtxt());
     if (ctxt == nullptr) {
         return fail("cannot allocate an XML parser", ENOMEM);
     }
@@ -106,26 +61,25 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     ctxt->sax->internalSubset = onInternalSubset;
     ctxt->sax->entityDecl = onEntityDecl;
     const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml.data(), static_cast<int>(xml.size()), "domain.xml",
-                                      nullptr, opts);
+    DocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), "domain.xml",
+                                 nullptr, opts));
     std::string err;
     if (state.has_dtd) {
         err = "domain XML has a document type declaration (DOCTYPE), which libvirt never "
               "produces; it is not parsed";
     } else if (doc == nullptr || !ctxt->wellFormed) {
-        const xmlError* e = xmlCtxtGetLastError(ctxt);
+        const xmlError* e = xmlCtxtGetLastError(ctxt.get());
         std::string msg = e != nullptr && e->message != nullptr ? e->message : "unknown error";
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
             msg.pop_back();
         }
         err = "domain XML is not well-formed: line " + std::to_string(e ? e->line : 0) + ": " + msg;
     }
-    xmlFreeParserCtxt(ctxt);
-    auto impl = std::make_unique<Impl>();
-    impl->doc = doc;
     if (!err.empty()) {
         return fail(err, EINVAL);
     }
+    auto impl = std::make_unique<Impl>();
+    impl->doc = std::move(doc);
     if (!isElement(impl->root(), "domain")) {
         return fail("XML document is not a libvirt domain (its root element is not <domain>)",
                     EINVAL);
@@ -145,12 +99,21 @@ std::string DomainXml::uuid() const {
 
 std::vector<MdevHostdev> DomainXml::mdevHostdevs() const {
     std::vector<MdevHostdev> out;
-    const xmlNode* devices = child(impl_->root(), "devices");
-    if (devices == nullptr) {
-        return out;
+    // Like libvirt's parser: hostdevs of every <devices> element, and a
+    // hostdev without mode= is a subsystem one.
+    for (const xmlNode* devices = impl_->root()->children; devices != nullptr;
+         devices = devices->next) {
+        if (!isElement(devices, "devices")) {
+            continue;
+        }
+        appendMdevHostdevs(devices, out);
     }
+    return out;
+}
+
+void DomainXml::appendMdevHostdevs(const xmlNode* devices, std::vector<MdevHostdev>& out) {
     for (const xmlNode* h = devices->children; h != nullptr; h = h->next) {
-        if (!isElement(h, "hostdev") || attr(h, "mode").value_or("") != "subsystem" ||
+        if (!isElement(h, "hostdev") || attr(h, "mode").value_or("subsystem") != "subsystem" ||
             attr(h, "type").value_or("") != "mdev") {
             continue;
         }
@@ -167,7 +130,6 @@ std::vector<MdevHostdev> DomainXml::mdevHostdevs() const {
         }
         out.push_back(std::move(d));
     }
-    return out;
 }
 
 std::optional<Metadata> DomainXml::metadata() const {
@@ -175,31 +137,18 @@ std::optional<Metadata> DomainXml::metadata() const {
     if (md == nullptr) {
         return std::nullopt;
     }
+    std::optional<Metadata> out;
     for (const xmlNode* m = md->children; m != nullptr; m = m->next) {
         if (!isOurs(m, kMetadataElement)) {
             continue;
         }
-        Metadata out;
-        out.host = attr(m, "host").value_or("");
-        for (const xmlNode* e = m->children; e != nullptr; e = e->next) {
-            if (!isOurs(e, "mdev")) {
-                continue;
-            }
-            MetadataEntry entry;
-            entry.uuid = attr(e, "uuid").value_or("");
-            entry.type = attr(e, "type").value_or("");
-            entry.parent = attr(e, "parent").value_or("");
-            entry.version = attr(e, "version");
-            entry.error = attr(e, "error");
-            entry.problem = checkEntry(entry);
-            if (!entry.problem && out.find(entry.uuid) != nullptr) {
-                entry.problem = "the UUID is recorded more than once";
-            }
-            out.entries.push_back(std::move(entry));
+        if (out) {
+            out->problem = "the domain carries mdev-migcheck's metadata element more than once";
+            return out;
         }
-        return out;
+        out = parseMetadata(m);
     }
-    return std::nullopt;
+    return out;
 }
 
 void DomainXml::setMetadata(const Metadata& m) {
@@ -237,32 +186,18 @@ void DomainXml::setMetadata(const Metadata& m) {
         }
         c = next;
     }
-    xmlNode* el = xmlNewNode(nullptr, X(kMetadataElement));
-    xmlNs* ns = xmlNewNs(el, X(kMetadataUri), X(kMetadataPrefix));
-    xmlSetNs(el, ns);
-    if (!m.host.empty()) {
-        xmlNewProp(el, X("host"), X(m.host.c_str()));
+    // The one writer of the element is formatMetadata(); its text is
+    // parsed here and the element moved into this document.
+    const std::string text = formatMetadata(m, true, 4);
+    const DocPtr frag(xmlReadMemory(text.data(), static_cast<int>(text.size()), "metadata.xml",
+                                    nullptr,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+    if (frag == nullptr || xmlDocGetRootElement(frag.get()) == nullptr) {
+        return;
     }
-    // Indented like libvirt's own output, for the people who read it.
-    for (const auto& e : m.entries) {
-        xmlAddChild(el, xmlNewText(X("\n      ")));
-        xmlNode* n = xmlNewChild(el, ns, X("mdev"), nullptr);
-        xmlNewProp(n, X("uuid"), X(e.uuid.c_str()));
-        if (!e.type.empty()) {
-            xmlNewProp(n, X("type"), X(e.type.c_str()));
-        }
-        if (!e.parent.empty()) {
-            xmlNewProp(n, X("parent"), X(e.parent.c_str()));
-        }
-        if (e.version) {
-            xmlNewProp(n, X("version"), X(e.version->c_str()));
-        }
-        if (e.error) {
-            xmlNewProp(n, X("error"), X(e.error->c_str()));
-        }
-    }
-    if (!m.entries.empty()) {
-        xmlAddChild(el, xmlNewText(X("\n    ")));
+    xmlNode* el = xmlDocCopyNode(xmlDocGetRootElement(frag.get()), impl_->doc.get(), 1);
+    if (el == nullptr) {
+        return;
     }
     xmlNode* last = xmlGetLastChild(md);
     if (last == nullptr || last->type != XML_TEXT_NODE) {
@@ -277,11 +212,10 @@ void DomainXml::setMetadata(const Metadata& m) {
 }
 
 std::string DomainXml::serialize() const {
-    xmlBufferPtr buf = xmlBufferCreate();
-    xmlNodeDump(buf, impl_->doc, impl_->root(), 0, 0);
-    std::string out(reinterpret_cast<const char*>(xmlBufferContent(buf)),
-                    static_cast<std::size_t>(xmlBufferLength(buf)));
-    xmlBufferFree(buf);
+    const BufferPtr buf(xmlBufferCreate());
+    xmlNodeDump(buf.get(), impl_->doc.get(), impl_->root(), 0, 0);
+    std::string out(C(xmlBufferContent(buf.get())),
+                    static_cast<std::size_t>(xmlBufferLength(buf.get())));
     out += '\n';
     return out;
 }

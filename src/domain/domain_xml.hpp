@@ -3,8 +3,8 @@
 // DTD, no entities (libvirt never produces a DOCTYPE; one is refused).
 #pragma once
 
-#include "util/error.hpp"
 #include "domain/metadata.hpp"
+#include "util/error.hpp"
 
 #include <memory>
 #include <optional>
@@ -50,6 +50,7 @@ public:
 
 private:
     struct Impl;
+    static void appendMdevHostdevs(const struct _xmlNode* devices, std::vector<MdevHostdev>& out);
     explicit DomainXml(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -1,7 +1,11 @@
 #include "domain/metadata.hpp"
 
-#include "util/errno_name.hpp"
+#include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
+#include "util/errno_name.hpp"
+
+#include <algorithm>
+#include <charconv>
 
 namespace mdevmc {
 
@@ -34,16 +38,79 @@ std::string xmlEscape(std::string_view s) {
     return out;
 }
 
+bool isTokenText(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) <= 0x7e;
+    });
+}
+
+std::optional<std::string> checkFact(const Fact& f) {
+    if (!isValidFactName(f.name)) {
+        return "a fact name " + quoteValue(f.name) + " is not valid";
+    }
+    if (f.value.has_value() == f.error.has_value()) {
+        return "its fact " + f.name + " needs exactly one of a value or an error";
+    }
+    if (f.value) {
+        if (f.value->size() > kMaxFactValue) {
+            return "its fact " + f.name + " is " + std::to_string(f.value->size()) +
+                   " bytes long, more than the " + std::to_string(kMaxFactValue) + " accepted";
+        }
+        const bool printable = std::all_of(f.value->begin(), f.value->end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) <= 0x7e;
+        });
+        if (!printable) {
+            return "its fact " + f.name + " " + quoteValue(*f.value) +
+                   " has a control or non-ASCII character";
+        }
+    } else if (!errnoFromName(*f.error)) {
+        return "its fact " + f.name + " has an error " + quoteValue(*f.error) +
+               " that is not an errno name";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> checkOracle(const OracleRecord& o) {
+    const bool name_ok =
+        !o.name.empty() && o.name.size() <= 32 &&
+        std::all_of(o.name.begin(), o.name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
+    if (!name_ok) {
+        return "its oracle name " + quoteValue(o.name) + " is not valid";
+    }
+    if (o.token.empty() || o.token.size() > kMaxOracleToken || !isTokenText(o.token)) {
+        return "its oracle token " + quoteValue(o.token) + " is not 1 to " +
+               std::to_string(kMaxOracleToken) + " printable ASCII characters without spaces";
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 const MetadataEntry* Metadata::find(std::string_view uuid) const {
-    const std::string want = canonicalUuid(uuid);
-    for (const auto& e : entries) {
-        if (canonicalUuid(e.uuid) == want) {
-            return &e;
+    if (by_uuid_.size() != entries.size()) {
+        // Not indexed (built by hand): a linear look.
+        const std::string want = canonicalUuid(uuid);
+        for (const auto& e : entries) {
+            if (canonicalUuid(e.uuid) == want) {
+                return &e;
+            }
         }
+        return nullptr;
     }
-    return nullptr;
+    const auto it = by_uuid_.find(canonicalUuid(uuid));
+    return it == by_uuid_.end() ? nullptr : &entries[it->second];
+}
+
+void Metadata::index() {
+    by_uuid_.clear();
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        by_uuid_.emplace(canonicalUuid(entries[i].uuid), i);
+    }
+    if (by_uuid_.size() != entries.size()) {
+        by_uuid_.clear(); // duplicates: find() falls back to its linear look
+    }
 }
 
 std::optional<std::string> checkEntry(const MetadataEntry& e) {
@@ -58,6 +125,26 @@ std::optional<std::string> checkEntry(const MetadataEntry& e) {
     }
     if (e.version && e.error) {
         return "it has both a version and an error";
+    }
+    if (e.fingerprint.facts.size() > kMaxFacts) {
+        return "it has " + std::to_string(e.fingerprint.facts.size()) + " facts, more than the " +
+               std::to_string(kMaxFacts) + " accepted";
+    }
+    for (std::size_t i = 0; i < e.fingerprint.facts.size(); ++i) {
+        const Fact& f = e.fingerprint.facts[i];
+        if (auto p = checkFact(f)) {
+            return p;
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (e.fingerprint.facts[j].name == f.name) {
+                return "its fact " + f.name + " is recorded more than once";
+            }
+        }
+    }
+    if (e.oracle) {
+        if (auto p = checkOracle(*e.oracle)) {
+            return p;
+        }
     }
     if (e.version) {
         if (e.type.empty()) {
@@ -77,10 +164,11 @@ std::optional<std::string> checkEntry(const MetadataEntry& e) {
     return "it has neither a version nor an error";
 }
 
-std::string formatMetadata(const Metadata& m, bool with_ns) {
+std::string formatMetadata(const Metadata& m, bool with_ns, int indent) {
     // Without the declaration (for virDomainSetMetadata, which puts the
     // element in the namespace itself) the names are unprefixed.
     const std::string p = with_ns ? std::string(kMetadataPrefix) + ":" : std::string();
+    const std::string pad(static_cast<std::size_t>(std::max(indent, 0)), ' ');
     std::string out = "<" + p + kMetadataElement;
     if (with_ns) {
         out += " xmlns:" + std::string(kMetadataPrefix) + "=\"" + kMetadataUri + "\"";
@@ -88,12 +176,16 @@ std::string formatMetadata(const Metadata& m, bool with_ns) {
     if (!m.host.empty()) {
         out += " host=\"" + xmlEscape(m.host) + "\"";
     }
+    if (!m.host_id.empty()) {
+        out += " host-id=\"" + xmlEscape(m.host_id) + "\"";
+    }
+    out += " format=\"" + std::to_string(m.format) + "\"";
     if (m.entries.empty()) {
         return out + "/>";
     }
     out += ">\n";
     for (const auto& e : m.entries) {
-        out += "  <" + p + "mdev uuid=\"" + xmlEscape(e.uuid) + "\"";
+        out += pad + "  <" + p + "mdev uuid=\"" + xmlEscape(e.uuid) + "\"";
         if (!e.type.empty()) {
             out += " type=\"" + xmlEscape(e.type) + "\"";
         }
@@ -106,9 +198,98 @@ std::string formatMetadata(const Metadata& m, bool with_ns) {
         if (e.error) {
             out += " error=\"" + xmlEscape(*e.error) + "\"";
         }
-        out += "/>\n";
+        if (e.fingerprint.facts.empty() && !e.oracle) {
+            out += "/>\n";
+            continue;
+        }
+        out += ">\n";
+        for (const auto& f : e.fingerprint.facts) {
+            out += pad + "    <" + p + "fact name=\"" + xmlEscape(f.name) + "\"";
+            out += f.value ? " value=\"" + xmlEscape(*f.value) + "\""
+                           : " error=\"" + xmlEscape(f.error.value_or("EIO")) + "\"";
+            out += "/>\n";
+        }
+        if (e.oracle) {
+            out += pad + "    <" + p + "oracle name=\"" + xmlEscape(e.oracle->name) +
+                   "\" token=\"" + xmlEscape(e.oracle->token) + "\"/>\n";
+        }
+        out += pad + "  </" + p + "mdev>\n";
     }
-    out += "</" + p + kMetadataElement + ">";
+    out += pad + "</" + p + kMetadataElement + ">";
+    return out;
+}
+
+namespace {
+
+MetadataEntry parseEntry(const xmlNode* e) {
+    MetadataEntry entry;
+    entry.uuid = xml::attr(e, "uuid").value_or("");
+    entry.type = xml::attr(e, "type").value_or("");
+    entry.parent = xml::attr(e, "parent").value_or("");
+    entry.version = xml::attr(e, "version");
+    entry.error = xml::attr(e, "error");
+    std::size_t facts = 0;
+    int oracles = 0;
+    for (const xmlNode* c = xml::firstChild(e); c != nullptr; c = xml::next(c)) {
+        if (xml::isOurs(c, "fact")) {
+            // Bounded before it is stored: a hostile record cannot grow this.
+            if (++facts > kMaxFacts) {
+                continue;
+            }
+            entry.fingerprint.facts.push_back(
+                {xml::attr(c, "name").value_or(""), xml::attr(c, "value"), xml::attr(c, "error")});
+        } else if (xml::isOurs(c, "oracle")) {
+            ++oracles;
+            entry.oracle =
+                OracleRecord{xml::attr(c, "name").value_or(""), xml::attr(c, "token").value_or("")};
+        }
+    }
+    entry.problem = checkEntry(entry);
+    if (!entry.problem && facts > kMaxFacts) {
+        entry.problem = "it has " + std::to_string(facts) + " facts, more than the " +
+                        std::to_string(kMaxFacts) + " accepted";
+    }
+    if (!entry.problem && oracles > 1) {
+        entry.problem = "it has more than one oracle record";
+    }
+    return entry;
+}
+
+} // namespace
+
+Metadata parseMetadata(const xmlNode* element) {
+    Metadata out;
+    out.host = xml::attr(element, "host").value_or("");
+    out.host_id = xml::attr(element, "host-id").value_or("");
+    out.format = 1;
+    if (auto f = xml::attr(element, "format")) {
+        int v = 0;
+        const auto [ptr, ec] = std::from_chars(f->data(), f->data() + f->size(), v);
+        out.format = ec == std::errc() && ptr == f->data() + f->size() && v > 0 ? v : 0;
+        if (out.format == 0) {
+            out.problem = "its format " + quoteValue(*f) + " is not a positive number";
+        }
+    }
+    for (const xmlNode* e = xml::firstChild(element); e != nullptr; e = xml::next(e)) {
+        if (xml::isOurs(e, "mdev")) {
+            out.entries.push_back(parseEntry(e));
+        }
+    }
+    // A UUID recorded twice: neither record can be trusted over the other.
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < out.entries.size(); ++i) {
+        auto& e = out.entries[i];
+        if (!isValidUuid(e.uuid)) {
+            continue;
+        }
+        const auto [it, fresh] = seen.emplace(canonicalUuid(e.uuid), i);
+        if (!fresh) {
+            const std::string dup = "the UUID is recorded more than once";
+            e.problem = dup;
+            out.entries[it->second].problem = dup;
+        }
+    }
+    out.index();
     return out;
 }
 

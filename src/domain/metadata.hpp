@@ -1,26 +1,50 @@
 // The metadata mdev-migcheck keeps in a domain's <metadata>: for each mdev,
-// the migration_version this host read (or why it could not read it).  The
+// what this host can tell about it - the migration_version (or why it could
+// not be read), the kernel fingerprint, and a vendor oracle's token.  The
 // source host records it; libvirt carries it to the destination inside the
-// migratable XML; the destination checks against it and records its own.
+// migratable XML; the destination checks against it.
 //
-//   <mdevmc:migcheck xmlns:mdevmc="urn:mdev-migcheck:metadata:1" host="hostA">
-//     <mdevmc:mdev uuid="c2177883-..." type="nvidia-63" parent="0000:3b:00.0"
-//                  version="..."/>
-//     <mdevmc:mdev uuid="..." type="..." parent="..." error="ENODEV"/>
+//   <mdevmc:migcheck xmlns:mdevmc="urn:mdev-migcheck:metadata:1" host="hostA"
+//                    host-id="0123...cdef" format="2">
+//     <mdevmc:mdev uuid="c2177883-..." type="nvidia-222" parent="0000:3b:00.0"
+//                  error="ENOENT">
+//       <mdevmc:fact name="driver.version" value="550.54.10"/>
+//       <mdevmc:oracle name="nvml" token="AQ..."/>
+//     </mdevmc:mdev>
 //   </mdevmc:migcheck>
 //
+// Format 1 (mdev-migcheck 0.1) had no host-id, facts or oracle; it is still
+// read.  A newer format keeps every element and attribute of this one with
+// the same meaning; what this version does not know is ignored.
 // The RELAX NG schema is xml/mdev-migcheck-metadata.rng.
 #pragma once
 
+#include "mdev/fingerprint.hpp"
+
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
+
+using xmlNode = struct _xmlNode;
 
 namespace mdevmc {
 
 inline constexpr const char* kMetadataUri = "urn:mdev-migcheck:metadata:1";
 inline constexpr const char* kMetadataPrefix = "mdevmc";
 inline constexpr const char* kMetadataElement = "migcheck";
+// The record format this version writes.
+inline constexpr int kMetadataFormat = 2;
+// The most facts one mdev record may carry.
+inline constexpr std::size_t kMaxFacts = 64;
+// The largest oracle token (doc/oracle-protocol.md).
+inline constexpr std::size_t kMaxOracleToken = 4096;
+
+struct OracleRecord {
+    std::string name;  // the oracle ("nvml")
+    std::string token; // opaque, printable ASCII without spaces
+};
 
 struct MetadataEntry {
     std::string uuid;
@@ -30,23 +54,42 @@ struct MetadataEntry {
     std::optional<std::string> error;   // else: the errno name of the failed read
     // Set when the entry came from XML and is not valid; says why.
     std::optional<std::string> problem;
+    Fingerprint fingerprint;            // format 2: the kernel facts
+    std::optional<OracleRecord> oracle; // format 2: a vendor oracle's token
 };
 
 struct Metadata {
-    std::string host; // the host that recorded it (informational)
+    std::string host;    // the host that recorded it (its hostname)
+    std::string host_id; // its /etc/machine-id, when it had one
+    int format = kMetadataFormat;
     std::vector<MetadataEntry> entries;
+    // Set when the domain carries the element more than once: says so.
+    std::optional<std::string> problem;
 
-    // The entry for UUID (case-insensitive), or nullptr.
+    // The entry for UUID (any case), or nullptr.
     const MetadataEntry* find(std::string_view uuid) const;
+    // Rebuilds the UUID index after ENTRIES changed (parse does it).
+    void index();
+
+private:
+    std::unordered_map<std::string, std::size_t> by_uuid_;
 };
 
-// Checks one entry: valid UUID, type id and parent names, and exactly one of
-// a valid version or a known errno name.  Returns why not, or nullopt.
+// Checks one entry: valid UUID, type id and parent names, exactly one of a
+// valid version or a known errno name, valid facts and oracle token.
+// Returns why not, or nullopt.
 std::optional<std::string> checkEntry(const MetadataEntry& e);
 
-// The <mdevmc:migcheck> element as text.  WITH_NS false gives the form
-// virDomainSetMetadata takes: <migcheck ...> with unprefixed names and no
-// namespace declaration (the URI and prefix are passed separately).
-std::string formatMetadata(const Metadata& m, bool with_ns = true);
+// The <mdevmc:migcheck> element as text, the one writer of the element.
+// WITH_NS false gives the form virDomainSetMetadata takes: unprefixed names
+// and no namespace declaration (the URI and prefix are passed separately).
+// INDENT is the indentation of the element itself (its children get two
+// more spaces).
+std::string formatMetadata(const Metadata& m, bool with_ns = true, int indent = 0);
+
+// Parses our element (a node in kMetadataUri named kMetadataElement).
+// Invalid entries are kept with their `problem` set; a UUID recorded twice
+// marks both.
+Metadata parseMetadata(const xmlNode* element);
 
 } // namespace mdevmc

@@ -1,10 +1,11 @@
 #include "hook/engine.hpp"
 
 #include "check/decision.hpp"
+#include "check/recording.hpp"
+#include "check/report.hpp"
 #include "domain/domain_xml.hpp"
 #include "hook/ops.hpp"
 #include "mdev/host.hpp"
-#include "check/report.hpp"
 
 namespace mdevmc {
 
@@ -25,7 +26,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         return 1;
     }
     const auto hostdevs = xml->mdevHostdevs();
-    if (hostdevs.empty()) {
+    if (hostdevs.empty() || !ctx.config.enabled) {
         return 0;
     }
     if (ctx.config_error) {
@@ -36,9 +37,13 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::after(ctx.config.timeout);
     const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
+    const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         const std::string line = std::string(hookOpName(op)) + " of domain " + domain + ": " +
-                                 (v.compatible ? "accepted: " : "refused: ") + v.message;
+                                 (v.compatible ? "accepted"
+                                  : audit      ? "would refuse (audit)"
+                                               : "refused") +
+                                 " [" + evidenceName(v) + "]: " + v.message;
         if (v.compatible) {
             ctx.log.info(line);
         } else {
@@ -46,11 +51,21 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         }
     }
     if (!d.compatible()) {
-        ctx.err << refusalText(actionWord(op), domain, d);
-        return 1;
+        if (!audit) {
+            ctx.err << refusalText(actionWord(op), domain, d);
+            return 1;
+        }
     }
-    const Metadata mine =
-        recordVersions(hostdevs, host, ctx.host_name, ctx.config.attr_timeout, deadline);
+    // This host's record, from what the check read (no second pass).
+    Metadata mine;
+    mine.host = ctx.host_name;
+    mine.host_id = readHostId(host, Deadline::after(ctx.config.attr_timeout));
+    for (const auto& v : d.devices) {
+        if (v.here) {
+            mine.entries.push_back(*v.here);
+        }
+    }
+    mine.index();
     xml->setMetadata(mine);
     ctx.out << xml->serialize();
     return 0;
@@ -62,7 +77,7 @@ int recordVersions(const std::string& domain, std::string_view xml_text, HookCon
         ctx.log.error("domain " + domain + ": not recording mdev versions: " + xml.error().message);
         return 0;
     }
-    if (xml->mdevHostdevs().empty()) {
+    if (xml->mdevHostdevs().empty() || !ctx.config.enabled) {
         return 0;
     }
     const std::string uuid = xml->uuid();

@@ -7,8 +7,8 @@
 //    stores this host's versions in the live metadata; never fails.
 #pragma once
 
-#include "sysfs/attr_io.hpp"
 #include "check/config.hpp"
+#include "sysfs/attr_io.hpp"
 #include "sysfs/root.hpp"
 #include "util/syslog.hpp"
 

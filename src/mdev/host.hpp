@@ -4,8 +4,8 @@
 #pragma once
 
 #include "sysfs/attr_io.hpp"
-#include "util/error.hpp"
 #include "sysfs/root.hpp"
+#include "util/error.hpp"
 
 #include <optional>
 #include <string>

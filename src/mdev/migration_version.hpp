@@ -4,8 +4,8 @@
 // never parsed, never compared here.
 #pragma once
 
-#include "sysfs/attr_io.hpp"
 #include "mdev/host.hpp"
+#include "sysfs/attr_io.hpp"
 
 #include <string>
 

@@ -5,8 +5,8 @@
 #pragma once
 
 #include "check/config.hpp"
-#include "mdev/host.hpp"
 #include "domain/metadata.hpp"
+#include "mdev/host.hpp"
 #include "util/syslog.hpp"
 #include "virt/hypervisor.hpp"
 

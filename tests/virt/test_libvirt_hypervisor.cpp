@@ -117,7 +117,7 @@ TEST_F(TestDriver, MetadataRoundTripLiveOnly) {
 
     const std::string live = xmlOf("vgpu", 0);
     EXPECT_NE(live.find("<mdevmc:migcheck xmlns:mdevmc=\"urn:mdev-migcheck:metadata:1\" "
-                        "host=\"hostA\">"),
+                        "host=\"hostA\" format=\"2\""),
               std::string::npos)
         << live;
     EXPECT_NE(live.find("team-a"), std::string::npos); // other metadata kept

@@ -35,8 +35,21 @@ MdevHostdev hostdev(const char* uuid) {
 }
 
 MetadataEntry recorded(const char* uuid, const char* type, const char* version) {
-    return MetadataEntry{uuid,         type,        "0000:3b:00.0", std::string(version),
-                         std::nullopt, std::nullopt};
+    MetadataEntry e;
+    e.uuid = uuid;
+    e.type = type;
+    e.parent = "0000:3b:00.0";
+    e.version = version;
+    return e;
+}
+
+MetadataEntry failedRead(const char* uuid, const char* type, const char* error) {
+    MetadataEntry e;
+    e.uuid = uuid;
+    e.type = type;
+    e.parent = "p";
+    e.error = error;
+    return e;
 }
 
 } // namespace
@@ -92,8 +105,11 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
     EXPECT_EQ(d.devices[0].err, EINVAL);
     EXPECT_EQ(d.devices[0].message,
               std::string("mdev ") + kU1 +
-                  " (nvidia-63): target driver rejected the source migration_version (Invalid "
-                  "argument)");
+                  " (nvidia-63) on parent 0000:00:02.0: target driver rejected the source "
+                  "migration_version (EINVAL: Invalid argument)");
+    EXPECT_EQ(d.devices[0].evidence, Evidence::Protocol);
+    EXPECT_EQ(d.devices[0].detail,
+              "target driver rejected the source migration_version (EINVAL: Invalid argument)");
     EXPECT_EQ(refusalText("migration", "vm1", d),
               std::string("mdev-migcheck: refusing migration of vm1: ") + d.devices[0].message +
                   "\n");
@@ -104,7 +120,7 @@ TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
     const Decision d = decide({hostdev(kU1)}, std::nullopt, *host, config, Deadline::after(5s));
     EXPECT_FALSE(d.compatible());
     EXPECT_EQ(d.devices[0].reason, Reason::Unrecorded);
-    EXPECT_NE(d.devices[0].message.find("no migration_version recorded by the source host"),
+    EXPECT_NE(d.devices[0].message.find("the source host recorded nothing for it"),
               std::string::npos);
     EXPECT_TRUE(io.log.empty());
     config.allow_unrecorded = true;
@@ -116,16 +132,19 @@ TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
 
 TEST_F(DecisionTest, SourceReadFailureIsRefused) {
     sys.addDevice(kU1, kP1, kType);
-    source.entries.push_back({kU1, kType, "p", std::nullopt, std::string("ENODEV"), std::nullopt});
+    source.entries.push_back(failedRead(kU1, kType, "ENODEV"));
+    // A record without kernel facts (mdev-migcheck 0.1) leaves nothing to
+    // compare: refused, saying why and what to run.
     const Decision d = run({hostdev(kU1)});
-    EXPECT_EQ(d.devices[0].reason, Reason::SourceReadFailed);
-    EXPECT_EQ(d.devices[0].err, ENODEV);
+    EXPECT_EQ(d.devices[0].reason, Reason::NoEvidence);
     EXPECT_NE(d.devices[0].message.find("could not read its migration_version (ENODEV: No such "
                                         "device)"),
               std::string::npos);
+    EXPECT_NE(d.devices[0].message.find("mdev-migcheck annotate"), std::string::npos);
     source.entries[0].error = "ENOENT";
-    EXPECT_NE(run({hostdev(kU1)}).devices[0].message.find("source host has no migration_version"),
-              std::string::npos);
+    const std::string m = run({hostdev(kU1)}).devices[0].message;
+    EXPECT_NE(m.find("source host's driver has no migration_version attribute"), std::string::npos);
+    EXPECT_EQ(m.find("does not support migration"), std::string::npos);
     EXPECT_TRUE(io.log.empty());
 }
 
@@ -154,12 +173,15 @@ TEST_F(DecisionTest, TypeMismatch) {
 TEST_F(DecisionTest, TargetAttributeMissingOrUnreadable) {
     sys.addDevice(kU1, kP1, kType);
     source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    // No attribute here and no facts recorded: no evidence, not "unsupported".
     Decision d = run({hostdev(kU1)});
-    EXPECT_EQ(d.devices[0].reason, Reason::TargetNoAttribute);
-    EXPECT_NE(d.devices[0].message.find("does not support migration"), std::string::npos);
+    EXPECT_EQ(d.devices[0].reason, Reason::NoEvidence);
+    EXPECT_NE(d.devices[0].message.find("this host's driver has no migration_version attribute"),
+              std::string::npos);
     io.onRead(devAttr(kU1, kP1), "", ENODEV);
     d = run({hostdev(kU1)});
     EXPECT_EQ(d.devices[0].reason, Reason::TargetReadFailed);
+    EXPECT_NE(d.devices[0].message.find("may be transient"), std::string::npos);
     EXPECT_EQ(d.devices[0].err, ENODEV);
     EXPECT_TRUE(io.log.empty());
 }
@@ -210,10 +232,10 @@ TEST_F(DecisionTest, MissingDeviceListsParentsCompatibilityAndCapacity) {
     EXPECT_EQ(v.candidates[1].available_instances, 0);
     EXPECT_EQ(v.message,
               std::string("mdev ") + kU1 +
-                  " (nvidia-63): does not exist on this host; create it on a parent that accepts "
-                  "the version. Parents offering nvidia-63: 0000:00:02.0: accepts the version, 2 "
-                  "instance(s) available; 0000:00:03.0: rejects the version (Invalid argument), "
-                  "0 instance(s) available");
+                  " (nvidia-63): does not exist on this host; create it on a compatible parent. "
+                  "Parents offering nvidia-63: 0000:00:02.0: compatible (protocol), 2 "
+                  "instance(s) available; 0000:00:03.0: rejects the version (EINVAL: Invalid "
+                  "argument), 0 instance(s) available");
 }
 
 TEST_F(DecisionTest, MissingDeviceNoParent) {

@@ -195,9 +195,9 @@ TEST(DomainXml, MetadataRoundTripKeepsOtherMetadata) {
     mine.host = "hostB";
     mine.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4",
                             "0000:00:02.0", std::string("8086-193b-i915-GVTg_V5_4-5.3"),
-                            std::nullopt, std::nullopt});
+                            std::nullopt, std::nullopt, {}, std::nullopt});
     mine.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "nvidia-63", "0000:3b:00.0",
-                            std::nullopt, std::string("ENODEV"), std::nullopt});
+                            std::nullopt, std::string("ENODEV"), std::nullopt, {}, std::nullopt});
     d.setMetadata(mine);
     const std::string text = d.serialize();
     EXPECT_NE(text.find("<app:owner xmlns:app=\"http://example.org/app/1\">team-a</app:owner>"),
@@ -224,7 +224,7 @@ TEST(DomainXml, SetMetadataCreatesTheElementAfterTheNames) {
     DomainXml d = parseOk(sample("vgpu-one-mdev.xml"));
     Metadata m;
     m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", std::string("v 1"),
-                         std::nullopt, std::nullopt});
+                         std::nullopt, std::nullopt, {}, std::nullopt});
     d.setMetadata(m);
     const std::string text = d.serialize();
     const auto uuid = text.find("</uuid>");
@@ -242,7 +242,7 @@ TEST(DomainXml, VersionWithXmlSpecialCharactersSurvives) {
     Metadata m;
     const std::string v = "a<b>&\"c'd";
     m.entries.push_back(
-        {"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", v, std::nullopt, std::nullopt});
+        {"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", v, std::nullopt, std::nullopt, {}, std::nullopt});
     d.setMetadata(m);
     EXPECT_EQ(parseOk(d.serialize()).metadata()->entries.at(0).version, v);
 }
@@ -252,9 +252,9 @@ TEST(Metadata, FormattedElementValidatesAgainstTheSchema) {
     m.host = "hostA";
     m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4", "0000:00:02.0",
                          std::string("8086-193b-i915-GVTg_V5_4-5.2 <&>"), std::nullopt,
-                         std::nullopt});
+                         std::nullopt, {}, std::nullopt});
     m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "", "", std::nullopt,
-                         std::string("ENOENT"), std::nullopt});
+                         std::string("ENOENT"), std::nullopt, {}, std::nullopt});
     EXPECT_TRUE(validatesAgainstSchema(formatMetadata(m)));
     Metadata bad = m;
     bad.entries[0].version = std::string("caf\xc3\xa9");
@@ -270,6 +270,8 @@ TEST(Metadata, CheckEntry) {
                     "p",
                     std::string("v"),
                     std::nullopt,
+                    std::nullopt,
+                    {},
                     std::nullopt};
     EXPECT_FALSE(checkEntry(e).has_value());
     e.error = "ENODEV";
@@ -281,6 +283,8 @@ TEST(Metadata, CheckEntry) {
                           "",
                           std::string("v"),
                           std::nullopt,
+                          std::nullopt,
+                          {},
                           std::nullopt};
     EXPECT_EQ(checkEntry(no_type), "it has a version but no type");
 }

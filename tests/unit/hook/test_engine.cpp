@@ -96,8 +96,8 @@ TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
     EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
     EXPECT_EQ(out.str(), "");
     EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
-                             " (i915-GVTg_V5_4): target driver rejected the source "
-                             "migration_version (Invalid argument)\n");
+                             " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected "
+                             "the source migration_version (EINVAL: Invalid argument)\n");
 }
 
 TEST_F(HookEngineTest, RestoreIsCheckedToo) {

@@ -1,0 +1,88 @@
+#include "check/recording.hpp"
+
+#include "mdev/migration_version.hpp"
+#include "util/errno_name.hpp"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace mdevmc {
+
+std::string readHostId(const MdevHost& host, Deadline deadline) {
+    AttrRead r = host.io().read("etc/machine-id", deadline);
+    if (!r.ok()) {
+        return {};
+    }
+    std::string id = stripNewline(std::move(r.data));
+    const bool hex = id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+    return hex ? id : std::string();
+}
+
+MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                           Oracles* oracles, Deadline deadline) {
+    MetadataEntry e;
+    e.uuid = dev.uuid;
+    e.type = dev.type_id;
+    e.parent = dev.parent;
+    const auto bounded = [&] { return deadline.capped(config.attr_timeout); };
+    const VersionRead r = readVersion(host.io(), versionLocation(host.root(), dev), bounded());
+    switch (r.status) {
+    case VersionRead::Status::Ok:
+        e.version = r.version;
+        break;
+    case VersionRead::Status::TimedOut:
+        e.error = errnoName(ETIMEDOUT);
+        break;
+    default:
+        e.error = errnoName(r.err != 0 ? r.err : EIO);
+        break;
+    }
+    e.fingerprint = readFingerprint(host, dev.parent, dev.type_id, &dev, bounded());
+    if (oracles != nullptr) {
+        for (const auto& name : oracles->names()) {
+            const OracleAnswer a =
+                oracles->record(name, dev.uuid, dev.type_id, dev.parent, bounded());
+            if (a.kind == OracleAnswer::Kind::Token) {
+                e.oracle = OracleRecord{name, a.text};
+                break;
+            }
+        }
+    }
+    return e;
+}
+
+Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
+                       std::string_view host_name, const Config& config, Deadline deadline) {
+    Metadata m;
+    m.host = std::string(host_name);
+    m.host_id = readHostId(host, deadline.capped(config.attr_timeout));
+    Oracles oracles(host.root(), config);
+    for (const auto& hd : hostdevs) {
+        if (!hd.uuid_valid || m.find(hd.uuid) != nullptr) {
+            continue;
+        }
+        auto dev = host.device(hd.uuid);
+        if (!dev) {
+            MetadataEntry e;
+            e.uuid = hd.uuid;
+            e.error = errnoName(dev.error().err != 0 ? dev.error().err : ENODEV);
+            m.entries.push_back(std::move(e));
+            continue;
+        }
+        m.entries.push_back(recordDevice(host, *dev, config, &oracles, deadline));
+    }
+    m.index();
+    return m;
+}
+
+Metadata recordVersions(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
+                        std::string_view host_name, std::chrono::milliseconds attr_timeout,
+                        Deadline deadline) {
+    Config config;
+    config.attr_timeout = attr_timeout;
+    return recordDevices(hostdevs, host, host_name, config, deadline);
+}
+
+} // namespace mdevmc

@@ -1,0 +1,35 @@
+// What a host records about its mdevs: for each device, its
+// migration_version (or the errno name of the failed read), its kernel
+// fingerprint, and the token of the first vendor oracle that claims it.
+// Used by `annotate` on the source, and by the hook on acceptance.
+#pragma once
+
+#include "check/config.hpp"
+#include "check/oracle.hpp"
+#include "domain/domain_xml.hpp"
+#include "domain/metadata.hpp"
+#include "mdev/host.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mdevmc {
+
+// This host's stable identity: ROOT/etc/machine-id (32 hex digits), or an
+// empty string.
+std::string readHostId(const MdevHost& host, Deadline deadline);
+
+// The record of one existing device.  ORACLES may be null (no oracle asked).
+MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                           Oracles* oracles, Deadline deadline);
+
+// This host's record for HOSTDEVS.
+Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
+                       std::string_view host_name, const Config& config, Deadline deadline);
+
+// The same with the default configuration but ATTR_TIMEOUT.
+Metadata recordVersions(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
+                        std::string_view host_name, std::chrono::milliseconds attr_timeout,
+                        Deadline deadline);
+
+} // namespace mdevmc
