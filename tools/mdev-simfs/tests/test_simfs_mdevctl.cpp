@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-using namespace mdevmc::test;
+using namespace mdevsim::test;
 
 namespace {
 
