@@ -98,3 +98,146 @@ TEST(SimfsTopology, MissingFile) {
         EXPECT_STREQ(e.what(), "cannot read topology file '/nonexistent/topo.json'");
     }
 }
+
+namespace {
+
+// A real-profile parent with every new key; EXTRA is spliced into it.
+std::string realParent(const std::string& extra) {
+    return R"({"profile": "real", "parents": [{"address": "0000:3b:00.0",
+        "types": [{"id": "nvidia-231"}])" +
+           extra + "}]}";
+}
+
+} // namespace
+
+TEST(SimfsTopology, ParsesRealDriverProfiles) {
+    const Topology t = parseTopology(R"({"profile": "real",
+      "modules": {"mtty": {"srcversion": "6D1C7A3F"}},
+      "pci_devices": [{"address": "0000:41:00.0", "pci": {"vendor": "10DE", "device": "0x2236"},
+                       "attributes": {"sriov_numvfs": "4\n"}}],
+      "parents": [
+        {"address": "0000:41:00.4", "physfn": "0000:41:00.0",
+         "sysfs_path": "devices/pci0000:00/0000:00:03.0/0000:41:00.4",
+         "pci": {"vendor": "10de", "device": "2236", "subsystem_vendor": "10de",
+                 "subsystem_device": "1482", "class": "0x30200"},
+         "driver": {"name": "nvidia-x", "version": "550.54.10", "srcversion": "ABCDEF0123",
+                    "modules": {"nvidia_vgpu_vfio": "550.54.10",
+                                "other": {"srcversion": "0123"}}},
+         "types": [{"id": "nvidia-592", "name": "NVIDIA A10-8Q", "description": null,
+                    "attributes": {"extra": "1\n"}},
+                   {"id": "nvidia-593", "migration": "supported"}],
+         "software_version": "1.0"},
+        {"address": "mtty", "sysfs_path": "devices/virtual/mtty/mtty", "profile": "simulated",
+         "vendor": "mt", "device": "ty", "software_version": "0.1", "types": [{"id": "mtty-1"}]}],
+      "devices": [{"uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:41:00.4",
+                   "type": "nvidia-592", "attributes": {"matrix": "05.0004\n"}}]})");
+    ASSERT_EQ(t.pci_devices.size(), 1U);
+    EXPECT_EQ(t.pci_devices[0].pci->vendor, "10de");
+    EXPECT_EQ(t.pci_devices[0].pci->device, "2236");
+    EXPECT_EQ(t.pci_devices[0].attributes.at("sriov_numvfs"), "4\n");
+    const ParentSpec& vf = t.parents[0];
+    EXPECT_TRUE(vf.real_profile);
+    EXPECT_EQ(vf.physfn, "0000:41:00.0");
+    EXPECT_EQ(vf.sysfs_path, "devices/pci0000:00/0000:00:03.0/0000:41:00.4");
+    EXPECT_EQ(vf.pci->subsystem_device, "1482");
+    EXPECT_EQ(vf.pci->device_class, "030200");
+    EXPECT_EQ(vf.vendor, "10de"); // from pci
+    EXPECT_EQ(vf.driver->bus, "pci");
+    EXPECT_EQ(vf.driver->module, "nvidia_x");
+    EXPECT_EQ(vf.types[0].migration.kind, Migration::Kind::Absent);
+    EXPECT_FALSE(vf.types[0].has_description);
+    EXPECT_EQ(vf.types[0].attributes.at("extra"), "1\n");
+    EXPECT_EQ(vf.types[1].migration.kind, Migration::Kind::Supported);
+    EXPECT_FALSE(t.parents[1].real_profile);
+    EXPECT_EQ(t.parents[1].types[0].migration.kind, Migration::Kind::Supported);
+    EXPECT_EQ(t.modules.at("nvidia_x").version, "550.54.10");
+    EXPECT_EQ(t.modules.at("nvidia_x").srcversion, "ABCDEF0123");
+    EXPECT_EQ(t.modules.at("nvidia_vgpu_vfio").version, "550.54.10");
+    EXPECT_EQ(t.modules.at("other").version, std::nullopt);
+    EXPECT_EQ(t.modules.at("other").srcversion, "0123");
+    EXPECT_EQ(t.modules.at("mtty").srcversion, "6D1C7A3F");
+    EXPECT_EQ(t.devices[0].attributes.at("matrix"), "05.0004\n");
+    // A real profile needs no ids or version when no type has the attribute.
+    const Topology bare = parseTopology(realParent(""));
+    EXPECT_EQ(bare.parents[0].vendor, "");
+    EXPECT_EQ(bare.parents[0].types[0].migration.kind, Migration::Kind::Absent);
+}
+
+TEST(SimfsTopology, RejectionsOfProfileKeysNameKeyAndValue) {
+    EXPECT_EQ(errorOf(R"({"profile": "fake", "parents": []})"),
+              "topology.profile: 'fake' is not 'simulated' or 'real'");
+    EXPECT_EQ(errorOf(realParent(R"(, "pci": {"vendor": "10dex", "device": "1"})")),
+              "parents[0].pci.vendor: '10dex' is not a hex id of at most 4 digits");
+    EXPECT_EQ(errorOf(realParent(R"(, "pci": {"vendor": "10de", "device": 7})")),
+              "parents[0].pci.device: 7 is not a hex id of at most 4 digits");
+    EXPECT_EQ(errorOf(realParent(R"(, "pci": {"vendor": "10de"})")),
+              "parents[0].pci: missing key 'device'");
+    EXPECT_EQ(
+        errorOf(realParent(R"(, "pci": {"vendor": "10de", "device": "1", "class": "0x1234567"})")),
+        "parents[0].pci.class: '0x1234567' is not a hex id of at most 6 digits");
+    EXPECT_EQ(errorOf(realParent(R"(, "pci": {"vendor": "10de", "device": "1", "rev": "1"})")),
+              "parents[0].pci: unknown key 'rev'");
+    EXPECT_EQ(
+        errorOf(realParent(R"(, "pci": {"vendor": "10de", "device": "1eb8"}, "vendor": "8086")")),
+        "parents[0].vendor: '8086' differs from parents[0].pci.vendor '10de'");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "a/b"})")),
+              "parents[0].driver.name: 'a/b' is not a valid driver name");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "nvidia", "version": "5 5"})")),
+              "parents[0].driver.version: '5 5' is not a version (1 to 64 printable characters, "
+              "no blanks)");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "nvidia", "srcversion": "XYZ"})")),
+              "parents[0].driver.srcversion: 'XYZ' is not a srcversion (1 to 64 hex digits)");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "nvidia", "module": "nv-idia"})")),
+              "parents[0].driver.module: 'nv-idia' is not a module name (no '-', no '/')");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "nvidia", "modules": {"m": 3}})")),
+              "parents[0].driver.modules.m: 3 is neither a version string nor an object with "
+              "version/srcversion");
+    EXPECT_EQ(errorOf(realParent(R"(, "driver": {"name": "nvidia", "bogus": 1})")),
+              "parents[0].driver: unknown key 'bogus'");
+    EXPECT_EQ(errorOf(R"({"parents": [{"address": "mtty", "driver": {"name": "mtty"},
+                      "types": []}]})"),
+              "parents[0].driver: missing key 'bus' (the device's address is not a PCI address)");
+    EXPECT_EQ(errorOf(R"({"modules": {"nvidia": "1"}, "profile": "real", "parents": [
+                      {"address": "0000:3b:00.0", "driver": {"name": "nvidia", "version": "2"},
+                       "types": []}]})"),
+              "parents[0].driver.module: module 'nvidia' is already described differently "
+              "elsewhere in the topology");
+    EXPECT_EQ(errorOf(realParent(R"(, "physfn": "0000:41:00.0")")),
+              "parents[0].physfn: no device '0000:41:00.0' in parents or pci_devices");
+    EXPECT_EQ(errorOf(realParent(R"(, "physfn": "0000:3b:00.0")")),
+              "parents[0].physfn: '0000:3b:00.0' is not another device's address");
+    EXPECT_EQ(errorOf(realParent(R"(, "attributes": {"vendor": "x"})")),
+              "parents[0].attributes: 'vendor' is not a valid name for an extra attribute here");
+    EXPECT_EQ(errorOf(realParent(R"(, "attributes": {"x": 1})")),
+              "parents[0].attributes.x: expected a string of at most 4096 bytes");
+    EXPECT_EQ(errorOf(realParent(R"(, "profile": "other")")),
+              "parents[0].profile: 'other' is not 'simulated' or 'real'");
+    EXPECT_EQ(errorOf(R"({"profile": "real", "parents": [{"address": "0000:3b:00.0",
+                      "types": [{"id": "t", "migration": "supported"}]}]})"),
+              "parents[0]: missing key 'vendor' (parents[0].types[0] has a migration_version)");
+    EXPECT_EQ(errorOf(R"({"profile": "real", "parents": [{"address": "0000:3b:00.0",
+                      "pci": {"vendor": "10de", "device": "1eb8"},
+                      "types": [{"id": "t", "migration": "supported"}]}]})"),
+              "parents[0]: missing key 'software_version' (parents[0].types[0] has a "
+              "migration_version)");
+    EXPECT_EQ(errorOf(R"({"parents": [{"address": "p", "vendor": "1", "device": "1",
+                      "software_version": "1.0", "types": [{"id": "t",
+                      "attributes": {"create": "x"}}]}]})"),
+              "parents[0].types[0].attributes: 'create' is not a valid name for an extra "
+              "attribute here");
+    EXPECT_EQ(
+        errorOf(R"({"pci_devices": [{"address": "0000:41:00.0", "bogus": 1}], "parents": []})"),
+        "pci_devices[0]: unknown key 'bogus'");
+    EXPECT_EQ(errorOf(R"({"pci_devices": [{"address": "0000:41:00.0"}], "parents": [
+                      {"address": "0000:41:00.0", "types": []}]})"),
+              "parents[0].address: '0000:41:00.0' appears twice");
+    EXPECT_EQ(
+        errorOf(R"({"parents": [{"address": "p", "sysfs_path": "devices/x/q", "types": []}]})"),
+        "parents[0].sysfs_path: 'devices/x/q' must be devices/.../p");
+    const std::string base = R"({"parents": [{"address": "p", "vendor": "1", "device": "1",
+                      "software_version": "1.0", "types": [{"id": "t"}]}], "devices": [)";
+    EXPECT_EQ(errorOf(base + R"({"uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "p",
+                      "type": "t", "attributes": {"assign_adapter": "1"}}]})"),
+              "devices[0].attributes: 'assign_adapter' is not a valid name for an extra "
+              "attribute here");
+}
