@@ -16,7 +16,7 @@ struct Verb {
     int args;
 };
 
-constexpr std::array<Verb, 13> kVerbs{{
+constexpr std::array<Verb, 21> kVerbs{{
     {"fail-read", Command::Op::FailRead, 2},
     {"fail-write", Command::Op::FailWrite, 2},
     {"delay-read", Command::Op::DelayRead, 2},
@@ -30,7 +30,44 @@ constexpr std::array<Verb, 13> kVerbs{{
     {"set-software-version", Command::Op::SetSoftwareVersion, 2},
     {"set-available", Command::Op::SetAvailable, 3},
     {"set-migration", Command::Op::SetMigration, 3},
+    {"fail-lookup", Command::Op::FailLookup, 2},
+    {"delay-lookup", Command::Op::DelayLookup, 2},
+    {"hang-lookup", Command::Op::HangLookup, 1},
+    {"fail-readlink", Command::Op::FailReadlink, 2},
+    {"delay-readlink", Command::Op::DelayReadlink, 2},
+    {"hang-readlink", Command::Op::HangReadlink, 1},
+    {"stall", Command::Op::Stall, 2},
+    {"set-attr", Command::Op::SetAttr, -1},
 }};
+
+// set-attr's VALUE: the rest of the line after one blank, with \n, \t and
+// \\ decoded; a newline is added unless VALUE is empty or ends with one.
+std::string attrValue(const std::string& verb, std::string_view raw) {
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] != '\\') {
+            out += raw[i];
+            continue;
+        }
+        if (i + 1 == raw.size()) {
+            throw SimError(verb + ": a '\\' ends the value");
+        }
+        const char c = raw[++i];
+        if (c == 'n') {
+            out += '\n';
+        } else if (c == 't') {
+            out += '\t';
+        } else if (c == '\\') {
+            out += '\\';
+        } else {
+            throw SimError(verb + ": unknown escape '\\" + std::string(1, c) + "'");
+        }
+    }
+    if (!out.empty() && out.back() != '\n') {
+        out += '\n';
+    }
+    return out;
+}
 
 int number(const std::string& verb, const std::string& s, int max) {
     int v = 0;
@@ -42,6 +79,30 @@ int number(const std::string& verb, const std::string& s, int max) {
 }
 
 } // namespace
+
+std::optional<Access> accessOf(Command::Op op) {
+    using Op = Command::Op;
+    switch (op) {
+    case Op::FailRead:
+    case Op::DelayRead:
+    case Op::HangRead:
+        return Access::Read;
+    case Op::FailWrite:
+    case Op::DelayWrite:
+    case Op::HangWrite:
+        return Access::Write;
+    case Op::FailLookup:
+    case Op::DelayLookup:
+    case Op::HangLookup:
+        return Access::Lookup;
+    case Op::FailReadlink:
+    case Op::DelayReadlink:
+    case Op::HangReadlink:
+        return Access::Readlink;
+    default:
+        return std::nullopt;
+    }
+}
 
 Command parseCommand(std::string_view line) {
     std::vector<std::string> words;
@@ -69,6 +130,25 @@ Command parseCommand(std::string_view line) {
     if (verb == nullptr) {
         throw SimError("unknown command '" + words[0] + "'");
     }
+    if (verb->op == Command::Op::SetAttr) {
+        // set-attr PATH [VALUE...]: VALUE keeps its inner blanks.
+        if (words.size() < 2) {
+            throw SimError(words[0] + ": expected PATH [VALUE]");
+        }
+        std::string_view rest = line.substr(line.find(words[0]) + words[0].size());
+        rest = rest.substr(rest.find(words[1]) + words[1].size());
+        if (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t')) {
+            rest.remove_prefix(1);
+        }
+        while (!rest.empty() && rest.back() == '\r') {
+            rest.remove_suffix(1);
+        }
+        Command c;
+        c.op = verb->op;
+        c.path = words[1];
+        c.arg1 = attrValue(words[0], rest);
+        return c;
+    }
     if (static_cast<int>(words.size()) - 1 != verb->args) {
         throw SimError(words[0] + ": expected " + std::to_string(verb->args) + " argument(s)");
     }
@@ -77,7 +157,9 @@ Command parseCommand(std::string_view line) {
     c.path = words[1];
     switch (c.op) {
     case Command::Op::FailRead:
-    case Command::Op::FailWrite: {
+    case Command::Op::FailWrite:
+    case Command::Op::FailLookup:
+    case Command::Op::FailReadlink: {
         const auto e = errnoFromName(words[2]);
         if (!e) {
             throw SimError(words[0] + ": '" + words[2] + "' is not an errno name");
@@ -87,6 +169,9 @@ Command parseCommand(std::string_view line) {
     }
     case Command::Op::DelayRead:
     case Command::Op::DelayWrite:
+    case Command::Op::DelayLookup:
+    case Command::Op::DelayReadlink:
+    case Command::Op::Stall:
         c.number = number(words[0], words[2], 600000);
         break;
     case Command::Op::ShortWrite:

@@ -59,7 +59,7 @@ void* opInit(fuse_conn_info*, fuse_config* cfg) {
 
 int opGetattr(const char* path, struct stat* st, fuse_file_info*) {
     Simulator::Stat s;
-    if (const int e = g_sim->stat(rel(path), s)) {
+    if (const int e = g_sim->stat(rel(path), s, interrupted)) {
         return -e;
     }
     std::memset(st, 0, sizeof *st);
@@ -73,7 +73,7 @@ int opGetattr(const char* path, struct stat* st, fuse_file_info*) {
 
 int opReadlink(const char* path, char* buf, size_t size) {
     std::string target;
-    if (const int e = g_sim->readLink(rel(path), target)) {
+    if (const int e = g_sim->readLink(rel(path), target, interrupted)) {
         return -e;
     }
     if (size == 0) {
@@ -147,7 +147,7 @@ int opWrite(const char* path, const char* buf, size_t size, off_t, fuse_file_inf
 
 int opTruncate(const char* path, off_t, fuse_file_info*) {
     Simulator::Stat s;
-    if (const int e = g_sim->stat(rel(path), s)) {
+    if (const int e = g_sim->stat(rel(path), s, interrupted)) {
         return -e;
     }
     return s.kind == NodeKind::File ? 0 : -EISDIR;

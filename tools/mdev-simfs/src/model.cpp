@@ -70,7 +70,7 @@ void Model::addDir(const std::string& path) {
         addDir(dirOf(path));
         children_[dirOf(path)].insert(basename(path));
     }
-    nodes_[path] = Node{NodeKind::Dir, 0755, {}, Attr::None, {}, {}, {}};
+    nodes_[path] = Node{NodeKind::Dir, 0755, {}, Attr::None, {}, {}, {}, {}};
     children_[path];
 }
 
@@ -78,14 +78,63 @@ void Model::addFile(const std::string& path, unsigned mode, Attr attr, const std
                     const std::string& type, const std::string& uuid) {
     addDir(dirOf(path));
     children_[dirOf(path)].insert(basename(path));
-    nodes_[path] = Node{NodeKind::File, mode, {}, attr, parent, type, uuid};
+    nodes_[path] = Node{NodeKind::File, mode, {}, attr, parent, type, uuid, {}};
 }
 
 void Model::addLink(const std::string& path, const std::string& target_from_top) {
     addDir(dirOf(path));
     children_[dirOf(path)].insert(basename(path));
-    nodes_[path] =
-        Node{NodeKind::Link, 0777, relative(dirOf(path), target_from_top), Attr::None, {}, {}, {}};
+    nodes_[path] = Node{
+        NodeKind::Link, 0777, relative(dirOf(path), target_from_top), Attr::None, {}, {}, {}, {}};
+}
+
+void Model::addStatic(const std::string& path, const std::string& content, unsigned mode) {
+    addFile(path, mode, mode == 0200 ? Attr::WriteOnly : Attr::Static, {}, {}, {});
+    const auto it = overrides_.find(path);
+    nodes_[path].content = it != overrides_.end() ? it->second : content;
+}
+
+void Model::addHostDevice(const HostDevice& hd) {
+    const std::string& dir = hd.sysfs_path;
+    addDir(dir);
+    if (hd.pci) {
+        addStatic(dir + "/vendor", "0x" + hd.pci->vendor + "\n");
+        addStatic(dir + "/device", "0x" + hd.pci->device + "\n");
+        addStatic(dir + "/subsystem_vendor", "0x" + hd.pci->subsystem_vendor + "\n");
+        addStatic(dir + "/subsystem_device", "0x" + hd.pci->subsystem_device + "\n");
+        addStatic(dir + "/class", "0x" + hd.pci->device_class + "\n");
+    }
+    if (hd.driver) {
+        const DriverSpec& d = *hd.driver;
+        const std::string drv = "bus/" + d.bus + "/drivers/" + d.name;
+        addLink(dir + "/driver", drv);
+        addLink(drv + "/" + hd.address, dir);
+        addLink(drv + "/module", "module/" + d.module);
+        addLink("module/" + d.module + "/drivers/" + d.bus + ":" + d.name, drv);
+        addLink("bus/" + d.bus + "/devices/" + hd.address, dir);
+    } else if (isPciAddress(hd.address)) {
+        addLink("bus/pci/devices/" + hd.address, dir);
+    }
+    for (const auto& [name, content] : hd.attributes) {
+        addStatic(dir + "/" + name, content);
+    }
+}
+
+// A PCI-style parent without 'pci' still shows the ids of its version string.
+void Model::addParentIds(const ParentSpec& p) {
+    if (p.pci || !isPciAddress(p.address)) {
+        return;
+    }
+    for (const auto& [file, id] : {std::pair{"vendor", p.vendor}, {"device", p.device}}) {
+        std::string h = lowerCase(id);
+        if (h.size() > 2 && h.substr(0, 2) == "0x") {
+            h = h.substr(2);
+        }
+        if (!h.empty() && h.size() <= 4 &&
+            h.find_first_not_of("0123456789abcdef") == std::string::npos) {
+            addStatic(p.sysfs_path + "/" + file, "0x" + std::string(4 - h.size(), '0') + h + "\n");
+        }
+    }
 }
 
 void Model::rebuild() {
@@ -97,13 +146,28 @@ void Model::rebuild() {
     addDir("bus/mdev/drivers/vfio_mdev");
     addDir("class/mdev_bus");
     addDir("kernel/iommu_groups");
+    for (const auto& [name, m] : state_.modules) {
+        addDir("module/" + name);
+        if (m.version) {
+            addStatic("module/" + name + "/version", *m.version + "\n");
+        }
+        if (m.srcversion) {
+            addStatic("module/" + name + "/srcversion", *m.srcversion + "\n");
+        }
+    }
+    for (const auto& hd : state_.pci_devices) {
+        addHostDevice(hd);
+    }
     for (const auto& p : state_.parents) {
-        addDir(p.sysfs_path);
+        addHostDevice(p);
+        addParentIds(p);
         addLink("class/mdev_bus/" + p.address, p.sysfs_path);
         for (const auto& t : p.types) {
             const std::string td = p.sysfs_path + "/mdev_supported_types/" + t.id;
             addFile(td + "/name", 0444, Attr::Name, p.address, t.id, {});
-            addFile(td + "/description", 0444, Attr::Description, p.address, t.id, {});
+            if (t.has_description) {
+                addFile(td + "/description", 0444, Attr::Description, p.address, t.id, {});
+            }
             addFile(td + "/device_api", 0444, Attr::DeviceApi, p.address, t.id, {});
             addFile(td + "/available_instances", 0444, Attr::Available, p.address, t.id, {});
             addFile(td + "/create", 0200, Attr::Create, p.address, t.id, {});
@@ -111,7 +175,38 @@ void Model::rebuild() {
             if (t.migration.kind != Migration::Kind::Absent) {
                 addFile(td + "/migration_version", 0644, Attr::TypeMigration, p.address, t.id, {});
             }
+            for (const auto& [name, content] : t.attributes) {
+                addStatic(td + "/" + name, content);
+            }
         }
+    }
+    // SR-IOV: physfn on the virtual function, virtfnN on the physical one.
+    std::map<std::string, int> vfs;
+    const auto sysfsPathOf = [this](const std::string& address) {
+        for (const auto& hd : state_.pci_devices) {
+            if (hd.address == address) {
+                return hd.sysfs_path;
+            }
+        }
+        for (const auto& p : state_.parents) {
+            if (p.address == address) {
+                return p.sysfs_path;
+            }
+        }
+        return std::string();
+    };
+    const auto linkPhysfn = [&](const HostDevice& hd) {
+        const std::string pf = sysfsPathOf(hd.physfn);
+        if (!hd.physfn.empty() && !pf.empty()) {
+            addLink(hd.sysfs_path + "/physfn", pf);
+            addLink(pf + "/virtfn" + std::to_string(vfs[hd.physfn]++), hd.sysfs_path);
+        }
+    };
+    for (const auto& hd : state_.pci_devices) {
+        linkPhysfn(hd);
+    }
+    for (const auto& p : state_.parents) {
+        linkPhysfn(p);
     }
     for (auto& d : state_.devices) {
         if (d.iommu_group >= 0) {
@@ -134,32 +229,46 @@ void Model::rebuild() {
         }
     }
     for (const auto& d : state_.devices) {
-        const ParentSpec* p = nullptr;
         for (const auto& cand : state_.parents) {
             if (cand.address == d.parent) {
-                p = &cand;
+                addDevice(cand, d);
             }
         }
-        if (p == nullptr) {
-            continue;
-        }
-        const std::string dd = p->sysfs_path + "/" + d.uuid;
-        const std::string td = p->sysfs_path + "/mdev_supported_types/" + d.type;
-        const int group = d.iommu_group;
-        addDir(dd);
-        addLink(dd + "/mdev_type", td);
-        addLink(dd + "/iommu_group", "kernel/iommu_groups/" + std::to_string(group));
-        addLink(dd + "/driver", "bus/mdev/drivers/vfio_mdev");
-        addFile(dd + "/remove", 0200, Attr::Remove, p->address, d.type, d.uuid);
-        if (d.device_migration_version) {
-            addFile(dd + "/migration_version", 0644, Attr::DeviceMigration, p->address, d.type,
-                    d.uuid);
-        }
-        addLink(td + "/devices/" + d.uuid, dd);
-        addLink("bus/mdev/devices/" + d.uuid, dd);
-        addLink("bus/mdev/drivers/vfio_mdev/" + d.uuid, dd);
-        addLink("kernel/iommu_groups/" + std::to_string(group) + "/devices/" + d.uuid, dd);
     }
+}
+
+void Model::addDevice(const ParentSpec& p, const DeviceSpec& d) {
+    const std::string dd = p.sysfs_path + "/" + d.uuid;
+    const std::string td = p.sysfs_path + "/mdev_supported_types/" + d.type;
+    const int group = d.iommu_group;
+    addDir(dd);
+    addLink(dd + "/mdev_type", td);
+    addLink(dd + "/iommu_group", "kernel/iommu_groups/" + std::to_string(group));
+    addLink(dd + "/driver", "bus/mdev/drivers/vfio_mdev");
+    addFile(dd + "/remove", 0200, Attr::Remove, p.address, d.type, d.uuid);
+    if (d.device_migration_version) {
+        addFile(dd + "/migration_version", 0644, Attr::DeviceMigration, p.address, d.type, d.uuid);
+    }
+    // vfio_ap's matrix mdev: the assignment attributes of vfio_ap_ops.c.
+    for (const auto& t : p.types) {
+        if (t.id == d.type && t.device_api == "vfio-ap") {
+            for (const char* a : {"matrix", "guest_matrix", "control_domains"}) {
+                addStatic(dd + "/" + a, "");
+            }
+            for (const char* a :
+                 {"assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain",
+                  "assign_control_domain", "unassign_control_domain"}) {
+                addStatic(dd + "/" + a, "", 0200);
+            }
+        }
+    }
+    for (const auto& [name, content] : d.attributes) {
+        addStatic(dd + "/" + name, content);
+    }
+    addLink(td + "/devices/" + d.uuid, dd);
+    addLink("bus/mdev/devices/" + d.uuid, dd);
+    addLink("bus/mdev/drivers/vfio_mdev/" + d.uuid, dd);
+    addLink("kernel/iommu_groups/" + std::to_string(group) + "/devices/" + d.uuid, dd);
 }
 
 const Node* Model::lookup(std::string_view path) const {
@@ -233,7 +342,11 @@ std::string Model::typeVersion(const ParentSpec& p, const TypeSpec& t) const {
 
 IoResult Model::read(const Node& n) const {
     IoResult r;
-    if (n.attr == Attr::Create || n.attr == Attr::Remove) {
+    if (n.attr == Attr::Static) {
+        r.data = n.content;
+        return r;
+    }
+    if (n.attr == Attr::Create || n.attr == Attr::Remove || n.attr == Attr::WriteOnly) {
         r.err = EACCES;
         return r;
     }
@@ -305,7 +418,7 @@ IoResult Model::create(ParentSpec& p, TypeSpec& t, std::string_view data) {
         return r;
     }
     --t.available_instances;
-    state_.devices.push_back(DeviceSpec{uuid, p.address, t.id, false, -1});
+    state_.devices.push_back(DeviceSpec{uuid, p.address, t.id, false, -1, {}});
     rebuild();
     r.count = data.size();
     return r;
@@ -334,6 +447,10 @@ IoResult Model::write(const Node& n, std::string_view data) {
     IoResult r;
     if (n.attr == Attr::Remove) {
         return remove(n.uuid, data);
+    }
+    if (n.attr == Attr::WriteOnly) {
+        r.count = data.size();
+        return r;
     }
     ParentSpec* p = nullptr;
     TypeSpec* t = nullptr;
@@ -373,6 +490,9 @@ void Model::vanish(const std::string& uuid_in) {
     }
     ParentSpec& p = parent(it->parent);
     ++type(p, it->type).available_instances;
+    // A device created again with this UUID starts afresh.
+    const std::string dir = p.sysfs_path + "/" + uuid + "/";
+    std::erase_if(overrides_, [&](const auto& o) { return o.first.rfind(dir, 0) == 0; });
     state_.devices.erase(it);
     rebuild();
 }
@@ -393,8 +513,23 @@ void Model::setAvailable(const std::string& parent_address, const std::string& t
 
 void Model::setMigration(const std::string& parent_address, const std::string& type_id,
                          const Migration& m) {
-    type(parent(parent_address), type_id).migration = m;
+    ParentSpec& p = parent(parent_address);
+    if (m.kind != Migration::Kind::Absent &&
+        (p.vendor.empty() || p.device.empty() || p.software_version.empty())) {
+        throw SimError("parent '" + parent_address +
+                       "' has no vendor, device and software_version for a migration_version");
+    }
+    type(p, type_id).migration = m;
     rebuild();
+}
+
+void Model::setAttribute(const std::string& path, const std::string& content) {
+    const Node* n = lookup(path);
+    if (n == nullptr || n->attr != Attr::Static) {
+        throw SimError("'" + path + "' is not a fixed-content attribute");
+    }
+    overrides_[path] = content;
+    nodes_[path].content = content;
 }
 
 } // namespace mdevsim

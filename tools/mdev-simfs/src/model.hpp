@@ -27,6 +27,8 @@ enum class Attr {
     DeviceMigration,
     Remove,
     Control,
+    Static,    // fixed content (pci ids, module versions, extra attributes)
+    WriteOnly, // a store that takes any buffer (vfio-ap assign_*), logged only
 };
 
 struct Node {
@@ -34,9 +36,10 @@ struct Node {
     unsigned mode = 0755;
     std::string target; // Link: relative target
     Attr attr = Attr::None;
-    std::string parent; // File: the parent device it belongs to
-    std::string type;   // File: the type it belongs to
-    std::string uuid;   // File: the device it belongs to
+    std::string parent;  // File: the parent device it belongs to
+    std::string type;    // File: the type it belongs to
+    std::string uuid;    // File: the device it belongs to
+    std::string content; // Attr::Static: what a read returns
 };
 
 struct IoResult {
@@ -67,6 +70,8 @@ public:
     void setSoftwareVersion(const std::string& parent, const std::string& version);
     void setAvailable(const std::string& parent, const std::string& type, int n);
     void setMigration(const std::string& parent, const std::string& type, const Migration& m);
+    // New content for the fixed-content attribute at canonical PATH.
+    void setAttribute(const std::string& path, const std::string& content);
 
     const Topology& state() const { return state_; }
 
@@ -76,6 +81,10 @@ private:
     void addFile(const std::string& path, unsigned mode, Attr attr, const std::string& parent,
                  const std::string& type, const std::string& uuid);
     void addLink(const std::string& path, const std::string& target_from_top);
+    void addStatic(const std::string& path, const std::string& content, unsigned mode = 0444);
+    void addHostDevice(const HostDevice& hd);
+    void addParentIds(const ParentSpec& p);
+    void addDevice(const ParentSpec& p, const DeviceSpec& d);
     ParentSpec& parent(const std::string& address);
     TypeSpec& type(ParentSpec& p, const std::string& id);
     std::string typeVersion(const ParentSpec& p, const TypeSpec& t) const;
@@ -86,6 +95,7 @@ private:
     std::map<int, int> free_groups_;
     std::map<std::string, Node, std::less<>> nodes_;
     std::map<std::string, std::set<std::string>, std::less<>> children_;
+    std::map<std::string, std::string> overrides_; // set-attr contents by canonical path
 };
 
 } // namespace mdevsim

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace mdevsim {
 
@@ -25,8 +26,16 @@ Simulator::~Simulator() {
     }
 }
 
-int Simulator::stat(const std::string& path, Stat& out) const {
-    std::lock_guard lock(mu_);
+int Simulator::stat(const std::string& path, Stat& out, const Interrupted& interrupted) {
+    std::unique_lock lock(mu_);
+    stall(lock, path);
+    if (!wait(lock, path, Access::Lookup, interrupted)) {
+        return EINTR;
+    }
+    if (const auto it = faults_.find(path);
+        it != faults_.end() && it->second.at(Access::Lookup).err != 0) {
+        return it->second.at(Access::Lookup).err;
+    }
     const Node* n = model_.lookup(path);
     if (n == nullptr) {
         return ENOENT;
@@ -37,8 +46,9 @@ int Simulator::stat(const std::string& path, Stat& out) const {
     return 0;
 }
 
-int Simulator::list(const std::string& path, std::vector<std::string>& out) const {
-    std::lock_guard lock(mu_);
+int Simulator::list(const std::string& path, std::vector<std::string>& out) {
+    std::unique_lock lock(mu_);
+    stall(lock, path);
     const Node* n = model_.lookup(path);
     if (n == nullptr) {
         return ENOENT;
@@ -51,8 +61,16 @@ int Simulator::list(const std::string& path, std::vector<std::string>& out) cons
     return 0;
 }
 
-int Simulator::readLink(const std::string& path, std::string& out) const {
-    std::lock_guard lock(mu_);
+int Simulator::readLink(const std::string& path, std::string& out, const Interrupted& interrupted) {
+    std::unique_lock lock(mu_);
+    stall(lock, path);
+    if (!wait(lock, path, Access::Readlink, interrupted)) {
+        return EINTR;
+    }
+    if (const auto it = faults_.find(path);
+        it != faults_.end() && it->second.at(Access::Readlink).err != 0) {
+        return it->second.at(Access::Readlink).err;
+    }
     const Node* n = model_.lookup(path);
     if (n == nullptr) {
         return ENOENT;
@@ -64,8 +82,9 @@ int Simulator::readLink(const std::string& path, std::string& out) const {
     return 0;
 }
 
-int Simulator::open(const std::string& path, int flags) const {
-    std::lock_guard lock(mu_);
+int Simulator::open(const std::string& path, int flags) {
+    std::unique_lock lock(mu_);
+    stall(lock, path);
     const Node* n = model_.lookup(path);
     if (n == nullptr) {
         return ENOENT;
@@ -83,7 +102,41 @@ int Simulator::open(const std::string& path, int flags) const {
     return 0;
 }
 
-bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path, Dir dir,
+// Counted while waiting, so that a test can act once an access is held.
+namespace {
+struct Waiting {
+    std::map<std::string, int>& counts;
+    const std::string& path;
+    Waiting(std::map<std::string, int>& c, const std::string& p) : counts(c), path(p) {
+        ++counts[path];
+    }
+    ~Waiting() {
+        if (--counts[path] == 0) {
+            counts.erase(path);
+        }
+    }
+    Waiting(const Waiting&) = delete;
+    Waiting& operator=(const Waiting&) = delete;
+};
+} // namespace
+
+void Simulator::stall(std::unique_lock<std::mutex>& lock, const std::string& path) {
+    using namespace std::chrono;
+    const auto it = faults_.find(path);
+    if (it == faults_.end() || it->second.stall_ms <= 0) {
+        return;
+    }
+    Waiting waiting(waiting_, path);
+    const auto until = steady_clock::now() + milliseconds(it->second.stall_ms);
+    const unsigned long path_gen = released_[path];
+    const unsigned long all_gen = release_all_;
+    while (steady_clock::now() < until && !shutting_down_ && released_[path] == path_gen &&
+           release_all_ == all_gen) {
+        cv_.wait_until(lock, std::min(until, steady_clock::now() + milliseconds(20)));
+    }
+}
+
+bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path, Access access,
                      const Interrupted& interrupted) {
     using namespace std::chrono;
     const auto fault = [&]() -> const Fault* {
@@ -94,20 +147,11 @@ bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path
     if (f == nullptr) {
         return true;
     }
-    // Counted while waiting, so that a test can act once an access is held.
-    struct Waiting {
-        std::map<std::string, int>& counts;
-        const std::string& path;
-        Waiting(std::map<std::string, int>& c, const std::string& p) : counts(c), path(p) {
-            ++counts[path];
-        }
-        ~Waiting() {
-            if (--counts[path] == 0) {
-                counts.erase(path);
-            }
-        }
-    } waiting(waiting_, path);
-    const int delay = dir == Dir::Read ? f->read_delay_ms : f->write_delay_ms;
+    if (f->at(access).delay_ms == 0 && !f->at(access).hang) {
+        return true;
+    }
+    Waiting waiting(waiting_, path);
+    const int delay = f->at(access).delay_ms;
     if (delay > 0) {
         const auto until = steady_clock::now() + milliseconds(delay);
         while (steady_clock::now() < until) {
@@ -121,7 +165,7 @@ bool Simulator::wait(std::unique_lock<std::mutex>& lock, const std::string& path
     const unsigned long all_gen = release_all_;
     for (;;) {
         f = fault();
-        const bool hang = f != nullptr && (dir == Dir::Read ? f->read_hang : f->write_hang);
+        const bool hang = f != nullptr && f->at(access).hang;
         if (!hang || released_[path] != path_gen || release_all_ != all_gen) {
             return true;
         }
@@ -145,24 +189,30 @@ IoResult Simulator::read(const std::string& path, const Interrupted& interrupted
         }
         for (const auto& [p, f] : faults_) {
             auto& e = j[p];
-            e["read_err"] = f.read_err != 0 ? errnoName(f.read_err) : "";
-            e["write_err"] = f.write_err != 0 ? errnoName(f.write_err) : "";
-            e["read_delay_ms"] = f.read_delay_ms;
-            e["write_delay_ms"] = f.write_delay_ms;
-            e["read_hang"] = f.read_hang;
-            e["write_hang"] = f.write_hang;
+            for (const auto& [access, name] : {std::pair{Access::Read, "read"},
+                                               {Access::Write, "write"},
+                                               {Access::Lookup, "lookup"},
+                                               {Access::Readlink, "readlink"}}) {
+                const AccessFault& af = f.at(access);
+                e[std::string(name) + "_err"] = af.err != 0 ? errnoName(af.err) : "";
+                e[std::string(name) + "_delay_ms"] = af.delay_ms;
+                e[std::string(name) + "_hang"] = af.hang;
+            }
+            e["stall_ms"] = f.stall_ms;
         }
         return IoResult{0, j.dump() + "\n", 0};
     }
-    if (!wait(lock, path, Dir::Read, interrupted)) {
+    stall(lock, path);
+    if (!wait(lock, path, Access::Read, interrupted)) {
         return IoResult{EINTR, {}, 0};
     }
     n = model_.lookup(path); // the device may have vanished meanwhile
     if (n == nullptr) {
         return IoResult{ENODEV, {}, 0};
     }
-    if (const auto it = faults_.find(path); it != faults_.end() && it->second.read_err != 0) {
-        return IoResult{it->second.read_err, {}, 0};
+    if (const auto it = faults_.find(path);
+        it != faults_.end() && it->second.at(Access::Read).err != 0) {
+        return IoResult{it->second.at(Access::Read).err, {}, 0};
     }
     return model_.read(*n);
 }
@@ -181,13 +231,14 @@ IoResult Simulator::write(const std::string& path, std::string_view data,
     }
     data = data.substr(0, kPage);
     IoResult r;
-    if (!wait(lock, path, Dir::Write, interrupted)) {
+    stall(lock, path);
+    if (!wait(lock, path, Access::Write, interrupted)) {
         r.err = EINTR;
     } else if ((n = model_.lookup(path)) == nullptr) {
         r.err = ENODEV;
     } else if (const auto it = faults_.find(path);
-               it != faults_.end() && it->second.write_err != 0) {
-        r.err = it->second.write_err;
+               it != faults_.end() && it->second.at(Access::Write).err != 0) {
+        r.err = it->second.at(Access::Write).err;
     } else if (it != faults_.end() && it->second.short_write) {
         r.count = std::min(*it->second.short_write, data.size());
     } else {
@@ -211,26 +262,54 @@ std::string Simulator::canonicalOrThrow(const std::string& path) const {
     return *c;
 }
 
+std::string Simulator::entryOrThrow(const std::string& path) const {
+    const auto slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
+    const std::string name = basename(path);
+    const auto cdir = model_.canonical(dir);
+    if (!cdir || name.empty() || name == "." || name == "..") {
+        throw SimError("no directory for '" + path + "' in the simulated tree");
+    }
+    const std::string entry = cdir->empty() ? name : *cdir + "/" + name;
+    if (entry == kControlFile) {
+        throw SimError("the control file takes no faults");
+    }
+    return entry;
+}
+
 void Simulator::applyCommand(const Command& c) {
     using Op = Command::Op;
+    if (const auto access = accessOf(c.op)) {
+        // Lookups and readlinks are of the entry itself, reads and writes
+        // of the file it resolves to.
+        const bool entry = *access == Access::Lookup || *access == Access::Readlink;
+        const std::string key = entry ? entryOrThrow(c.path) : canonicalOrThrow(c.path);
+        if (key == kControlFile) {
+            throw SimError("the control file takes no faults");
+        }
+        AccessFault& af = faults_[key].at(*access);
+        switch (c.op) {
+        case Op::FailRead:
+        case Op::FailWrite:
+        case Op::FailLookup:
+        case Op::FailReadlink:
+            af.err = c.number;
+            break;
+        case Op::DelayRead:
+        case Op::DelayWrite:
+        case Op::DelayLookup:
+        case Op::DelayReadlink:
+            af.delay_ms = c.number;
+            break;
+        default:
+            af.hang = true;
+            break;
+        }
+        return;
+    }
     switch (c.op) {
-    case Op::FailRead:
-        faults_[canonicalOrThrow(c.path)].read_err = c.number;
-        break;
-    case Op::FailWrite:
-        faults_[canonicalOrThrow(c.path)].write_err = c.number;
-        break;
-    case Op::DelayRead:
-        faults_[canonicalOrThrow(c.path)].read_delay_ms = c.number;
-        break;
-    case Op::DelayWrite:
-        faults_[canonicalOrThrow(c.path)].write_delay_ms = c.number;
-        break;
-    case Op::HangRead:
-        faults_[canonicalOrThrow(c.path)].read_hang = true;
-        break;
-    case Op::HangWrite:
-        faults_[canonicalOrThrow(c.path)].write_hang = true;
+    case Op::Stall:
+        faults_[entryOrThrow(c.path)].stall_ms = c.number;
         break;
     case Op::ShortWrite:
         faults_[canonicalOrThrow(c.path)].short_write = static_cast<std::size_t>(c.number);
@@ -240,18 +319,37 @@ void Simulator::applyCommand(const Command& c) {
         if (c.path == "all") {
             ++release_all_;
             for (auto& [p, f] : faults_) {
-                f.read_hang = f.write_hang = false;
+                for (auto& af : f.on) {
+                    af.hang = false;
+                }
+                f.stall_ms = 0;
             }
             if (c.op == Op::Clear) {
                 faults_.clear();
             }
         } else {
-            const std::string p = canonicalOrThrow(c.path);
-            ++released_[p];
-            if (c.op == Op::Clear) {
-                faults_.erase(p);
-            } else if (auto it = faults_.find(p); it != faults_.end()) {
-                it->second.read_hang = it->second.write_hang = false;
+            // Both the file PATH resolves to and the entry it names.
+            std::set<std::string> keys;
+            if (auto canon = model_.canonical(c.path)) {
+                keys.insert(*canon);
+            }
+            try {
+                keys.insert(entryOrThrow(c.path));
+            } catch (const SimError&) {
+                if (keys.empty()) {
+                    throw;
+                }
+            }
+            for (const auto& p : keys) {
+                ++released_[p];
+                if (c.op == Op::Clear) {
+                    faults_.erase(p);
+                } else if (auto it = faults_.find(p); it != faults_.end()) {
+                    for (auto& af : it->second.on) {
+                        af.hang = false;
+                    }
+                    it->second.stall_ms = 0;
+                }
             }
         }
         break;
@@ -266,6 +364,11 @@ void Simulator::applyCommand(const Command& c) {
         break;
     case Op::SetMigration:
         model_.setMigration(c.path, c.arg1, c.migration);
+        break;
+    case Op::SetAttr:
+        model_.setAttribute(canonicalOrThrow(c.path), c.arg1);
+        break;
+    default:
         break;
     }
 }

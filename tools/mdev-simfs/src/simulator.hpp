@@ -33,14 +33,15 @@ public:
         unsigned mode = 0;
         std::size_t size = 0;
     };
-    // 0 or an errno.
-    int stat(const std::string& path, Stat& out) const;
-    int list(const std::string& path, std::vector<std::string>& out) const;
-    int readLink(const std::string& path, std::string& out) const;
-    // Whether PATH may be opened with FLAGS (O_ACCMODE part), as kernfs decides.
-    int open(const std::string& path, int flags) const;
-
     using Interrupted = std::function<bool()>;
+
+    // 0 or an errno.  stat() is the lookup of PATH: lookup faults apply.
+    int stat(const std::string& path, Stat& out, const Interrupted& interrupted);
+    int list(const std::string& path, std::vector<std::string>& out);
+    int readLink(const std::string& path, std::string& out, const Interrupted& interrupted);
+    // Whether PATH may be opened with FLAGS (O_ACCMODE part), as kernfs decides.
+    int open(const std::string& path, int flags);
+
     IoResult read(const std::string& path, const Interrupted& interrupted);
     IoResult write(const std::string& path, std::string_view data, const Interrupted& interrupted);
 
@@ -48,13 +49,17 @@ public:
     void shutdown();
 
 private:
-    enum class Dir { Read, Write };
     int applyControl(std::string_view text);
     void applyCommand(const Command& c);
     std::string canonicalOrThrow(const std::string& path) const;
+    // The entry PATH names, with the symlinks of its directory followed.
+    std::string entryOrThrow(const std::string& path) const;
     // Waits with LOCK held on entry and exit; false if interrupted/shut down.
-    bool wait(std::unique_lock<std::mutex>& lock, const std::string& path, Dir dir,
+    bool wait(std::unique_lock<std::mutex>& lock, const std::string& path, Access access,
               const Interrupted& interrupted);
+    // A stall on PATH: waits, deaf to interrupts, until its time is up,
+    // it is released, or shutdown.
+    void stall(std::unique_lock<std::mutex>& lock, const std::string& path);
     void logWrite(const std::string& path, std::string_view data, const IoResult& r);
 
     mutable std::mutex mu_;

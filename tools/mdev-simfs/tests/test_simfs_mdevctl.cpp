@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-using namespace mdevmc::test;
+using namespace mdevsim::test;
 
 namespace {
 
@@ -100,4 +100,60 @@ TEST(SimfsMdevctl, StartCreatesADevice) {
     const RunResult stop = inNamespace(h, "mdevctl stop -u " + nu);
     EXPECT_EQ(stop.exit_code, 0) << stop.err;
     EXPECT_FALSE(std::filesystem::exists(h.sys() / "bus/mdev/devices" / nu));
+}
+
+// The real-driver example topologies, as mdevctl sees them.
+TEST(SimfsMdevctl, ListsDevicesOnRealDriverProfiles) {
+    if (const std::string why = missingFacility(); !why.empty()) {
+        GTEST_SKIP() << why;
+    }
+    const std::string examples = MDEVMC_SIMFS_EXAMPLES;
+    {
+        SimHost h(MDEVMC_SIMFS, readFile(examples + "/t4-host.json"));
+        const RunResult list = inNamespace(h, "mdevctl list");
+        ASSERT_EQ(list.exit_code, 0) << list.err;
+        EXPECT_EQ(list.out, "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a 0000:3b:00.0 nvidia-231 manual\n"
+                            "\n");
+        const RunResult types = inNamespace(h, "mdevctl types");
+        ASSERT_EQ(types.exit_code, 0) << types.err;
+        EXPECT_NE(types.out.find("  nvidia-231\n"
+                                 "    Available instances: 8\n"
+                                 "    Device API: vfio-pci\n"
+                                 "    Name: GRID T4-2Q\n"
+                                 "    Description: num_heads=4, frl_config=60, framebuffer=2048M, "
+                                 "max_resolution=5120x2880, max_instance=8\n"),
+                  std::string::npos)
+            << types.out;
+        const std::string nu = "11111111-2222-4333-8444-555555555555";
+        const RunResult start = inNamespace(
+            h, "mdevctl start -u " + nu + " -p 0000:3b:00.0 -t nvidia-232 && mdevctl list");
+        ASSERT_EQ(start.exit_code, 0) << start.err;
+        EXPECT_NE(start.out.find(nu + " 0000:3b:00.0 nvidia-232 manual"), std::string::npos)
+            << start.out;
+    }
+    {
+        SimHost h(MDEVMC_SIMFS, readFile(examples + "/a10-sriov-host.json"));
+        const RunResult list = inNamespace(h, "mdevctl list");
+        ASSERT_EQ(list.exit_code, 0) << list.err;
+        EXPECT_EQ(list.out, "5b1e7c2a-3d4f-4a6b-8c9d-0e1f2a3b4c5d 0000:41:00.4 nvidia-592 manual\n"
+                            "\n");
+    }
+    {
+        SimHost h(MDEVMC_SIMFS, readFile(examples + "/mtty-host.json"));
+        const RunResult list = inNamespace(h, "mdevctl list");
+        ASSERT_EQ(list.exit_code, 0) << list.err;
+        EXPECT_EQ(list.out, "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 mtty mtty-2 manual\n\n");
+        const RunResult types = inNamespace(h, "mdevctl types");
+        ASSERT_EQ(types.exit_code, 0) << types.err;
+        EXPECT_EQ(types.out, "mtty\n"
+                             "  mtty-1\n"
+                             "    Available instances: 24\n"
+                             "    Device API: vfio-pci\n"
+                             "    Name: Single port serial\n"
+                             "  mtty-2\n"
+                             "    Available instances: 12\n"
+                             "    Device API: vfio-pci\n"
+                             "    Name: Dual port serial\n"
+                             "\n");
+    }
 }

@@ -7,7 +7,7 @@
 #include <thread>
 #include <unistd.h>
 
-using namespace mdevmc::test;
+using namespace mdevsim::test;
 using namespace std::chrono_literals;
 
 namespace {
