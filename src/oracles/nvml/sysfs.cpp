@@ -120,9 +120,16 @@ int openBeneath(int rootfd, const std::string& path) {
     open_how how{};
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    const long fd = ::syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof(how));
-    if (fd >= 0) {
-        return static_cast<int>(fd);
+    long fd = -1;
+    // EAGAIN: the lookup raced with a rename; the kernel asks for a retry.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        fd = ::syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof(how));
+        if (fd >= 0) {
+            return static_cast<int>(fd);
+        }
+        if (errno != EAGAIN) {
+            break;
+        }
     }
     if (errno == ENOSYS || errno == EPERM) {
         return openBeneathLexically(rootfd, path);
