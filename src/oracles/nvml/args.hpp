@@ -1,0 +1,33 @@
+// The oracle's command line (protocol v1): "record UUID TYPE PARENT" or
+// "check UUID TYPE PARENT TOKEN".  mdev-migcheck validates these before it
+// runs an oracle; the oracle checks them again.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mdevmc::oracle::nvml {
+
+enum class Command { Record, Check };
+
+struct Request {
+    Command command = Command::Record;
+    std::string uuid;
+    std::string type;
+    std::string parent;
+    std::string token; // check only
+};
+
+struct ParsedArgs {
+    std::optional<Request> request;
+    std::string error; // "invalid mdev UUID 'x'"
+};
+
+bool isCanonicalUuid(std::string_view s);
+// [A-Za-z0-9_.:+-]{1,128}, not starting with '.' or '-'.
+bool isValidName(std::string_view s);
+
+ParsedArgs parseArgs(int argc, const char* const* argv);
+
+} // namespace mdevmc::oracle::nvml

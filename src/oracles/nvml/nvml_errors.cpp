@@ -1,0 +1,61 @@
+#include "nvml_errors.hpp"
+
+namespace mdevmc::oracle::nvml {
+
+namespace {
+
+struct NamedReturn {
+    nvmlReturn_t code;
+    const char* name;
+};
+
+#define NVMLRET(x)                                                                                 \
+    { x, #x }
+constexpr NamedReturn kReturns[] = {
+    NVMLRET(NVML_SUCCESS),
+    NVMLRET(NVML_ERROR_UNINITIALIZED),
+    NVMLRET(NVML_ERROR_INVALID_ARGUMENT),
+    NVMLRET(NVML_ERROR_NOT_SUPPORTED),
+    NVMLRET(NVML_ERROR_NO_PERMISSION),
+    NVMLRET(NVML_ERROR_ALREADY_INITIALIZED),
+    NVMLRET(NVML_ERROR_NOT_FOUND),
+    NVMLRET(NVML_ERROR_INSUFFICIENT_SIZE),
+    NVMLRET(NVML_ERROR_INSUFFICIENT_POWER),
+    NVMLRET(NVML_ERROR_DRIVER_NOT_LOADED),
+    NVMLRET(NVML_ERROR_TIMEOUT),
+    NVMLRET(NVML_ERROR_IRQ_ISSUE),
+    NVMLRET(NVML_ERROR_LIBRARY_NOT_FOUND),
+    NVMLRET(NVML_ERROR_FUNCTION_NOT_FOUND),
+    NVMLRET(NVML_ERROR_CORRUPTED_INFOROM),
+    NVMLRET(NVML_ERROR_GPU_IS_LOST),
+    NVMLRET(NVML_ERROR_RESET_REQUIRED),
+    NVMLRET(NVML_ERROR_OPERATING_SYSTEM),
+    NVMLRET(NVML_ERROR_LIB_RM_VERSION_MISMATCH),
+    NVMLRET(NVML_ERROR_IN_USE),
+    NVMLRET(NVML_ERROR_MEMORY),
+    NVMLRET(NVML_ERROR_NO_DATA),
+    NVMLRET(NVML_ERROR_VGPU_ECC_NOT_SUPPORTED),
+    NVMLRET(NVML_ERROR_INSUFFICIENT_RESOURCES),
+    NVMLRET(NVML_ERROR_FREQ_NOT_SUPPORTED),
+    NVMLRET(NVML_ERROR_ARGUMENT_VERSION_MISMATCH),
+    NVMLRET(NVML_ERROR_DEPRECATED),
+    NVMLRET(NVML_ERROR_NOT_READY),
+    NVMLRET(NVML_ERROR_GPU_NOT_FOUND),
+    NVMLRET(NVML_ERROR_INVALID_STATE),
+    NVMLRET(NVML_ERROR_RESET_TYPE_NOT_SUPPORTED),
+    NVMLRET(NVML_ERROR_UNKNOWN),
+};
+#undef NVMLRET
+
+} // namespace
+
+std::string returnName(nvmlReturn_t ret) {
+    for (const auto& r : kReturns) {
+        if (r.code == ret) {
+            return r.name;
+        }
+    }
+    return "NVML_ERROR_" + std::to_string(static_cast<unsigned int>(ret));
+}
+
+} // namespace mdevmc::oracle::nvml
