@@ -3,6 +3,7 @@
 #include "sim_mount.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 using namespace mdevmc::test;
@@ -46,12 +47,12 @@ TEST_F(CliHost, List) {
     const RunResult r = cli({"list"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out,
-              "PARENT        TYPE            NAME       API         AVAILABLE  MIGRATION_VERSION\n"
-              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci    1          (ENODEV)\n"
-              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    3          "
+              "PARENT        TYPE            NAME       API       AVAILABLE  MIGRATION_VERSION\n"
+              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci  1          (ENODEV)\n"
+              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  3          "
               "8086-193b-i915-GVTg_V5_4-5.2\n"
-              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci    1          (absent)\n"
-              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    0          "
+              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci  1          (absent)\n"
+              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  0          "
               "8086-193b-i915-GVTg_V5_4-5.0\n"
               "\n"
               "UUID                                  PARENT        TYPE            "
@@ -60,13 +61,20 @@ TEST_F(CliHost, List) {
               "8086-193b-i915-GVTg_V5_4-5.2 (per device)\n");
     const RunResult j = cli({"list", "--json"});
     ASSERT_EQ(j.exit_code, 0);
-    EXPECT_NE(j.out.find("{\"parent\": \"0000:00:02.0\", \"type\": \"i915-GVTg_V5_8\", \"name\": "
-                         "\"GVTg_V5_8\", \"device_api\": \"vfio-pci\", \"available_instances\": "
-                         "1, \"migration_version\": null, \"migration_version_error\": "
-                         "\"ENOENT\"}"),
-              std::string::npos)
-        << j.out;
-    EXPECT_NE(j.out.find("\"per_device\": true"), std::string::npos);
+    const auto doc = nlohmann::ordered_json::parse(j.out);
+    ASSERT_EQ(doc["types"].size(), 4U) << j.out;
+    EXPECT_EQ(doc["types"][2], nlohmann::ordered_json::parse(R"({
+        "parent": "0000:00:02.0", "type": "i915-GVTg_V5_8", "name": "GVTg_V5_8",
+        "device_api": "vfio-pci", "available_instances": 1, "migration_version": null,
+        "migration_version_error": "ENOENT"})"));
+    EXPECT_EQ(doc["types"][0]["migration_version_error"], "ENODEV");
+    EXPECT_EQ(doc["types"][1]["migration_version"], "8086-193b-i915-GVTg_V5_4-5.2");
+    EXPECT_TRUE(doc["types"][1]["migration_version_error"].is_null());
+    ASSERT_EQ(doc["devices"].size(), 1U);
+    EXPECT_EQ(doc["devices"][0], nlohmann::ordered_json::parse(R"({
+        "uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:00:02.0",
+        "type": "i915-GVTg_V5_4", "per_device": true,
+        "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null})"));
 }
 
 TEST_F(CliHost, Version) {
@@ -83,6 +91,19 @@ TEST_F(CliHost, Version) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_8 on parent 0000:00:02.0: "
                      "migration_version is absent: no migration support\n");
+    r = cli({"version", "i915-GVTg_V5_8", "--json"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"parent": "0000:00:02.0", "migration_version": null,
+         "migration_version_error": "ENOENT"}])"));
+    r = cli({"version", "i915-GVTg_V5_4", "--json"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"parent": "0000:00:02.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.2",
+         "migration_version_error": null},
+        {"parent": "0000:00:03.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.0",
+         "migration_version_error": null}])"));
     r = cli({"version", "i915-GVTg_V5_2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_2 on parent 0000:00:02.0: "
@@ -111,8 +132,15 @@ TEST_F(CliHost, Probe) {
     r = cli({"probe", "--type", "i915-GVTg_V5_4", "--uuid", kU1, "--json",
              "8086-193b-i915-GVTg_V5_4-5.2"});
     EXPECT_EQ(r.exit_code, 0);
-    EXPECT_EQ(r.out, "[{\"target\": \"0000:00:02.0 mdev " + std::string(kU1) +
-                         "\", \"result\": \"accepted\", \"errno\": null}]\n");
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out),
+              nlohmann::ordered_json::parse(R"([{"target": "0000:00:02.0 mdev )" +
+                                            std::string(kU1) +
+                                            R"(", "result": "accepted", "errno": null}])"));
+    r = cli({"probe", "--type", "i915-GVTg_V5_4", "--json", "8086-193b-i915-GVTg_V5_4-5.1"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"target": "0000:00:02.0", "result": "accepted", "errno": null},
+        {"target": "0000:00:03.0", "result": "rejected", "errno": "EINVAL"}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_8", "8086-193b-i915-GVTg_V5_8-5.2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "0000:00:02.0: no migration_version attribute (no migration support)\n");
@@ -129,7 +157,7 @@ TEST_F(CliHost, Probe) {
     // Every probe write reached the driver exactly once (a missing attribute
     // cannot be opened, so nothing is written to it).
     const std::string w = host->writes();
-    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 4) << w;
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 6) << w;
 }
 
 // The hook at `started begin` starts `mdev-migcheck annotate --wait` and
