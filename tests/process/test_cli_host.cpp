@@ -160,6 +160,57 @@ TEST_F(CliHost, Probe) {
     EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 6) << w;
 }
 
+// The libvirt forms of check and annotate, on libvirt's test driver
+// (tests/data/test-node.xml: vgpu-running with mdevs kU1, which exists
+// here, and one that does not; plain-running without mdevs).
+TEST_F(CliHost, DomainFormsThroughLibvirt) {
+    writeFile(host->root() / "etc/mdev-migcheck/mdev-migcheck.conf", "syslog = no\n");
+    const std::string uri = "test://" + std::string(MDEVMC_TEST_NODE);
+    RunResult r = cli({"check", "-c", uri, "vgpu-running"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+              "UUID                                  TYPE  VERDICT  REASON");
+    EXPECT_NE(r.out.find(std::string(kU1) + "  -     refused  no migration_version recorded"),
+              std::string::npos)
+        << r.out;
+    r = cli({"check", "--connect=" + uri, "--json", "vgpu-running"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    auto doc = nlohmann::ordered_json::parse(r.out);
+    EXPECT_EQ(doc["domain"], "vgpu-running");
+    EXPECT_EQ(doc["compatible"], false);
+    ASSERT_EQ(doc["devices"].size(), 2U);
+    EXPECT_EQ(doc["devices"][0]["uuid"], kU1);
+    EXPECT_EQ(doc["devices"][0]["reason"], "no-source-version");
+    r = cli({"check", "-c", uri, "plain-running"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "domain plain-running has no mdev hostdev: nothing to check\n");
+    r = cli({"check", "-c", uri, "nosuch"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck check: ", 0), 0U) << r.err;
+
+    r = cli({"annotate", "-c", uri, "--all", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    doc = nlohmann::ordered_json::parse(r.out);
+    ASSERT_EQ(doc.size(), 2U) << r.out;
+    // libvirt lists the domains in no particular order.
+    const bool vgpu_first = doc[0]["domain"] == "vgpu-running";
+    const auto& vgpu = doc[vgpu_first ? 0 : 1];
+    const auto& plain = doc[vgpu_first ? 1 : 0];
+    EXPECT_EQ(vgpu["domain"], "vgpu-running");
+    EXPECT_EQ(vgpu["outcome"], "recorded");
+    ASSERT_EQ(vgpu["mdevs"].size(), 2U);
+    EXPECT_EQ(vgpu["mdevs"][0], nlohmann::ordered_json::parse(R"({"uuid": ")" + std::string(kU1) +
+                                                              R"(",
+        "type": "i915-GVTg_V5_4", "version": "8086-193b-i915-GVTg_V5_4-5.2", "error": null})"));
+    EXPECT_TRUE(vgpu["mdevs"][1]["version"].is_null());
+    EXPECT_EQ(vgpu["mdevs"][1]["error"], "ENOENT");
+    EXPECT_EQ(plain, nlohmann::ordered_json::parse(R"({"domain": "plain-running",
+        "uuid": "6695eb01-f6a4-8304-79aa-97f2502e1940", "outcome": "no-mdev", "mdevs": []})"));
+    r = cli({"annotate", "-c", uri, "plain-running"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "domain plain-running: no mdev, nothing to record\n");
+}
+
 // The hook at `started begin` starts `mdev-migcheck annotate --wait` and
 // returns at once; the child outlives it, in its own session, holding none
 // of the caller's pipes.
