@@ -1,12 +1,16 @@
-// The mdev-migcheck command line: a table of subcommands.  Exit codes:
-// 0 success / compatible, 1 refused / incompatible, 2 usage or input error.
+// The mdev-migcheck command line: a table of commands, each in a file of
+// its own (cmd_<name>.cpp: its help text, its options and its run
+// function).  Exit codes: 0 success / compatible, 1 refused /
+// incompatible, 2 usage or input error (Fatal).
 #pragma once
+
+#include "cli/args.hpp"
 
 #include <iosfwd>
 #include <string>
 #include <vector>
 
-namespace mdevmc {
+namespace mdevmc::cli {
 
 struct CliContext {
     std::istream& in;
@@ -14,26 +18,29 @@ struct CliContext {
     std::ostream& err;
 };
 
-using CommandFn = int (*)(CliContext& ctx, const std::vector<std::string>& args);
-
 struct Command {
     const char* name;
     const char* summary; // one line, for the command list
-    CommandFn run;
+    const char* help;    // the text of 'mdev-migcheck NAME --help'
+    std::vector<OptionSpec> options;
+    int (*run)(CliContext& ctx, const Args& args);
 };
 
-// Runs the command line ARGS (without argv[0]) against TABLE.  Throws
-// Fatal on usage and input errors; main() reports it.
+// The commands (cmd_<name>.cpp).
+Command annotateCommand();
+Command checkCommand();
+Command listCommand();
+Command versionCommand();
+Command probeCommand();
+
+// Every mdev-migcheck command, in the order of the usage text
+// (commands.cpp).
+const std::vector<Command>& commandTable();
+
+// Runs the command line ARGS (without argv[0]) against TABLE: usage,
+// --help, --version, 'help COMMAND', then the command with its parsed
+// options.  Throws Fatal on usage and input errors; main() reports it.
 int runCli(CliContext& ctx, const std::vector<std::string>& args,
            const std::vector<Command>& table);
 
-// Offline parts, on a domain XML file ("-" for standard input): annotate
-// prints the XML with this host's versions in its metadata; check prints
-// the destination's decision for it.
-int annotateXmlFile(CliContext& ctx, const std::string& file);
-int checkXmlFile(CliContext& ctx, const std::string& file, bool json);
-
-// Reads FILE ("-": standard input), bounded to the largest domain XML.
-std::string readInput(CliContext& ctx, const std::string& file);
-
-} // namespace mdevmc
+} // namespace mdevmc::cli

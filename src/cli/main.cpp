@@ -1,15 +1,14 @@
 // mdev-migcheck: the operator's command line.
 #include "cli/cli.hpp"
-#include "cli/cli_domain.hpp"
 #include "util/error.hpp"
 
 #include <iostream>
 
 int main(int argc, char** argv) {
-    mdevmc::CliContext ctx{std::cin, std::cout, std::cerr};
+    mdevmc::cli::CliContext ctx{std::cin, std::cout, std::cerr};
     try {
-        return mdevmc::runCli(ctx, std::vector<std::string>(argv + 1, argv + argc),
-                              mdevmc::commandTable());
+        return mdevmc::cli::runCli(ctx, std::vector<std::string>(argv + 1, argv + argc),
+                                   mdevmc::cli::commandTable());
     } catch (const mdevmc::Fatal& e) {
         std::cout.flush();
         std::cerr << e.what() << '\n';

@@ -3,6 +3,7 @@
 #include "sim_mount.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 using namespace mdevmc::test;
@@ -46,12 +47,12 @@ TEST_F(CliHost, List) {
     const RunResult r = cli({"list"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out,
-              "PARENT        TYPE            NAME       API         AVAILABLE  MIGRATION_VERSION\n"
-              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci    1          (ENODEV)\n"
-              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    3          "
+              "PARENT        TYPE            NAME       API       AVAILABLE  MIGRATION_VERSION\n"
+              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci  1          (ENODEV)\n"
+              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  3          "
               "8086-193b-i915-GVTg_V5_4-5.2\n"
-              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci    1          (absent)\n"
-              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci    0          "
+              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci  1          (absent)\n"
+              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  0          "
               "8086-193b-i915-GVTg_V5_4-5.0\n"
               "\n"
               "UUID                                  PARENT        TYPE            "
@@ -60,13 +61,20 @@ TEST_F(CliHost, List) {
               "8086-193b-i915-GVTg_V5_4-5.2 (per device)\n");
     const RunResult j = cli({"list", "--json"});
     ASSERT_EQ(j.exit_code, 0);
-    EXPECT_NE(j.out.find("{\"parent\": \"0000:00:02.0\", \"type\": \"i915-GVTg_V5_8\", \"name\": "
-                         "\"GVTg_V5_8\", \"device_api\": \"vfio-pci\", \"available_instances\": "
-                         "1, \"migration_version\": null, \"migration_version_error\": "
-                         "\"ENOENT\"}"),
-              std::string::npos)
-        << j.out;
-    EXPECT_NE(j.out.find("\"per_device\": true"), std::string::npos);
+    const auto doc = nlohmann::ordered_json::parse(j.out);
+    ASSERT_EQ(doc["types"].size(), 4U) << j.out;
+    EXPECT_EQ(doc["types"][2], nlohmann::ordered_json::parse(R"({
+        "parent": "0000:00:02.0", "type": "i915-GVTg_V5_8", "name": "GVTg_V5_8",
+        "device_api": "vfio-pci", "available_instances": 1, "migration_version": null,
+        "migration_version_error": "ENOENT"})"));
+    EXPECT_EQ(doc["types"][0]["migration_version_error"], "ENODEV");
+    EXPECT_EQ(doc["types"][1]["migration_version"], "8086-193b-i915-GVTg_V5_4-5.2");
+    EXPECT_TRUE(doc["types"][1]["migration_version_error"].is_null());
+    ASSERT_EQ(doc["devices"].size(), 1U);
+    EXPECT_EQ(doc["devices"][0], nlohmann::ordered_json::parse(R"({
+        "uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:00:02.0",
+        "type": "i915-GVTg_V5_4", "per_device": true,
+        "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null})"));
 }
 
 TEST_F(CliHost, Version) {
@@ -83,6 +91,19 @@ TEST_F(CliHost, Version) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_8 on parent 0000:00:02.0: "
                      "migration_version is absent: no migration support\n");
+    r = cli({"version", "i915-GVTg_V5_8", "--json"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"parent": "0000:00:02.0", "migration_version": null,
+         "migration_version_error": "ENOENT"}])"));
+    r = cli({"version", "i915-GVTg_V5_4", "--json"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"parent": "0000:00:02.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.2",
+         "migration_version_error": null},
+        {"parent": "0000:00:03.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.0",
+         "migration_version_error": null}])"));
     r = cli({"version", "i915-GVTg_V5_2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_2 on parent 0000:00:02.0: "
@@ -111,8 +132,15 @@ TEST_F(CliHost, Probe) {
     r = cli({"probe", "--type", "i915-GVTg_V5_4", "--uuid", kU1, "--json",
              "8086-193b-i915-GVTg_V5_4-5.2"});
     EXPECT_EQ(r.exit_code, 0);
-    EXPECT_EQ(r.out, "[{\"target\": \"0000:00:02.0 mdev " + std::string(kU1) +
-                         "\", \"result\": \"accepted\", \"errno\": null}]\n");
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out),
+              nlohmann::ordered_json::parse(R"([{"target": "0000:00:02.0 mdev )" +
+                                            std::string(kU1) +
+                                            R"(", "result": "accepted", "errno": null}])"));
+    r = cli({"probe", "--type", "i915-GVTg_V5_4", "--json", "8086-193b-i915-GVTg_V5_4-5.1"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
+        {"target": "0000:00:02.0", "result": "accepted", "errno": null},
+        {"target": "0000:00:03.0", "result": "rejected", "errno": "EINVAL"}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_8", "8086-193b-i915-GVTg_V5_8-5.2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "0000:00:02.0: no migration_version attribute (no migration support)\n");
@@ -129,7 +157,58 @@ TEST_F(CliHost, Probe) {
     // Every probe write reached the driver exactly once (a missing attribute
     // cannot be opened, so nothing is written to it).
     const std::string w = host->writes();
-    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 4) << w;
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 6) << w;
+}
+
+// The libvirt forms of check and annotate, on libvirt's test driver
+// (tests/data/test-node.xml: vgpu-running with mdevs kU1, which exists
+// here, and one that does not; plain-running without mdevs).
+TEST_F(CliHost, DomainFormsThroughLibvirt) {
+    writeFile(host->root() / "etc/mdev-migcheck/mdev-migcheck.conf", "syslog = no\n");
+    const std::string uri = "test://" + std::string(MDEVMC_TEST_NODE);
+    RunResult r = cli({"check", "-c", uri, "vgpu-running"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
+              "UUID                                  TYPE  VERDICT  REASON");
+    EXPECT_NE(r.out.find(std::string(kU1) + "  -     refused  no migration_version recorded"),
+              std::string::npos)
+        << r.out;
+    r = cli({"check", "--connect=" + uri, "--json", "vgpu-running"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    auto doc = nlohmann::ordered_json::parse(r.out);
+    EXPECT_EQ(doc["domain"], "vgpu-running");
+    EXPECT_EQ(doc["compatible"], false);
+    ASSERT_EQ(doc["devices"].size(), 2U);
+    EXPECT_EQ(doc["devices"][0]["uuid"], kU1);
+    EXPECT_EQ(doc["devices"][0]["reason"], "no-source-version");
+    r = cli({"check", "-c", uri, "plain-running"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "domain plain-running has no mdev hostdev: nothing to check\n");
+    r = cli({"check", "-c", uri, "nosuch"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck check: ", 0), 0U) << r.err;
+
+    r = cli({"annotate", "-c", uri, "--all", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    doc = nlohmann::ordered_json::parse(r.out);
+    ASSERT_EQ(doc.size(), 2U) << r.out;
+    // libvirt lists the domains in no particular order.
+    const bool vgpu_first = doc[0]["domain"] == "vgpu-running";
+    const auto& vgpu = doc[vgpu_first ? 0 : 1];
+    const auto& plain = doc[vgpu_first ? 1 : 0];
+    EXPECT_EQ(vgpu["domain"], "vgpu-running");
+    EXPECT_EQ(vgpu["outcome"], "recorded");
+    ASSERT_EQ(vgpu["mdevs"].size(), 2U);
+    EXPECT_EQ(vgpu["mdevs"][0], nlohmann::ordered_json::parse(R"({"uuid": ")" + std::string(kU1) +
+                                                              R"(",
+        "type": "i915-GVTg_V5_4", "version": "8086-193b-i915-GVTg_V5_4-5.2", "error": null})"));
+    EXPECT_TRUE(vgpu["mdevs"][1]["version"].is_null());
+    EXPECT_EQ(vgpu["mdevs"][1]["error"], "ENOENT");
+    EXPECT_EQ(plain, nlohmann::ordered_json::parse(R"({"domain": "plain-running",
+        "uuid": "6695eb01-f6a4-8304-79aa-97f2502e1940", "outcome": "no-mdev", "mdevs": []})"));
+    r = cli({"annotate", "-c", uri, "plain-running"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "domain plain-running: no mdev, nothing to record\n");
 }
 
 // The hook at `started begin` starts `mdev-migcheck annotate --wait` and

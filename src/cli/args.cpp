@@ -1,9 +1,10 @@
-#include "cli/cli_args.hpp"
+#include "cli/args.hpp"
 
-namespace mdevmc {
+namespace mdevmc::cli {
 
-CliArgs::CliArgs(const std::string& command, const std::vector<std::string>& args,
-                 const std::vector<OptionSpec>& specs) {
+Args::Args(const std::string& command, const std::vector<std::string>& args,
+           const std::vector<OptionSpec>& specs)
+    : command_(command) {
     const std::string who = "mdev-migcheck " + command;
     bool options_done = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -59,7 +60,7 @@ CliArgs::CliArgs(const std::string& command, const std::vector<std::string>& arg
     }
 }
 
-std::optional<std::string> CliArgs::value(const std::string& long_name) const {
+std::optional<std::string> Args::value(const std::string& long_name) const {
     const auto it = values_.find(long_name);
     if (it == values_.end()) {
         return std::nullopt;
@@ -67,4 +68,23 @@ std::optional<std::string> CliArgs::value(const std::string& long_name) const {
     return it->second;
 }
 
-} // namespace mdevmc
+void Args::atMostPositional(std::size_t allowed) const {
+    if (positional_.size() > allowed) {
+        throw Fatal("mdev-migcheck " + command_ + ": unexpected argument '" + positional_[allowed] +
+                    "'");
+    }
+}
+
+bool wantsHelp(const std::vector<std::string>& args) {
+    for (const auto& a : args) {
+        if (a == "--help" || a == "-h") {
+            return true;
+        }
+        if (a == "--") {
+            break;
+        }
+    }
+    return false;
+}
+
+} // namespace mdevmc::cli

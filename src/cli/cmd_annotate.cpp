@@ -1,0 +1,186 @@
+// mdev-migcheck annotate: records this host's migration_version of running
+// domains in their live metadata, or of a domain XML file.
+#include "check/decision.hpp"
+#include "cli/cli.hpp"
+#include "cli/host_env.hpp"
+#include "cli/json.hpp"
+#include "util/syslog.hpp"
+#include "virt/live_annotate.hpp"
+
+#include <ostream>
+#include <thread>
+
+namespace mdevmc::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: mdev-migcheck annotate [-c URI] DOMAIN... | --all\n"
+    "       mdev-migcheck annotate --xml FILE|-\n"
+    "\n"
+    "Records this host's migration_version for each mdev of running domains in\n"
+    "their live <metadata> (namespace urn:mdev-migcheck:metadata:1), where libvirt\n"
+    "carries it to the destination of a migration.  The persistent definition is\n"
+    "never changed.  A device whose attribute cannot be read is recorded with the\n"
+    "errno name instead.  Domains that already carry the same record are left as\n"
+    "they are; domains without mdevs are skipped.  The hook does this on its own\n"
+    "when a VM starts; use --all for VMs that were running before mdev-migcheck was\n"
+    "installed.\n"
+    "\n"
+    "With --xml, reads a domain XML instead and prints it with this host's record.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --connect URI  libvirt connection (default qemu:///system)\n"
+    "  --all              every running domain\n"
+    "  --wait             wait for a starting domain (as the hook runs it); logs\n"
+    "                     to syslog only\n"
+    "  --xml FILE         annotate a domain XML file ('-' for standard input)\n"
+    "  --json             print what was recorded as JSON\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "DOMAIN is a name, UUID or id, as for virsh.\n"
+    "\n"
+    "Exit status: 0 recorded (or nothing to record), 1 some domain could not be\n"
+    "annotated, 2 usage error or no connection.\n";
+
+// --xml FILE: prints the domain XML with this host's record.
+int annotateXmlFile(CliContext& ctx, const std::string& file) {
+    DomainXml xml = readDomainXml(ctx, file);
+    const LocalHost host;
+    xml.setMetadata(recordVersions(xml.mdevHostdevs(), host.mdevs, hostName(),
+                                   host.env.config.attr_timeout, Deadline::never()));
+    ctx.out << xml.serialize();
+    return 0;
+}
+
+const char* outcomeName(LiveAnnotation::Outcome o) {
+    switch (o) {
+    case LiveAnnotation::Outcome::Recorded:
+        return "recorded";
+    case LiveAnnotation::Outcome::Unchanged:
+        return "unchanged";
+    case LiveAnnotation::Outcome::NoMdev:
+        return "no-mdev";
+    }
+    return "no-mdev";
+}
+
+Json recordJson(const DomainRef& d, const LiveAnnotation& r) {
+    Json mdevs = Json::array();
+    for (const auto& e : r.metadata.entries) {
+        mdevs.push_back({
+            {"uuid", e.uuid},
+            {"type", e.type},
+            {"version", e.version ? Json(*e.version) : Json(nullptr)},
+            {"error", e.error ? Json(*e.error) : Json(nullptr)},
+        });
+    }
+    return Json{
+        {"domain", d.name},
+        {"uuid", d.uuid},
+        {"outcome", outcomeName(r.outcome)},
+        {"mdevs", std::move(mdevs)},
+    };
+}
+
+// DOMAIN... or --all, through libvirt.
+int annotateDomains(CliContext& ctx, const Args& a) {
+    auto hv = connectOrThrow(a);
+    const LocalHost host;
+    std::vector<DomainRef> doms;
+    if (a.has("all")) {
+        auto all = hv->activeDomains();
+        if (!all) {
+            throw Fatal("mdev-migcheck: " + all.error().message);
+        }
+        doms = *all;
+    } else {
+        for (const auto& spec : a.positional()) {
+            auto d = hv->lookup(spec);
+            if (!d) {
+                throw Fatal("mdev-migcheck annotate: " + d.error().message);
+            }
+            doms.push_back(*d);
+        }
+    }
+    const SysLog log(host.env.config.syslog);
+    const bool json = a.has("json");
+    Json records = Json::array();
+    int rc = 0;
+    for (const auto& d : doms) {
+        auto r = annotateLive(*hv, d, host.mdevs, hostName(), host.env.config);
+        if (!r) {
+            ctx.err << "mdev-migcheck annotate: " << r.error().message << '\n';
+            rc = 1;
+            continue;
+        }
+        if (r->outcome == LiveAnnotation::Outcome::Recorded) {
+            log.info("recorded " + describeRecord(d, r->metadata));
+        }
+        if (json) {
+            records.push_back(recordJson(d, *r));
+        } else if (r->outcome == LiveAnnotation::Outcome::NoMdev) {
+            ctx.out << "domain " << d.name << ": no mdev, nothing to record\n";
+        } else {
+            ctx.out << (r->outcome == LiveAnnotation::Outcome::Recorded ? "recorded "
+                                                                        : "already recorded ")
+                    << describeRecord(d, r->metadata) << '\n';
+        }
+    }
+    if (json) {
+        printJson(ctx.out, records);
+    }
+    return rc;
+}
+
+// --wait DOMAIN: as the hook starts it when a domain starts; logs only.
+int annotateWhenStarted(const Args& a) {
+    const std::string& spec = a.positional()[0];
+    auto hv = LibvirtHypervisor::connect(a.value("connect").value_or(kDefaultUri));
+    const HostEnv host = openHost();
+    const SysLog log(host.config.syslog);
+    if (!hv) {
+        log.error("not recording mdev versions of domain " + spec + ": " + hv.error().message);
+        return 1;
+    }
+    WorkerAttrIo io(host.root);
+    const MdevHost mdevs(host.root, io);
+    return recordWhenStarted(**hv, spec, mdevs, hostName(), host.config, log,
+                             [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); });
+}
+
+int run(CliContext& ctx, const Args& a) {
+    if (a.has("xml")) {
+        if (!a.positional().empty() || a.has("all") || a.has("wait") || a.has("connect")) {
+            throw Fatal("mdev-migcheck annotate: --xml takes no domain, --all, --wait or "
+                        "--connect");
+        }
+        return annotateXmlFile(ctx, *a.value("xml"));
+    }
+    if (a.has("all") == !a.positional().empty()) {
+        throw Fatal("mdev-migcheck annotate: name the domains, or give --all (see --help)");
+    }
+    if (a.has("wait")) {
+        if (a.has("all") || a.positional().size() != 1) {
+            throw Fatal("mdev-migcheck annotate: --wait takes exactly one domain");
+        }
+        return annotateWhenStarted(a);
+    }
+    return annotateDomains(ctx, a);
+}
+
+} // namespace
+
+Command annotateCommand() {
+    return {"annotate",
+            "record this host's migration_version of running VMs in their metadata",
+            kHelp,
+            {{"connect", 'c', true},
+             {"all", 0, false},
+             {"wait", 0, false},
+             {"xml", 0, true},
+             {"json", 0, false}},
+            run};
+}
+
+} // namespace mdevmc::cli

@@ -1,0 +1,98 @@
+#include "cli/decision_output.hpp"
+
+#include <ostream>
+#include <string_view>
+
+namespace mdevmc::cli {
+
+namespace {
+
+// The message without its "mdev UUID (TYPE): " subject, for the table.
+std::string reasonText(const DeviceVerdict& v) {
+    const std::string_view m = v.message;
+    const std::string prefix = "mdev " + v.uuid;
+    if (m.substr(0, prefix.size()) == prefix) {
+        if (const auto colon = m.find(": "); colon != std::string_view::npos) {
+            return std::string(m.substr(colon + 2));
+        }
+    }
+    return v.message;
+}
+
+const char* verdictName(const DeviceVerdict& v) {
+    return v.compatible ? "compatible" : "refused";
+}
+
+} // namespace
+
+const char* probeResultName(ProbeResult::Status s) {
+    switch (s) {
+    case ProbeResult::Status::Accepted:
+        return "accepted";
+    case ProbeResult::Status::Rejected:
+        return "rejected";
+    case ProbeResult::Status::ShortWrite:
+        return "short-write";
+    case ProbeResult::Status::TimedOut:
+        return "timed-out";
+    case ProbeResult::Status::Missing:
+        return "no-migration-version";
+    case ProbeResult::Status::Invalid:
+        return "not-probed";
+    }
+    return "unknown";
+}
+
+TextTable decisionTable(const Decision& d) {
+    TextTable t;
+    t.addRow({"UUID", "TYPE", "VERDICT", "REASON"});
+    for (const auto& v : d.devices) {
+        t.addRow({v.uuid, v.type.empty() ? "-" : v.type, verdictName(v), reasonText(v)});
+    }
+    return t;
+}
+
+Json decisionJson(const std::string& domain, const Decision& d) {
+    Json devices = Json::array();
+    for (const auto& v : d.devices) {
+        Json candidates = Json::array();
+        for (const auto& c : v.candidates) {
+            candidates.push_back({
+                {"parent", c.parent},
+                {"accepts", c.probe.accepted()},
+                {"result", probeResultName(c.probe.status)},
+                {"errno", errnoJson(c.probe.err)},
+                {"available_instances",
+                 c.available_instances ? Json(*c.available_instances) : Json(nullptr)},
+            });
+        }
+        devices.push_back({
+            {"uuid", v.uuid},
+            {"type", v.type},
+            {"parent", v.parent},
+            {"verdict", verdictName(v)},
+            {"reason", reasonName(v.reason)},
+            {"errno", errnoJson(v.err)},
+            {"message", v.message},
+            {"candidates", std::move(candidates)},
+        });
+    }
+    return Json{
+        {"domain", domain},
+        {"compatible", d.compatible()},
+        {"devices", std::move(devices)},
+    };
+}
+
+int printDecision(CliContext& ctx, const std::string& domain, const Decision& d, bool json) {
+    if (json) {
+        printJson(ctx.out, decisionJson(domain, d));
+    } else if (d.devices.empty()) {
+        ctx.out << "domain " << domain << " has no mdev hostdev: nothing to check\n";
+    } else {
+        ctx.out << decisionTable(d);
+    }
+    return d.compatible() ? 0 : 1;
+}
+
+} // namespace mdevmc::cli

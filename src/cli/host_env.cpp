@@ -1,0 +1,66 @@
+#include "cli/host_env.hpp"
+
+#include "util/errno_name.hpp"
+#include "util/error.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <istream>
+#include <iterator>
+#include <unistd.h>
+
+namespace mdevmc::cli {
+
+HostEnv openHost() {
+    auto root = Root::fromEnvironment();
+    if (!root) {
+        throw Fatal(root.error());
+    }
+    auto config = loadConfig(configPath(*root));
+    if (!config) {
+        throw Fatal(config.error());
+    }
+    return HostEnv{std::move(*root), *config};
+}
+
+std::string hostName() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) {
+        return {};
+    }
+    return buf;
+}
+
+std::unique_ptr<LibvirtHypervisor> connectOrThrow(const Args& a) {
+    auto hv = LibvirtHypervisor::connect(a.value("connect").value_or(kDefaultUri));
+    if (!hv) {
+        throw Fatal("mdev-migcheck: " + hv.error().message);
+    }
+    return std::move(*hv);
+}
+
+std::string readInput(CliContext& ctx, const std::string& file) {
+    std::string data;
+    if (file == "-") {
+        data.assign(std::istreambuf_iterator<char>(ctx.in), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream f(file, std::ios::binary);
+        if (!f) {
+            const int e = errno;
+            throw Fatal("cannot read '" + file + "': " + errnoText(e));
+        }
+        data.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    }
+    return data;
+}
+
+DomainXml readDomainXml(CliContext& ctx, const std::string& file) {
+    auto xml = DomainXml::parse(readInput(ctx, file));
+    if (!xml) {
+        const std::string name = file == "-" ? std::string("standard input") : "'" + file + "'";
+        throw Fatal(name + ": " + xml.error().message);
+    }
+    return std::move(*xml);
+}
+
+} // namespace mdevmc::cli
