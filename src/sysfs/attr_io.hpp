@@ -4,8 +4,8 @@
 // all of that, and lets the hook bound every access.
 #pragma once
 
-#include "util/deadline.hpp"
 #include "sysfs/root.hpp"
+#include "util/deadline.hpp"
 
 #include <memory>
 #include <string>
