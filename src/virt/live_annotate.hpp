@@ -5,8 +5,8 @@
 #pragma once
 
 #include "check/config.hpp"
-#include "mdev/host.hpp"
 #include "domain/metadata.hpp"
+#include "mdev/host.hpp"
 #include "util/syslog.hpp"
 #include "virt/hypervisor.hpp"
 
@@ -24,6 +24,9 @@ struct LiveAnnotation {
     Outcome outcome = Outcome::NoMdev;
     Metadata metadata;
 };
+
+// "recorded", "unchanged", "no-mdev".
+const char* outcomeName(LiveAnnotation::Outcome o);
 
 // Reads D's live XML, this host's versions for its mdevs, and stores them
 // unless the domain already carries the same record.
