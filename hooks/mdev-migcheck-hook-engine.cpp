@@ -1,13 +1,15 @@
 // mdev-migcheck-hook-engine: does the hook's work for the ops that need it
-// (see src/hook_engine.hpp).  Started only by mdev-migcheck-hook, with the
+// (see src/hook/engine.hpp).  Started only by mdev-migcheck-hook, with the
 // same arguments and the domain XML on stdin.
-#include "sysfs/attr_io.hpp"
 #include "check/config.hpp"
 #include "domain/domain_xml.hpp"
 #include "hook/engine.hpp"
 #include "hook/ops.hpp"
 #include "hook/recorder_spawn.hpp"
+#include "sysfs/attr_io.hpp"
 #include "sysfs/root.hpp"
+#include "util/host_name.hpp"
+#include "util/read_all.hpp"
 #include "util/syslog.hpp"
 
 #include <csignal>
@@ -30,27 +32,6 @@ void onAlarm(int) {
     ::_exit(g_alarm_exit);
 }
 
-std::string readStdin(std::size_t limit) {
-    std::string data;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-        if (n > 0) {
-            if (data.size() <= limit) {
-                data.append(buf, static_cast<std::size_t>(n));
-            }
-        } else if (n == 0 || errno != EINTR) {
-            return data;
-        }
-    }
-}
-
-std::string hostName() {
-    char buf[256] = {};
-    ::gethostname(buf, sizeof buf - 1);
-    return buf;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -59,17 +40,17 @@ int main(int argc, char** argv) {
     const bool checking =
         argc >= 4 && hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3])) ==
                          HookAction::CheckIncoming;
-    const std::string what =
-        argc >= 3 && hookOpFromString(argv[2]) == HookOp::Restore ? "restore" : "migration";
-    const std::string domain = argc >= 2 ? argv[1] : "-";
+    const std::string refusing = refusalPrefix(
+        argc >= 3 ? hookOpFromString(argv[2]) : HookOp::Unknown, argc >= 2 ? argv[1] : "-");
     try {
-        const std::string xml = readStdin(kMaxDomainXml);
+        // At most one byte more than is accepted: a larger XML is refused
+        // (too large) by the parser, without reading the rest.
+        const std::string xml = readAllBounded(STDIN_FILENO, kMaxDomainXml).data;
 
         auto root = Root::fromEnvironment();
         if (!root) {
             if (checking) {
-                std::cerr << "mdev-migcheck: refusing " << what << " of " << domain << ": "
-                          << root.error().message << '\n';
+                std::cerr << refusing << root.error().message << '\n';
                 return 1;
             }
             return 0;
@@ -82,8 +63,8 @@ int main(int argc, char** argv) {
             config_error = c.error();
         }
 
-        const std::string alarm_message = "mdev-migcheck: refusing " + what + " of " + domain +
-                                          ": the check did not finish in time (timed out)\n";
+        const std::string alarm_message =
+            refusing + "the check did not finish in time (timed out)\n";
         g_alarm_message = checking ? alarm_message.c_str() : nullptr;
         g_alarm_exit = checking ? 1 : 0;
         std::signal(SIGALRM, onAlarm);
@@ -104,8 +85,7 @@ int main(int argc, char** argv) {
         return rc;
     } catch (const std::exception& e) {
         if (checking) {
-            std::cerr << "mdev-migcheck: refusing " << what << " of " << domain << ": " << e.what()
-                      << '\n';
+            std::cerr << refusing << e.what() << '\n';
             return 1;
         }
         return 0;

@@ -7,9 +7,11 @@
 // otherwise hands the XML (in a memfd on stdin) to mdev-migcheck-hook-engine,
 // installed beside it, which links the XML parser.
 #include "hook/ops.hpp"
+#include "util/read_all.hpp"
+#include "util/self_path.hpp"
+#include "util/unique_fd.hpp"
 
 #include <cerrno>
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -36,39 +38,16 @@ void say(const std::string& s) {
     }
 }
 
-std::string readAllStdin() {
-    std::string data;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-        if (n > 0) {
-            data.append(buf, static_cast<std::size_t>(n));
-        } else if (n == 0 || errno != EINTR) {
-            return data;
-        }
-    }
-}
-
-std::string enginePath() {
-    char self[PATH_MAX];
-    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
-        return {};
-    }
-    std::string p(self, static_cast<std::size_t>(n));
-    const auto slash = p.rfind('/');
-    return p.substr(0, slash + 1) + kEngineName;
-}
-
-// Puts DATA on stdin and executes the engine; returns only on failure.
+// Puts DATA on stdin and executes the engine; returns (an errno) only on
+// failure.
 int execEngine(const std::string& engine, const std::string& data, char** argv) {
-    const int fd = ::memfd_create("domain-xml", MFD_CLOEXEC);
-    if (fd < 0) {
+    const mdevmc::UniqueFd fd(::memfd_create("domain-xml", MFD_CLOEXEC));
+    if (!fd.valid()) {
         return errno;
     }
     std::size_t off = 0;
     while (off < data.size()) {
-        const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        const ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -77,10 +56,10 @@ int execEngine(const std::string& engine, const std::string& data, char** argv) 
         }
         off += static_cast<std::size_t>(n);
     }
-    if (::lseek(fd, 0, SEEK_SET) != 0 || ::dup2(fd, STDIN_FILENO) < 0) {
+    // The copy on stdin (without close-on-exec) is what the engine reads.
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0 || ::dup2(fd.get(), STDIN_FILENO) < 0) {
         return errno;
     }
-    ::close(fd);
     argv[0] = const_cast<char*>(engine.c_str());
     ::execv(engine.c_str(), argv);
     return errno;
@@ -93,16 +72,17 @@ int main(int argc, char** argv) {
     const HookAction action =
         argc >= 4 ? hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3]))
                   : HookAction::Nothing;
-    const std::string xml = readAllStdin();
+    // All of it, however large: whether the domain can have an mdev is
+    // known only at its end.  The engine bounds what it accepts.
+    const std::string xml = readAllBounded(STDIN_FILENO, static_cast<std::size_t>(-1)).data;
     if (action == HookAction::Nothing || !mayContainMdev(xml)) {
         return 0;
     }
-    const std::string engine = enginePath();
+    const std::string engine = pathBesideSelf(kEngineName);
     const int err = execEngine(engine, xml, argv);
     if (action == HookAction::CheckIncoming) {
-        say(std::string("mdev-migcheck: refusing ") +
-            (hookOpFromString(argv[2]) == HookOp::Restore ? "restore" : "migration") + " of " +
-            argv[1] + ": cannot run '" + engine + "': " + std::strerror(err) + "\n");
+        say(refusalPrefix(hookOpFromString(argv[2]), argv[1]) + "cannot run '" + engine +
+            "': " + std::strerror(err) + "\n");
         return 1;
     }
     // Recording versions is best effort: never fail a VM start for it.

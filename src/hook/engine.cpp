@@ -11,10 +11,6 @@ namespace mdevmc {
 
 namespace {
 
-const char* actionWord(HookOp op) {
-    return op == HookOp::Restore ? "restore" : "migration";
-}
-
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing =

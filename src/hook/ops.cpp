@@ -79,6 +79,31 @@ HookAction hookAction(HookOp op, HookSubop subop) {
     }
 }
 
+const char* hookActionName(HookAction action) {
+    switch (action) {
+    case HookAction::Nothing:
+        return "nothing";
+    case HookAction::CheckIncoming:
+        return "check-incoming";
+    case HookAction::RecordVersions:
+        return "record-versions";
+    }
+    return "unknown";
+}
+
+const char* actionWord(HookOp op) {
+    return op == HookOp::Restore ? "restore" : "migration";
+}
+
+std::string refusalPrefix(HookOp op, std::string_view domain) {
+    std::string out = "mdev-migcheck: refusing ";
+    out += actionWord(op);
+    out += " of ";
+    out += domain;
+    out += ": ";
+    return out;
+}
+
 bool mayContainMdev(std::string_view xml) {
     return xml.find("mdev") != std::string_view::npos || xml.find("&#") != std::string_view::npos;
 }

@@ -2,6 +2,7 @@
 // does for each.  No dependencies: the hook's front end links only this.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace mdevmc {
@@ -38,6 +39,15 @@ enum class HookAction {
 };
 
 HookAction hookAction(HookOp op, HookSubop subop);
+const char* hookActionName(HookAction action);
+
+// What an incoming op brings in, as a refusal names it: "restore" for
+// restore, "migration" for every other op.
+const char* actionWord(HookOp op);
+
+// "mdev-migcheck: refusing migration of DOMAIN: ", how every refusal of an
+// incoming op starts (the reason follows).
+std::string refusalPrefix(HookOp op, std::string_view domain);
 
 // False only when the domain XML cannot have an mdev hostdev: it contains
 // neither "mdev" nor a character reference that could spell it.  Cheap, and

@@ -1,6 +1,6 @@
 #include "hook/recorder_spawn.hpp"
 
-#include "util/errno_name.hpp"
+#include "util/self_path.hpp"
 
 // clang-format off
 #include <memory> // boost/process 1.74 uses std::unique_ptr without including it
@@ -9,7 +9,6 @@
 #include <boost/process/io.hpp>
 #include <boost/process/spawn.hpp>
 #include <cerrno>
-#include <climits>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,17 +22,9 @@ namespace mdevmc {
 namespace bp = boost::process;
 
 std::string installedCliPath() {
-    char buf[PATH_MAX];
-    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0) {
-        std::string self(buf, static_cast<std::size_t>(n));
-        const auto slash = self.rfind('/');
-        if (slash != std::string::npos) {
-            const std::string candidate = self.substr(0, slash) + "/../../bin/mdev-migcheck";
-            if (::access(candidate.c_str(), X_OK) == 0) {
-                return candidate;
-            }
-        }
+    if (const std::string candidate = pathBesideSelf("../../bin/mdev-migcheck");
+        !candidate.empty() && ::access(candidate.c_str(), X_OK) == 0) {
+        return candidate;
     }
     return std::string(MDEVMC_BINDIR) + "/mdev-migcheck";
 }

@@ -127,11 +127,15 @@ bool WorkerAttrIo::ensureWorker() {
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         return false;
     }
+    UniqueFd ours(sv[0]);
+    UniqueFd theirs(sv[1]);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) {
-        ::close(sv[0]);
-        ::close(sv[1]);
+        const int e = errno;
+        ours.reset();
+        theirs.reset();
+        errno = e; // for the caller's report
         return false;
     }
     if (pid == 0) {
@@ -147,11 +151,11 @@ bool WorkerAttrIo::ensureWorker() {
         for (int fd = 0; fd <= 2; ++fd) {
             ::dup2(null, fd);
         }
-        ::close(sv[0]);
-        workerMain(root_, sv[1]);
+        ours.reset();
+        workerMain(root_, theirs.get());
     }
-    ::close(sv[1]);
-    sock_.reset(sv[0]);
+    theirs.reset();
+    sock_ = std::move(ours);
     pid_ = pid;
     ++started_;
     return true;

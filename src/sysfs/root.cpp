@@ -1,6 +1,7 @@
 #include "sysfs/root.hpp"
 
 #include "util/errno_name.hpp"
+#include "util/unique_c_ptr.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -74,8 +75,8 @@ Result<Root> Root::open(const std::string& path) {
     if (path.empty() || path.front() != '/') {
         return fail("root directory '" + path + "' is not an absolute path", EINVAL);
     }
-    const int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid()) {
         const int e = errno;
         return fail("cannot open root directory '" + path + "': " + errnoText(e), e);
     }
@@ -83,7 +84,7 @@ Result<Root> Root::open(const std::string& path) {
     while (p.size() > 1 && p.back() == '/') {
         p.pop_back();
     }
-    return Root(std::move(p), UniqueFd(fd));
+    return Root(std::move(p), std::move(fd));
 }
 
 Result<Root> Root::fromEnvironment() {
@@ -129,11 +130,9 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
     }
     // Kernels before 5.6, or openat2 kept racing: resolve with the beneath
     // walk, then open the canonical path without following anything.
-    auto canon = resolve(r);
-    if (!canon) {
-        return Unexpected<Error>(canon.error());
-    }
-    const int fd = ::openat(fd_.get(), canon->empty() ? "." : canon->c_str(), flags | O_NOFOLLOW);
+    std::string canon;
+    MDEVMC_TRY_ASSIGN(canon, resolve(r));
+    const int fd = ::openat(fd_.get(), canon.empty() ? "." : canon.c_str(), flags | O_NOFOLLOW);
     if (fd < 0) {
         const int e = errno;
         return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
@@ -148,18 +147,15 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
     if (base.empty() || base == "." || base == "..") {
         return fail("'" + display(rel) + "' does not name an attribute file", EINVAL);
     }
-    auto dirfd = open(dir, O_PATH | O_DIRECTORY);
-    if (!dirfd) {
-        return Unexpected<Error>(dirfd.error());
-    }
-    const int fd = ::openat(dirfd->get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd dirfd;
+    MDEVMC_TRY_ASSIGN(dirfd, open(dir, O_PATH | O_DIRECTORY));
+    UniqueFd owned(::openat(dirfd.get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+    if (!owned.valid()) {
         const int e = errno;
         return fail("cannot open '" + display(rel) + "': " + errnoText(e), e);
     }
-    UniqueFd owned(fd);
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(owned.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return fail("'" + display(rel) + "' is not a regular file", EINVAL);
     }
     return owned;
@@ -199,17 +195,15 @@ Result<std::string> Root::resolve(std::string_view rel) const {
             return fail("cannot resolve '" + display(rel) + "': too many levels of symbolic links",
                         ELOOP);
         }
-        auto target = readLink(cur);
-        if (!target) {
-            return Unexpected<Error>(target.error());
-        }
-        if (!target->empty() && target->front() == '/') {
-            return fail("'" + display(cur) + "' is an absolute symlink to '" + *target +
+        std::string target;
+        MDEVMC_TRY_ASSIGN(target, readLink(cur));
+        if (!target.empty() && target.front() == '/') {
+            return fail("'" + display(cur) + "' is an absolute symlink to '" + target +
                             "', which is not followed beneath the root '" + path_ + "'",
                         EXDEV);
         }
         done.pop_back();
-        auto parts = splitPath(*target);
+        auto parts = splitPath(target);
         for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
             todo.push_back(std::move(*it));
         }
@@ -233,26 +227,24 @@ Result<std::string> Root::readLink(std::string_view rel) const {
 }
 
 Result<std::vector<std::string>> Root::list(std::string_view rel) const {
-    auto fd = open(rel, O_RDONLY | O_DIRECTORY);
-    if (!fd) {
-        return Unexpected<Error>(fd.error());
-    }
-    DIR* dir = ::fdopendir(fd->get());
-    if (dir == nullptr) {
+    UniqueFd fd;
+    MDEVMC_TRY_ASSIGN(fd, open(rel, O_RDONLY | O_DIRECTORY));
+    const UniqueCPtr<DIR, ::closedir> dir(::fdopendir(fd.get()));
+    if (!dir) {
         const int e = errno;
         return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
     }
-    fd->release();
+    fd.release(); // the DIR owns it now
     std::vector<std::string> names;
     errno = 0;
-    while (const dirent* d = ::readdir(dir)) {
+    while (const dirent* d = ::readdir(dir.get())) {
         const std::string_view n = d->d_name;
         if (n != "." && n != "..") {
             names.emplace_back(n);
         }
+        errno = 0;
     }
     const int e = errno;
-    ::closedir(dir);
     if (e != 0) {
         return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
     }

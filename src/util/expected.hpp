@@ -1,4 +1,5 @@
-// A small expected<T, E> for recoverable errors (C++20 has no std::expected).
+// A small expected<T, E> for recoverable errors (C++20 has no std::expected),
+// and MDEVMC_TRY / MDEVMC_TRY_ASSIGN to pass an error up to the caller.
 #pragma once
 
 #include <cassert>
@@ -71,6 +72,10 @@ public:
         assert(failed_);
         return error_;
     }
+    E&& error() && {
+        assert(failed_);
+        return std::move(error_);
+    }
 
 private:
     E error_{};
@@ -78,3 +83,24 @@ private:
 };
 
 } // namespace mdevmc
+
+// Evaluates EXPR (an Expected); if it holds an error, returns that error from
+// the enclosing function, whose return type must accept an Unexpected<E>.
+#define MDEVMC_TRY(expr)                                                                           \
+    do {                                                                                           \
+        auto&& mdevmc_try_result_ = (expr);                                                        \
+        if (!mdevmc_try_result_) {                                                                 \
+            return ::mdevmc::Unexpected(std::move(mdevmc_try_result_).error());                    \
+        }                                                                                          \
+    } while (0)
+
+// Like MDEVMC_TRY, and on success moves the value of EXPR into TARGET (an
+// lvalue declared before).
+#define MDEVMC_TRY_ASSIGN(target, expr)                                                            \
+    do {                                                                                           \
+        auto&& mdevmc_try_result_ = (expr);                                                        \
+        if (!mdevmc_try_result_) {                                                                 \
+            return ::mdevmc::Unexpected(std::move(mdevmc_try_result_).error());                    \
+        }                                                                                          \
+        (target) = std::move(mdevmc_try_result_).value();                                          \
+    } while (0)

@@ -22,6 +22,20 @@ enum class DomainRunState {
     Other,    // shut off, crashed, ...
 };
 
+inline const char* domainRunStateName(DomainRunState s) {
+    switch (s) {
+    case DomainRunState::Running:
+        return "running";
+    case DomainRunState::Paused:
+        return "paused";
+    case DomainRunState::Starting:
+        return "starting";
+    case DomainRunState::Other:
+        return "other";
+    }
+    return "unknown";
+}
+
 class Hypervisor {
 public:
     virtual ~Hypervisor() = default;

@@ -1,7 +1,9 @@
 #include "virt/libvirt_hypervisor.hpp"
 
 #include "domain/metadata.hpp"
+#include "util/unique_c_ptr.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <libvirt/libvirt.h>
@@ -25,14 +27,34 @@ int lastCode() {
     return e != nullptr ? e->code : 0;
 }
 
-struct ConnDeleter {
-    void operator()(virConnectPtr c) const { virConnectClose(c); }
+// libvirt's last error, with its error number.
+Unexpected<Error> failLibvirt(const std::string& context) {
+    return failVirt(context + lastError(), lastCode());
+}
+
+using Conn = UniqueCPtr<virConnect, virConnectClose>;
+using Dom = UniqueCPtr<virDomain, virDomainFree>;
+
+// The array virConnectListAllDomains returns: every domain in it and the
+// array itself are released.
+class DomainList {
+public:
+    DomainList(virDomainPtr* doms, int count)
+        : doms_(doms), count_(doms != nullptr ? std::max(count, 0) : 0) {}
+    DomainList(const DomainList&) = delete;
+    DomainList& operator=(const DomainList&) = delete;
+    ~DomainList() {
+        for (int i = 0; i < count_; ++i) {
+            virDomainFree(doms_.get()[i]);
+        }
+    }
+    int size() const { return count_; }
+    virDomainPtr operator[](int i) const { return doms_.get()[i]; }
+
+private:
+    UniqueFreePtr<virDomainPtr> doms_;
+    int count_;
 };
-struct DomDeleter {
-    void operator()(virDomainPtr d) const { virDomainFree(d); }
-};
-using Conn = std::unique_ptr<virConnect, ConnDeleter>;
-using Dom = std::unique_ptr<virDomain, DomDeleter>;
 
 DomainRef refOf(virDomainPtr d) {
     DomainRef r;
@@ -48,9 +70,9 @@ DomainRef refOf(virDomainPtr d) {
 
 } // namespace
 
-bool isTransientVirtError(int code) {
-    return code == VIR_ERR_OPERATION_INVALID || code == VIR_ERR_OPERATION_TIMEOUT ||
-           code == VIR_ERR_OPERATION_FAILED || code == VIR_ERR_SYSTEM_ERROR;
+bool isTransientVirtError(int virt_code) {
+    return virt_code == VIR_ERR_OPERATION_INVALID || virt_code == VIR_ERR_OPERATION_TIMEOUT ||
+           virt_code == VIR_ERR_OPERATION_FAILED || virt_code == VIR_ERR_SYSTEM_ERROR;
 }
 
 struct LibvirtHypervisor::Impl {
@@ -58,11 +80,11 @@ struct LibvirtHypervisor::Impl {
     std::string uri;
 
     Result<Dom> domain(const DomainRef& d) {
-        virDomainPtr p = virDomainLookupByUUIDString(conn.get(), d.uuid.c_str());
-        if (p == nullptr) {
-            return fail("domain '" + d.name + "' (" + d.uuid + "): " + lastError(), lastCode());
+        Dom p(virDomainLookupByUUIDString(conn.get(), d.uuid.c_str()));
+        if (!p) {
+            return failLibvirt("domain '" + d.name + "' (" + d.uuid + "): ");
         }
-        return Dom(p);
+        return p;
     }
 };
 
@@ -71,61 +93,57 @@ LibvirtHypervisor::~LibvirtHypervisor() = default;
 
 Result<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::connect(const std::string& uri) {
     virSetErrorFunc(nullptr, quiet);
-    virConnectPtr c = virConnectOpen(uri.c_str());
-    if (c == nullptr) {
-        return fail("cannot connect to '" + uri + "': " + lastError(), lastCode());
+    Conn c(virConnectOpen(uri.c_str()));
+    if (!c) {
+        return failLibvirt("cannot connect to '" + uri + "': ");
     }
     auto impl = std::make_unique<Impl>();
-    impl->conn.reset(c);
+    impl->conn = std::move(c);
     impl->uri = uri;
     return std::unique_ptr<LibvirtHypervisor>(new LibvirtHypervisor(std::move(impl)));
 }
 
 Result<DomainRef> LibvirtHypervisor::lookup(const std::string& spec) {
     virConnectPtr c = impl_->conn.get();
-    virDomainPtr d = nullptr;
+    Dom d;
     int id = 0;
     const auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), id);
     if (ec == std::errc() && p == spec.data() + spec.size() && id >= 0) {
-        d = virDomainLookupByID(c, id);
+        d.reset(virDomainLookupByID(c, id));
     }
-    if (d == nullptr && spec.size() == VIR_UUID_STRING_BUFLEN - 1) {
-        d = virDomainLookupByUUIDString(c, spec.c_str());
+    if (!d && spec.size() == VIR_UUID_STRING_BUFLEN - 1) {
+        d.reset(virDomainLookupByUUIDString(c, spec.c_str()));
     }
-    if (d == nullptr) {
-        d = virDomainLookupByName(c, spec.c_str());
+    if (!d) {
+        d.reset(virDomainLookupByName(c, spec.c_str()));
     }
-    if (d == nullptr) {
+    if (!d) {
         return fail("no domain '" + spec + "' on '" + impl_->uri + "'", ENOENT);
     }
-    Dom owned(d);
-    return refOf(d);
+    return refOf(d.get());
 }
 
 Result<std::vector<DomainRef>> LibvirtHypervisor::activeDomains() {
-    virDomainPtr* doms = nullptr;
+    virDomainPtr* raw = nullptr;
     const int n =
-        virConnectListAllDomains(impl_->conn.get(), &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        virConnectListAllDomains(impl_->conn.get(), &raw, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+    const DomainList doms(raw, n);
     if (n < 0) {
-        return fail("cannot list the domains of '" + impl_->uri + "': " + lastError(), lastCode());
+        return failLibvirt("cannot list the domains of '" + impl_->uri + "': ");
     }
     std::vector<DomainRef> out;
-    for (int i = 0; i < n; ++i) {
+    for (int i = 0; i < doms.size(); ++i) {
         out.push_back(refOf(doms[i]));
-        virDomainFree(doms[i]);
     }
-    free(doms);
     return out;
 }
 
 Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
-    auto dom = impl_->domain(d);
-    if (!dom) {
-        return Unexpected<Error>(dom.error());
-    }
+    Dom dom;
+    MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
     int st = 0, reason = 0;
-    if (virDomainGetState(dom->get(), &st, &reason, 0) != 0) {
-        return fail("domain '" + d.name + "': cannot get its state: " + lastError(), lastCode());
+    if (virDomainGetState(dom.get(), &st, &reason, 0) != 0) {
+        return failLibvirt("domain '" + d.name + "': cannot get its state: ");
     }
     switch (st) {
     case VIR_DOMAIN_RUNNING:
@@ -141,28 +159,21 @@ Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
 }
 
 Result<std::string> LibvirtHypervisor::liveXml(const DomainRef& d) {
-    auto dom = impl_->domain(d);
-    if (!dom) {
-        return Unexpected<Error>(dom.error());
+    Dom dom;
+    MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
+    const UniqueFreePtr<char> xml(virDomainGetXMLDesc(dom.get(), 0));
+    if (!xml) {
+        return failLibvirt("domain '" + d.name + "': cannot get its XML: ");
     }
-    char* xml = virDomainGetXMLDesc(dom->get(), 0);
-    if (xml == nullptr) {
-        return fail("domain '" + d.name + "': cannot get its XML: " + lastError(), lastCode());
-    }
-    std::string out(xml);
-    free(xml);
-    return out;
+    return std::string(xml.get());
 }
 
 Result<void> LibvirtHypervisor::setLiveMetadata(const DomainRef& d, const std::string& element) {
-    auto dom = impl_->domain(d);
-    if (!dom) {
-        return Unexpected<Error>(dom.error());
-    }
-    if (virDomainSetMetadata(dom->get(), VIR_DOMAIN_METADATA_ELEMENT, element.c_str(),
+    Dom dom;
+    MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
+    if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, element.c_str(),
                              kMetadataPrefix, kMetadataUri, VIR_DOMAIN_AFFECT_LIVE) != 0) {
-        return fail("domain '" + d.name + "': cannot store its live metadata: " + lastError(),
-                    lastCode());
+        return failLibvirt("domain '" + d.name + "': cannot store its live metadata: ");
     }
     return {};
 }

@@ -27,7 +27,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// libvirt error codes that mean "try again later" for the recorder.
-bool isTransientVirtError(int code);
+// libvirt error numbers (Error::virt_code, never an errno) that mean "try
+// again later" for the recorder.
+bool isTransientVirtError(int virt_code);
 
 } // namespace mdevmc

@@ -9,6 +9,18 @@
 
 namespace mdevmc {
 
+const char* outcomeName(LiveAnnotation::Outcome o) {
+    switch (o) {
+    case LiveAnnotation::Outcome::Recorded:
+        return "recorded";
+    case LiveAnnotation::Outcome::Unchanged:
+        return "unchanged";
+    case LiveAnnotation::Outcome::NoMdev:
+        return "no-mdev";
+    }
+    return "unknown";
+}
+
 std::string describeRecord(const DomainRef& d, const Metadata& m) {
     std::string out = "domain " + d.name + ":";
     for (const auto& e : m.entries) {
@@ -24,11 +36,9 @@ std::string describeRecord(const DomainRef& d, const Metadata& m) {
 
 Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const MdevHost& host,
                                     const std::string& host_name, const Config& config) {
-    auto text = hv.liveXml(d);
-    if (!text) {
-        return Unexpected<Error>(text.error());
-    }
-    auto xml = DomainXml::parse(*text);
+    std::string text;
+    MDEVMC_TRY_ASSIGN(text, hv.liveXml(d));
+    auto xml = DomainXml::parse(text);
     if (!xml) {
         return fail("domain '" + d.name + "': " + xml.error().message, xml.error().err);
     }
@@ -44,9 +54,7 @@ Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const Md
         out.outcome = LiveAnnotation::Outcome::Unchanged;
         return out;
     }
-    if (auto r = hv.setLiveMetadata(d, formatMetadata(out.metadata, false)); !r) {
-        return Unexpected<Error>(r.error());
-    }
+    MDEVMC_TRY(hv.setLiveMetadata(d, formatMetadata(out.metadata, false)));
     out.outcome = LiveAnnotation::Outcome::Recorded;
     return out;
 }
@@ -73,7 +81,7 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
                 }
                 return 0;
             }
-            if (!isTransientVirtError(r.error().err)) {
+            if (!isTransientVirtError(r.error().virt_code)) {
                 log.error("not recording mdev versions: " + r.error().message);
                 return 1;
             }

@@ -25,6 +25,9 @@ struct LiveAnnotation {
     Metadata metadata;
 };
 
+// "recorded", "unchanged", "no-mdev".
+const char* outcomeName(LiveAnnotation::Outcome o);
+
 // Reads D's live XML, this host's versions for its mdevs, and stores them
 // unless the domain already carries the same record.
 Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const MdevHost& host,

@@ -1,7 +1,9 @@
 #include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
+#include "virt/libvirt_hypervisor.hpp"
 #include "virt/live_annotate.hpp"
 
+#include <cerrno>
 #include <gtest/gtest.h>
 #include <libvirt/virterror.h>
 
@@ -31,13 +33,14 @@ class FakeHypervisor : public Hypervisor {
 public:
     std::string xml = kDomain;
     std::vector<DomainRunState> states{DomainRunState::Running};
-    std::vector<int> set_failures; // libvirt error codes for the next stores
+    std::vector<int> set_failures; // libvirt error numbers for the next stores
+    std::vector<Error> set_errors; // then these errors, as they are
     int stores = 0;
     std::string last_element;
 
     Result<DomainRef> lookup(const std::string& spec) override {
         if (spec != "vm1" && spec != "6695eb01-f6a4-8304-79aa-97f2502e193f") {
-            return fail("no domain '" + spec + "'", VIR_ERR_NO_DOMAIN);
+            return failVirt("no domain '" + spec + "'", VIR_ERR_NO_DOMAIN);
         }
         return DomainRef{"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"};
     }
@@ -56,7 +59,12 @@ public:
         if (!set_failures.empty()) {
             const int code = set_failures.front();
             set_failures.erase(set_failures.begin());
-            return fail("store failed", code);
+            return failVirt("store failed", code);
+        }
+        if (!set_errors.empty()) {
+            Error e = set_errors.front();
+            set_errors.erase(set_errors.begin());
+            return Unexpected<Error>(std::move(e));
         }
         ++stores;
         last_element = element;
@@ -67,7 +75,7 @@ public:
                        std::string(" xmlns=\"") + kMetadataUri + "\"");
         auto md = DomainXml::parse("<domain><metadata>" + with_ns + "</metadata></domain>");
         if (!d || !md || !md->metadata()) {
-            return fail("fake: cannot apply '" + element + "'", VIR_ERR_XML_ERROR);
+            return failVirt("fake: cannot apply '" + element + "'", VIR_ERR_XML_ERROR);
         }
         d->setMetadata(*md->metadata());
         xml = d->serialize();
@@ -158,6 +166,34 @@ TEST_F(LiveAnnotate, RecorderStopsOnPermanentErrors) {
     EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 1);
     EXPECT_EQ(hv.stores, 0);
     EXPECT_TRUE(slept.empty());
+}
+
+// An errno and a libvirt error number with the same value are different
+// things: ENOANO is 55, and so is VIR_ERR_OPERATION_INVALID, which the
+// recorder retries.  Only the libvirt error is retried.
+TEST_F(LiveAnnotate, RecorderRetriesLibvirtCodesNotErrnosOfTheSameNumber) {
+    static_assert(ENOANO == VIR_ERR_OPERATION_INVALID);
+    ASSERT_TRUE(isTransientVirtError(VIR_ERR_OPERATION_INVALID));
+
+    hv.set_errors = {Error{"store failed: errno", ENOANO}};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 1);
+    EXPECT_EQ(hv.stores, 0);
+    EXPECT_TRUE(slept.empty());
+
+    hv.set_errors = {Error{"store failed: libvirt", 0, VIR_ERR_OPERATION_INVALID}};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostA", config, log, sleeper), 0);
+    EXPECT_EQ(hv.stores, 1);
+    EXPECT_EQ(slept.size(), 1U);
+}
+
+TEST(LiveAnnotateNames, EveryOutcomeAndState) {
+    EXPECT_STREQ(outcomeName(LiveAnnotation::Outcome::Recorded), "recorded");
+    EXPECT_STREQ(outcomeName(LiveAnnotation::Outcome::Unchanged), "unchanged");
+    EXPECT_STREQ(outcomeName(LiveAnnotation::Outcome::NoMdev), "no-mdev");
+    EXPECT_STREQ(domainRunStateName(DomainRunState::Running), "running");
+    EXPECT_STREQ(domainRunStateName(DomainRunState::Paused), "paused");
+    EXPECT_STREQ(domainRunStateName(DomainRunState::Starting), "starting");
+    EXPECT_STREQ(domainRunStateName(DomainRunState::Other), "other");
 }
 
 TEST(DescribeRecord, OneLine) {

@@ -39,3 +39,18 @@ TEST(HookOps, PrefilterNeverMissesAnMdev) {
     EXPECT_FALSE(mayContainMdev("<domain><name>vm</name></domain>"));
     EXPECT_FALSE(mayContainMdev(""));
 }
+
+TEST(HookOps, ActionNames) {
+    EXPECT_STREQ(hookActionName(HookAction::Nothing), "nothing");
+    EXPECT_STREQ(hookActionName(HookAction::CheckIncoming), "check-incoming");
+    EXPECT_STREQ(hookActionName(HookAction::RecordVersions), "record-versions");
+}
+
+TEST(HookOps, RefusalPrefix) {
+    EXPECT_STREQ(actionWord(HookOp::Restore), "restore");
+    EXPECT_STREQ(actionWord(HookOp::Migrate), "migration");
+    EXPECT_STREQ(actionWord(HookOp::Unknown), "migration");
+    EXPECT_EQ(refusalPrefix(HookOp::Migrate, "vgpu1"),
+              "mdev-migcheck: refusing migration of vgpu1: ");
+    EXPECT_EQ(refusalPrefix(HookOp::Restore, "vm"), "mdev-migcheck: refusing restore of vm: ");
+}

@@ -1,5 +1,5 @@
-#include "sysfs/attr_io.hpp"
 #include "fake_sysfs.hpp"
+#include "sysfs/attr_io.hpp"
 
 #include <cerrno>
 #include <gtest/gtest.h>
@@ -102,4 +102,32 @@ TEST_F(AttrIoTest, ExpiredDeadlineTouchesNothing) {
     EXPECT_TRUE(w.timed_out);
     EXPECT_EQ(readFile(dir.path() / "sys/attr"), "hello\n");
     EXPECT_EQ(io.workersStarted(), 0);
+}
+
+namespace {
+std::size_t openFds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++n;
+    }
+    return n;
+}
+} // namespace
+
+// The worker's socket is closed when a worker is dropped (timeout) and when
+// the WorkerAttrIo goes; the worker's end never stays with the caller.
+TEST_F(AttrIoTest, WorkerSocketsAreClosed) {
+    ASSERT_EQ(::mkfifo((dir.path() / "sys/stuck").c_str(), 0600), 0);
+    const std::size_t before = openFds();
+    {
+        WorkerAttrIo io(*root);
+        EXPECT_TRUE(io.read("sys/attr", Deadline::after(5s)).ok());
+        EXPECT_EQ(openFds(), before + 1); // one end of one socketpair
+        EXPECT_TRUE(io.write("sys/stuck", "x", Deadline::after(100ms)).timed_out);
+        EXPECT_EQ(openFds(), before);
+        EXPECT_TRUE(io.read("sys/attr", Deadline::after(5s)).ok());
+        EXPECT_EQ(openFds(), before + 1);
+        EXPECT_EQ(io.workersStarted(), 2);
+    }
+    EXPECT_EQ(openFds(), before);
 }

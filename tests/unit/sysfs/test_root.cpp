@@ -109,6 +109,29 @@ TEST_F(RootTest, ListIsSortedWithoutDots) {
     EXPECT_EQ(missing.error().err, ENOENT);
 }
 
+namespace {
+std::size_t openFds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) {
+        ++n;
+    }
+    return n;
+}
+} // namespace
+
+TEST_F(RootTest, NoDescriptorOutlivesACall) {
+    writeFile(dir.path() / "root/sys/a/z", "");
+    const std::size_t before = openFds();
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(root->list("sys/a"));
+        EXPECT_FALSE(root->list("sys/a/b/attr")); // not a directory
+        EXPECT_FALSE(root->list("sys/none"));
+        EXPECT_TRUE(root->openAttribute("sys/a/b/attr", O_RDONLY));
+        EXPECT_FALSE(root->openAttribute("sys/a/b", O_RDONLY)); // not a regular file
+    }
+    EXPECT_EQ(openFds(), before);
+}
+
 TEST_F(RootTest, Display) {
     EXPECT_EQ(root->display("sys/x"), (dir.path() / "root/sys/x").string());
     auto slash = Root::open("/");

@@ -1,0 +1,106 @@
+#include "util/read_all.hpp"
+#include "util/unique_fd.hpp"
+
+#include <cerrno>
+#include <gtest/gtest.h>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+using namespace mdevmc;
+
+namespace {
+
+struct Pipe {
+    Pipe() {
+        int fds[2];
+        EXPECT_EQ(::pipe(fds), 0);
+        in.reset(fds[0]);
+        out.reset(fds[1]);
+    }
+    UniqueFd in;
+    UniqueFd out;
+};
+
+void writeAll(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        ASSERT_GT(n, 0);
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+} // namespace
+
+TEST(ReadAllBounded, ReadsToTheEnd) {
+    Pipe p;
+    writeAll(p.out.get(), "<domain/>");
+    p.out.reset();
+    const BoundedRead r = readAllBounded(p.in.get(), 100);
+    EXPECT_EQ(r.data, "<domain/>");
+    EXPECT_EQ(r.err, 0);
+    EXPECT_FALSE(r.too_large);
+}
+
+TEST(ReadAllBounded, EmptyInput) {
+    Pipe p;
+    p.out.reset();
+    const BoundedRead r = readAllBounded(p.in.get(), 100);
+    EXPECT_EQ(r.data, "");
+    EXPECT_EQ(r.err, 0);
+    EXPECT_FALSE(r.too_large);
+}
+
+TEST(ReadAllBounded, ExactlyTheLimitIsAccepted) {
+    Pipe p;
+    writeAll(p.out.get(), std::string(10, 'x'));
+    p.out.reset();
+    const BoundedRead r = readAllBounded(p.in.get(), 10);
+    EXPECT_EQ(r.data.size(), 10U);
+    EXPECT_FALSE(r.too_large);
+}
+
+TEST(ReadAllBounded, StopsOneBytePastTheLimit) {
+    Pipe p;
+    writeAll(p.out.get(), std::string(10, 'x') + "yz-rest");
+    const BoundedRead r = readAllBounded(p.in.get(), 10);
+    EXPECT_TRUE(r.too_large);
+    EXPECT_EQ(r.err, 0);
+    EXPECT_EQ(r.data, std::string(10, 'x') + "y");
+    // Nothing past LIMIT + 1 was consumed.
+    char rest[16] = {};
+    EXPECT_EQ(::read(p.in.get(), rest, sizeof rest), 6);
+    EXPECT_STREQ(rest, "z-rest");
+}
+
+TEST(ReadAllBounded, DoesNotWaitForTheEndOfAnEndlessInput) {
+    // The writer never closes its end: a bounded read returns all the same.
+    // (What it leaves unread fits in the pipe, so the writer finishes.)
+    Pipe p;
+    std::thread writer([fd = p.out.get()] { writeAll(fd, std::string(200000, 'a')); });
+    const BoundedRead r = readAllBounded(p.in.get(), 150000);
+    writer.join();
+    EXPECT_TRUE(r.too_large);
+    EXPECT_EQ(r.data.size(), 150001U);
+}
+
+TEST(ReadAllBounded, LargeInputInManyReads) {
+    Pipe p;
+    const std::string big(300000, 'b');
+    std::thread writer([&] {
+        writeAll(p.out.get(), big);
+        p.out.reset();
+    });
+    const BoundedRead r = readAllBounded(p.in.get(), 1000000);
+    writer.join();
+    EXPECT_FALSE(r.too_large);
+    EXPECT_EQ(r.data, big);
+}
+
+TEST(ReadAllBounded, ReportsAReadError) {
+    const BoundedRead r = readAllBounded(-1, 10);
+    EXPECT_EQ(r.err, EBADF);
+    EXPECT_EQ(r.data, "");
+    EXPECT_FALSE(r.too_large);
+}
