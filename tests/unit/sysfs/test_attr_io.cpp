@@ -1,5 +1,5 @@
-#include "sysfs/attr_io.hpp"
 #include "fake_sysfs.hpp"
+#include "sysfs/attr_io.hpp"
 
 #include <cerrno>
 #include <gtest/gtest.h>
