@@ -15,6 +15,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
+# $root as a regular expression, for clang-tidy's file and header filters.
+root_re=$(printf '%s' "$root" | sed 's/[][\\.^$*+?(){}|]/\\&/g')
 build=${LINT_BUILD_DIR:-build-lint}
 jobs=$(nproc)
 
@@ -89,8 +91,8 @@ run_tidy() {
     findings="$build/clang-tidy-findings.txt"
     local rc=0
     "$tidy_runner" -p "$build" -j "$jobs" -quiet \
-        -header-filter="^$root/(src|hooks)/" \
-        "^$root/(src|hooks)/.*\\.cpp\$" >"$out" 2>&1 || rc=$?
+        -header-filter="^$root_re/(src|hooks)/" \
+        "^$root_re/(src|hooks)/.*\\.cpp\$" >"$out" 2>&1 || rc=$?
     # One line per finding (a header's findings repeat for each includer).
     sed 's/\x1b\[[0-9;]*m//g' "$out" |
         grep -E '^/.*:[0-9]+:[0-9]+: (warning|error): .*\[[a-z].*\]$' |
@@ -121,6 +123,11 @@ run_shell() {
     result[shell]="findings in $bad of ${#files[@]} scripts"
     return 1
 }
+
+# Formatting and findings differ between versions: say which ran (CI: Debian 12).
+for tool in clang-format clang-tidy shellcheck; do
+    printf '%s: %s\n' "$tool" "$("$tool" --version 2>/dev/null | grep -m1 -io 'version[: ]*[0-9][0-9.]*' || echo missing)"
+done
 
 failed=()
 for c in "${checks[@]}"; do
