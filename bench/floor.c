@@ -2,8 +2,7 @@
  * read the domain XML from stdin and exit. */
 #include <unistd.h>
 
-int main(void)
-{
+int main(void) {
     char buf[65536];
     while (read(0, buf, sizeof buf) > 0)
         ;

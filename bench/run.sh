@@ -36,8 +36,8 @@ uuid() { printf '%08x-0000-4000-8000-%012x' "$1" "$1"; }
 for i in $(seq 1 64); do
     u=$(uuid "$i")
     mkdir -p "$pdir/$u"
-    ln -s ../mdev_supported_types/$type "$pdir/$u/mdev_type"
-    ln -s ../../../devices/pci0000:00/$parent/$u "$root/sys/bus/mdev/devices/$u"
+    ln -s "../mdev_supported_types/$type" "$pdir/$u/mdev_type"
+    ln -s "../../../devices/pci0000:00/$parent/$u" "$root/sys/bus/mdev/devices/$u"
 done
 
 # A domain as libvirt formats it for a hook: a few KiB of devices.

@@ -17,20 +17,19 @@ tar -C "$top" --exclude='./build*' --exclude='./.git' --exclude='./_build*' -cf 
 cp -r "$top/packaging/debian" "$src/debian"
 # The maintainer script shares its body with the RPM's %post.
 {
-    echo '#!/bin/sh'
-    echo 'set -e'
-    echo
-    echo 'mdevmc_activate() {'
+    printf '#!/bin/sh\nset -e\n\nmdevmc_activate() {\n'
     cat "$top/packaging/postinst.sh"
-    echo '}'
-    echo
-    echo 'if [ "$1" = configure ]; then'
-    echo '    mdevmc_activate'
-    echo 'fi'
-    echo
-    echo '#DEBHELPER#'
-    echo
-    echo 'exit 0'
+    cat <<'EOF'
+}
+
+if [ "$1" = configure ]; then
+    mdevmc_activate
+fi
+
+#DEBHELPER#
+
+exit 0
+EOF
 } >"$src/debian/postinst"
 chmod 755 "$src/debian/postinst" "$src/debian/postrm" "$src/debian/rules"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the DEB postinst and the RPM %post: after installation or upgrade,
 # tell the operator how to activate the hook in a running libvirt daemon, and
 # record the mdev versions of VMs already running.  Never fails.

@@ -1,12 +1,17 @@
+# shellcheck shell=bash
 # Shared by the end-to-end harness: two libvirt hosts on one machine, each
 # in its own network, mount and UTS namespace, each with its own mdev-simfs.
 # Sourced by setup.sh, teardown.sh and scenario.sh.
 
 E2E_STATE=${MDEVMC_E2E_STATE:-/tmp/mdevmc-e2e}
+# E2E_SRC, E2E_HOSTS and E2E_URI_NS are for the scripts that source this file.
+# shellcheck disable=SC2034
 E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034
 E2E_HOSTS=(a b)
 E2E_NS_PREFIX=mdevmc-
 E2E_NET=10.201.0
+# shellcheck disable=SC2034
 E2E_URI_NS=urn:mdev-migcheck:metadata:1
 
 host_ip() { case $1 in a) echo "$E2E_NET.1" ;; b) echo "$E2E_NET.2" ;; esac; }
@@ -33,7 +38,7 @@ sim_ctl() { # HOST COMMAND...
 }
 
 now() { date +%s.%N; }
-elapsed() { echo "$(echo "$(now) - $1" | bc)"; }
+elapsed() { echo "$(now) - $1" | bc; }
 
 log() { echo "[e2e $(date +%T)] $*"; }
 die() {

@@ -15,10 +15,9 @@
 struct limits {
     unsigned long long cur, max;
 };
-typedef int (*prlimit_fn)(pid_t, int, const struct limits *, struct limits *);
+typedef int (*prlimit_fn)(pid_t, int, const struct limits*, struct limits*);
 
-static int clamped(pid_t pid, int res, const struct limits *want, struct limits *old)
-{
+static int clamped(pid_t pid, int res, const struct limits* want, struct limits* old) {
     static prlimit_fn real;
     if (!real)
         real = (prlimit_fn)dlsym(RTLD_NEXT, "prlimit64");
@@ -35,7 +34,15 @@ static int clamped(pid_t pid, int res, const struct limits *want, struct limits 
     return rc;
 }
 
-int prlimit(pid_t p, int r, const struct limits *n, struct limits *o) { return clamped(p, r, n, o); }
-int prlimit64(pid_t p, int r, const struct limits *n, struct limits *o) { return clamped(p, r, n, o); }
-int setrlimit(int r, const struct limits *n) { return clamped(0, r, n, NULL); }
-int setrlimit64(int r, const struct limits *n) { return clamped(0, r, n, NULL); }
+int prlimit(pid_t p, int r, const struct limits* n, struct limits* o) {
+    return clamped(p, r, n, o);
+}
+int prlimit64(pid_t p, int r, const struct limits* n, struct limits* o) {
+    return clamped(p, r, n, o);
+}
+int setrlimit(int r, const struct limits* n) {
+    return clamped(0, r, n, NULL);
+}
+int setrlimit64(int r, const struct limits* n) {
+    return clamped(0, r, n, NULL);
+}

@@ -10,6 +10,7 @@
 #     `cmake --install` (overlays on /usr/bin, /usr/libexec and /etc).
 # Nothing outside the namespace is changed.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 h=$1
 R=$(host_dir "$h")

@@ -4,6 +4,7 @@
 # Each asserts virsh's exit code, the exact refusal reason in its error,
 # where the VM runs afterwards, and its live metadata.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 name=$1
 failures=0
@@ -48,8 +49,7 @@ start_vm() { # HOST NAME INDEX...
 metadata() { vsh "$1" metadata "$2" --uri "$E2E_URI_NS" --live 2>/dev/null || true; }
 # Waits until the recorder stored HOST's versions for DOM (at most 30 s).
 wait_recorded() { # HOST DOM
-    local n
-    for n in $(seq 300); do
+    for _ in $(seq 300); do
         contains "$(metadata "$1" "$2")" "version=" && return 0
         sleep 0.1
     done

@@ -2,6 +2,7 @@
 # Sets up the two e2e hosts: setup.sh BUILD
 # Exits 77 (ctest: skipped) only when a facility is really absent.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 build=$(realpath "$1")
 
@@ -88,8 +89,7 @@ start_host() {
     R=$(host_dir "$h")
     ip netns exec "$E2E_NS_PREFIX$h" unshare --mount --uts --propagation private \
         "$E2E_SRC/ns-init.sh" "$h" </dev/null >"$R/daemon.out" 2>&1
-    local n
-    for n in $(seq 100); do
+    for _ in $(seq 100); do
         [ -S "$(host_sock "$h")" ] && break
         sleep 0.1
     done

@@ -2,15 +2,16 @@
 # Stops everything the e2e harness started, by pid, and removes its mounts,
 # namespaces and state.  Idempotent; safe after a failed or interrupted run.
 set -uo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 # Running: exists and is not a zombie waiting for its new parent to reap it.
 running() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status" 2>/dev/null; }
 stop_pid() { # PID
-    local p=$1 i
+    local p=$1
     [ -n "$p" ] && running "$p" || return 0
     kill -TERM "$p" 2>/dev/null
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         running "$p" || return 0
         sleep 0.1
     done

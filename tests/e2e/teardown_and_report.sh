@@ -2,6 +2,7 @@
 # The e2e cleanup: writes the timing figures of the run to OUTDIR, then
 # stops and removes everything (teardown.sh) and checks nothing is left.
 set -uo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 out=$1
 mkdir -p "$out"

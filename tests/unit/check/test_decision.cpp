@@ -1,6 +1,6 @@
 #include "check/decision.hpp"
-#include "fake_sysfs.hpp"
 #include "check/report.hpp"
+#include "fake_sysfs.hpp"
 #include "scripted_io.hpp"
 
 #include <cerrno>

@@ -1,7 +1,7 @@
 #include "fake_sysfs.hpp"
 #include "mdev/migration_version.hpp"
-#include "scripted_io.hpp"
 #include "mdev/validate.hpp"
+#include "scripted_io.hpp"
 
 #include <cerrno>
 #include <gtest/gtest.h>
