@@ -12,7 +12,6 @@
 #pragma once
 
 #include "check/config.hpp"
-#include "check/recording.hpp" // recordVersions(), used with decide()
 #include "domain/domain_xml.hpp"
 #include "domain/metadata.hpp"
 #include "mdev/host.hpp"

@@ -77,12 +77,4 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
     return m;
 }
 
-Metadata recordVersions(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
-                        std::string_view host_name, std::chrono::milliseconds attr_timeout,
-                        Deadline deadline) {
-    Config config;
-    config.attr_timeout = attr_timeout;
-    return recordDevices(hostdevs, host, host_name, config, deadline);
-}
-
 } // namespace mdevmc

@@ -27,9 +27,4 @@ MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Co
 Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
                        std::string_view host_name, const Config& config, Deadline deadline);
 
-// The same with the default configuration but ATTR_TIMEOUT.
-Metadata recordVersions(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
-                        std::string_view host_name, std::chrono::milliseconds attr_timeout,
-                        Deadline deadline);
-
 } // namespace mdevmc

@@ -1,6 +1,7 @@
 // mdev-migcheck annotate: records this host's migration_version of running
 // domains in their live metadata, or of a domain XML file.
 #include "check/decision.hpp"
+#include "check/recording.hpp"
 #include "cli/cli.hpp"
 #include "cli/host_env.hpp"
 #include "cli/json.hpp"
@@ -47,22 +48,10 @@ constexpr const char* kHelp =
 int annotateXmlFile(CliContext& ctx, const std::string& file) {
     DomainXml xml = readDomainXml(ctx, file);
     const LocalHost host;
-    xml.setMetadata(recordVersions(xml.mdevHostdevs(), host.mdevs, hostName(),
-                                   host.env.config.attr_timeout, Deadline::never()));
+    xml.setMetadata(recordDevices(xml.mdevHostdevs(), host.mdevs, hostName(), host.env.config,
+                                  Deadline::never()));
     ctx.out << xml.serialize();
     return 0;
-}
-
-const char* outcomeName(LiveAnnotation::Outcome o) {
-    switch (o) {
-    case LiveAnnotation::Outcome::Recorded:
-        return "recorded";
-    case LiveAnnotation::Outcome::Unchanged:
-        return "unchanged";
-    case LiveAnnotation::Outcome::NoMdev:
-        return "no-mdev";
-    }
-    return "no-mdev";
 }
 
 Json recordJson(const DomainRef& d, const LiveAnnotation& r) {

@@ -7,16 +7,9 @@ namespace mdevmc::cli {
 
 namespace {
 
-// The message without its "mdev UUID (TYPE): " subject, for the table.
+// The verdict's detail (its message without the subject), for the table.
 std::string reasonText(const DeviceVerdict& v) {
-    const std::string_view m = v.message;
-    const std::string prefix = "mdev " + v.uuid;
-    if (m.substr(0, prefix.size()) == prefix) {
-        if (const auto colon = m.find(": "); colon != std::string_view::npos) {
-            return std::string(m.substr(colon + 2));
-        }
-    }
-    return v.message;
+    return v.detail.empty() ? v.message : v.detail;
 }
 
 const char* verdictName(const DeviceVerdict& v) {
@@ -45,9 +38,10 @@ const char* probeResultName(ProbeResult::Status s) {
 
 TextTable decisionTable(const Decision& d) {
     TextTable t;
-    t.addRow({"UUID", "TYPE", "VERDICT", "REASON"});
+    t.addRow({"UUID", "TYPE", "VERDICT", "EVIDENCE", "REASON"});
     for (const auto& v : d.devices) {
-        t.addRow({v.uuid, v.type.empty() ? "-" : v.type, verdictName(v), reasonText(v)});
+        t.addRow({v.uuid, v.type.empty() ? "-" : v.type, verdictName(v), evidenceName(v),
+                  reasonText(v)});
     }
     return t;
 }
@@ -60,7 +54,11 @@ Json decisionJson(const std::string& domain, const Decision& d) {
             candidates.push_back({
                 {"parent", c.parent},
                 {"accepts", c.probe.accepted()},
-                {"result", probeResultName(c.probe.status)},
+                {"result", c.evidence == Evidence::Protocol ? Json(probeResultName(c.probe.status))
+                                                            : Json(nullptr)},
+                {"compatible", c.compatible},
+                {"evidence", toString(c.evidence)},
+                {"why", c.why.empty() ? Json(nullptr) : Json(c.why)},
                 {"errno", errnoJson(c.probe.err)},
                 {"available_instances",
                  c.available_instances ? Json(*c.available_instances) : Json(nullptr)},
@@ -72,8 +70,10 @@ Json decisionJson(const std::string& domain, const Decision& d) {
             {"parent", v.parent},
             {"verdict", verdictName(v)},
             {"reason", reasonName(v.reason)},
+            {"evidence", evidenceName(v)},
             {"errno", errnoJson(v.err)},
             {"message", v.message},
+            {"detail", v.detail},
             {"candidates", std::move(candidates)},
         });
     }

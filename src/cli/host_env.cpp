@@ -23,14 +23,6 @@ HostEnv openHost() {
     return HostEnv{std::move(*root), *config};
 }
 
-std::string hostName() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0) {
-        return {};
-    }
-    return buf;
-}
-
 std::unique_ptr<LibvirtHypervisor> connectOrThrow(const Args& a) {
     auto hv = LibvirtHypervisor::connect(a.value("connect").value_or(kDefaultUri));
     if (!hv) {

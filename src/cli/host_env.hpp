@@ -10,6 +10,7 @@
 #include "mdev/host.hpp"
 #include "sysfs/attr_io.hpp"
 #include "sysfs/root.hpp"
+#include "util/host_name.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 
 #include <memory>
@@ -34,8 +35,6 @@ public:
     WorkerAttrIo io;
     MdevHost mdevs;
 };
-
-std::string hostName();
 
 // The libvirt connection of option --connect (default qemu:///system).
 // Throws Fatal if it cannot be opened.

@@ -13,8 +13,7 @@ namespace {
 
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
-    const std::string refusing =
-        "mdev-migcheck: refusing " + std::string(actionWord(op)) + " of " + domain + ": ";
+    const std::string refusing = refusalPrefix(op, domain);
     auto xml = DomainXml::parse(xml_text);
     if (!xml) {
         ctx.err << refusing << "cannot check its mdevs: " << xml.error().message << '\n';
@@ -48,7 +47,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     }
     if (!d.compatible()) {
         if (!audit) {
-            ctx.err << refusalText(actionWord(op), domain, d);
+            ctx.err << refusalText(refusing, domain, d);
             return 1;
         }
     }

@@ -157,21 +157,23 @@ public:
         return &fp.facts.back();
     }
 
-    // Reads two attributes of DIR into one "a:b" fact.
+    // Reads two attributes of DIR into one "a:b" fact; nothing when both
+    // are absent.
     void idPair(Fingerprint& fp, std::string_view name, const std::string& dir, const char* a,
                 const char* b) {
-        Fingerprint tmp;
-        const Fact* fa = attr(tmp, "a", joinPath(dir, a));
-        const Fact* fb = attr(tmp, "b", joinPath(dir, b));
-        if (fa == nullptr && fb == nullptr) {
+        const AttrRead ra = host_.io().read(joinPath(dir, a), deadline_);
+        const AttrRead rb = host_.io().read(joinPath(dir, b), deadline_);
+        const auto absent = [](const AttrRead& r) { return !r.timed_out && r.err == ENOENT; };
+        if (absent(ra) && absent(rb)) {
             return;
         }
+        const Fact fa = attrFact("a", ra);
+        const Fact fb = attrFact("b", rb);
         Fact f{std::string(name), std::nullopt, std::nullopt};
-        if (fa == nullptr || fb == nullptr || !fa->value || !fb->value) {
-            const Fact* bad = fa == nullptr || fa->error ? fa : fb;
-            f.error = bad != nullptr && bad->error ? *bad->error : errnoName(ENOENT);
+        if (!fa.value || !fb.value) {
+            f.error = fa.error ? *fa.error : fb.error.value_or(errnoName(EIO));
         } else {
-            f.value = *pciId(*fa) + ":" + *pciId(*fb);
+            f.value = *pciId(fa) + ":" + *pciId(fb);
         }
         fp.facts.push_back(std::move(f));
     }

@@ -1,6 +1,7 @@
 #include "virt/live_annotate.hpp"
 
 #include "check/decision.hpp"
+#include "check/recording.hpp"
 #include "domain/domain_xml.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 
@@ -47,8 +48,8 @@ Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const Md
     if (hostdevs.empty()) {
         return out;
     }
-    out.metadata = recordVersions(hostdevs, host, host_name, config.attr_timeout,
-                                  Deadline::after(config.timeout));
+    out.metadata =
+        recordDevices(hostdevs, host, host_name, config, Deadline::after(config.timeout));
     if (const auto current = xml->metadata();
         current && formatMetadata(*current) == formatMetadata(out.metadata)) {
         out.outcome = LiveAnnotation::Outcome::Unchanged;

@@ -169,8 +169,9 @@ TEST_F(CliHost, DomainFormsThroughLibvirt) {
     RunResult r = cli({"check", "-c", uri, "vgpu-running"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_EQ(r.out.substr(0, r.out.find('\n')),
-              "UUID                                  TYPE  VERDICT  REASON");
-    EXPECT_NE(r.out.find(std::string(kU1) + "  -     refused  no migration_version recorded"),
+              "UUID                                  TYPE  VERDICT  EVIDENCE  REASON");
+    EXPECT_NE(r.out.find(std::string(kU1) +
+                         "  -     refused  none      the source host recorded nothing for it"),
               std::string::npos)
         << r.out;
     r = cli({"check", "--connect=" + uri, "--json", "vgpu-running"});

@@ -265,9 +265,10 @@ TEST_F(HookMatrix, WriteHangPastTheDeadline) {
     const RunResult r = migrate(annotate(domain({kU1})));
     EXPECT_TRUE(r.finished);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    " (nvidia-63) on parent 0000:00:02.0: target driver did not answer the "
-                                    "migration_version write within 500 ms (timed out)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU1 +
+                  " (nvidia-63) on parent 0000:00:02.0: target driver did not answer the "
+                  "migration_version write within 500 ms (timed out)");
     EXPECT_LT(r.eof_after, 2500ms);
     // The killed worker's write was interrupted: it never reached the driver.
     for (int i = 0; i < 100 && target->writes().empty(); ++i) {
@@ -282,9 +283,11 @@ TEST_F(HookMatrix, ShortWrite) {
     ASSERT_EQ(target->command("short-write " + kAttr + " 10"), 0);
     const RunResult r = migrate(annotate(domain({kU1})));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    " (nvidia-63) on parent 0000:00:02.0: target driver took only 10 of 24 bytes of the "
-                                    "source migration_version (short write)");
+    EXPECT_EQ(
+        firstLine(r.err),
+        kRefusing + "mdev " + kU1 +
+            " (nvidia-63) on parent 0000:00:02.0: target driver took only 10 of 24 bytes of the "
+            "source migration_version (short write)");
 }
 
 TEST_F(HookMatrix, DeviceVanishingMidCheck) {

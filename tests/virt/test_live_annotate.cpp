@@ -114,7 +114,8 @@ TEST_F(LiveAnnotate, StoresTheElementWithoutNamespaceAndIsIdempotent) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->outcome, LiveAnnotation::Outcome::Recorded);
     EXPECT_EQ(hv.stores, 1);
-    EXPECT_EQ(hv.last_element.rfind("<migcheck host=\"hostA\" format=\"2\">", 0), 0U) << hv.last_element;
+    EXPECT_EQ(hv.last_element.rfind("<migcheck host=\"hostA\" format=\"2\">", 0), 0U)
+        << hv.last_element;
     EXPECT_NE(hv.last_element.find("<mdev uuid=\"c2177883-f1bb-47f0-914d-32a22e3a8804\" "
                                    "type=\"nvidia-63\" parent=\"0000:00:02.0\" "
                                    "version=\"10de-1eb8-nvidia-63-2.1\">"),
@@ -198,9 +199,16 @@ TEST(LiveAnnotateNames, EveryOutcomeAndState) {
 
 TEST(DescribeRecord, OneLine) {
     Metadata m;
-    m.entries.push_back({kU1, "nvidia-63", "p", std::string("v1"), std::nullopt, std::nullopt, {}, std::nullopt});
-    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "", "", std::nullopt,
-                         std::string("ENODEV"), std::nullopt, {}, std::nullopt});
+    m.entries.push_back(
+        {kU1, "nvidia-63", "p", std::string("v1"), std::nullopt, std::nullopt, {}, std::nullopt});
+    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a",
+                         "",
+                         "",
+                         std::nullopt,
+                         std::string("ENODEV"),
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     EXPECT_EQ(describeRecord({"vm1", "u"}, m),
               "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
               "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a unreadable: ENODEV");

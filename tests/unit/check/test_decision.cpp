@@ -1,4 +1,5 @@
 #include "check/decision.hpp"
+#include "check/recording.hpp"
 #include "check/report.hpp"
 #include "fake_sysfs.hpp"
 #include "scripted_io.hpp"
@@ -110,7 +111,7 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
     EXPECT_EQ(d.devices[0].evidence, Evidence::Protocol);
     EXPECT_EQ(d.devices[0].detail,
               "target driver rejected the source migration_version (EINVAL: Invalid argument)");
-    EXPECT_EQ(refusalText("migration", "vm1", d),
+    EXPECT_EQ(refusalText("mdev-migcheck: refusing migration of vm1: ", "vm1", d),
               std::string("mdev-migcheck: refusing migration of vm1: ") + d.devices[0].message +
                   "\n");
 }
@@ -258,7 +259,7 @@ TEST_F(DecisionTest, EveryDeviceGetsAVerdict) {
     EXPECT_EQ(d.devices[0].reason, Reason::Rejected);
     EXPECT_EQ(d.devices[1].reason, Reason::TypeMismatch);
     EXPECT_EQ(d.devices[2].reason, Reason::InvalidUuid);
-    const std::string text = refusalText("migration", "vm1", d);
+    const std::string text = refusalText("mdev-migcheck: refusing migration of vm1: ", "vm1", d);
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
     EXPECT_EQ(text.rfind("mdev-migcheck: refusing migration of vm1: mdev " + std::string(kU1), 0),
               0U);
@@ -272,14 +273,14 @@ TEST_F(DecisionTest, ReasonNamesAreStable) {
     EXPECT_STREQ(reasonName(Reason::TimedOut), "timed-out");
 }
 
-TEST_F(DecisionTest, RecordVersions) {
+TEST_F(DecisionTest, RecordDevices) {
     sys.addDevice(kU1, kP1, kType);
     sys.addDevice(kU2, kP1, "nvidia-64");
     io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
     io.onRead(devAttr(kU2, kP1), "", ENODEV);
-    const Metadata m = recordVersions(
+    const Metadata m = recordDevices(
         {hostdev(kU1), hostdev(kU2), hostdev("90c6c135-ad44-41d0-b1b7-bae47de48627"), hostdev(kU1)},
-        *host, "hostB", 100ms, Deadline::after(5s));
+        *host, "hostB", config, Deadline::after(5s));
     EXPECT_EQ(m.host, "hostB");
     ASSERT_EQ(m.entries.size(), 3U);
     EXPECT_EQ(m.entries[0].version, "10de-1eb8-nvidia-63-2.2");

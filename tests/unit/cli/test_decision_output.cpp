@@ -23,7 +23,9 @@ Decision sampleDecision() {
     ok.parent = "0000:00:02.0";
     ok.compatible = true;
     ok.reason = Reason::Compatible;
-    ok.message = std::string("mdev ") + kU1 + " (nvidia-63): compatible";
+    ok.evidence = Evidence::Fingerprint;
+    ok.detail = "the kernel facts match";
+    ok.message = std::string("mdev ") + kU1 + " (nvidia-63): the kernel facts match";
     d.devices.push_back(ok);
 
     DeviceVerdict missing;
@@ -32,15 +34,20 @@ Decision sampleDecision() {
     missing.compatible = false;
     missing.reason = Reason::DeviceMissing;
     missing.err = ENOENT;
+    missing.detail = "does not exist here";
     missing.message = std::string("mdev ") + kU2 + " (i915-GVTg_V5_4): does not exist here";
     ParentCandidate yes;
     yes.parent = "0000:00:02.0";
     yes.probe.status = ProbeResult::Status::Accepted;
+    yes.evidence = Evidence::Protocol;
+    yes.compatible = true;
     yes.available_instances = 3;
     ParentCandidate no;
     no.parent = "0000:00:03.0";
     no.probe.status = ProbeResult::Status::Rejected;
     no.probe.err = EINVAL;
+    no.evidence = Evidence::Protocol;
+    no.why = "rejects the version (EINVAL: Invalid argument)";
     missing.candidates = {yes, no};
     d.devices.push_back(missing);
 
@@ -58,14 +65,16 @@ Decision sampleDecision() {
 TEST(DecisionOutput, TableRows) {
     const TextTable t = decisionTable(sampleDecision());
     ASSERT_EQ(t.rows().size(), 4U);
-    EXPECT_EQ(t.rows()[0], (std::vector<std::string>{"UUID", "TYPE", "VERDICT", "REASON"}));
-    // The reason is the message without its "mdev UUID (TYPE): " subject.
-    EXPECT_EQ(t.rows()[1],
-              (std::vector<std::string>{kU1, "nvidia-63", "compatible", "compatible"}));
-    EXPECT_EQ(t.rows()[2],
-              (std::vector<std::string>{kU2, "i915-GVTg_V5_4", "refused", "does not exist here"}));
+    EXPECT_EQ(t.rows()[0],
+              (std::vector<std::string>{"UUID", "TYPE", "VERDICT", "EVIDENCE", "REASON"}));
+    // The reason is the verdict's detail, said apart from its subject.
+    EXPECT_EQ(t.rows()[1], (std::vector<std::string>{kU1, "nvidia-63", "compatible", "fingerprint",
+                                                     "the kernel facts match"}));
+    EXPECT_EQ(t.rows()[2], (std::vector<std::string>{kU2, "i915-GVTg_V5_4", "refused", "none",
+                                                     "does not exist here"}));
+    // Without a detail the whole message stands.
     EXPECT_EQ(t.rows()[3],
-              (std::vector<std::string>{"not-a-uuid", "-", "refused",
+              (std::vector<std::string>{"not-a-uuid", "-", "refused", "none",
                                         "hostdev address 'not-a-uuid' is not a UUID"}));
 }
 
@@ -74,12 +83,14 @@ TEST(DecisionOutput, TableText) {
     CliContext ctx{std::cin, out, std::cerr};
     EXPECT_EQ(printDecision(ctx, "vgpu1", sampleDecision(), false), 1);
     EXPECT_EQ(out.str(),
-              "UUID                                  TYPE            VERDICT     REASON\n"
-              "c2177883-f1bb-47f0-914d-32a22e3a8804  nvidia-63       compatible  compatible\n"
-              "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a  i915-GVTg_V5_4  refused     does not exist "
-              "here\n"
-              "not-a-uuid                            -               refused     hostdev address "
-              "'not-a-uuid' is not a UUID\n");
+              "UUID                                  TYPE            VERDICT     EVIDENCE     "
+              "REASON\n"
+              "c2177883-f1bb-47f0-914d-32a22e3a8804  nvidia-63       compatible  fingerprint  "
+              "the kernel facts match\n"
+              "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a  i915-GVTg_V5_4  refused     none         "
+              "does not exist here\n"
+              "not-a-uuid                            -               refused     none         "
+              "hostdev address 'not-a-uuid' is not a UUID\n");
 }
 
 TEST(DecisionOutput, Json) {
@@ -94,7 +105,9 @@ TEST(DecisionOutput, Json) {
     EXPECT_EQ(ok["verdict"], "compatible");
     EXPECT_EQ(ok["reason"], "compatible");
     EXPECT_TRUE(ok["errno"].is_null());
-    EXPECT_EQ(ok["message"], std::string("mdev ") + kU1 + " (nvidia-63): compatible");
+    EXPECT_EQ(ok["evidence"], "fingerprint");
+    EXPECT_EQ(ok["detail"], "the kernel facts match");
+    EXPECT_EQ(ok["message"], std::string("mdev ") + kU1 + " (nvidia-63): the kernel facts match");
     EXPECT_EQ(ok["candidates"], Json::array());
 
     const Json& missing = j["devices"][1];
@@ -105,10 +118,13 @@ TEST(DecisionOutput, Json) {
     ASSERT_EQ(missing["candidates"].size(), 2U);
     EXPECT_EQ(missing["candidates"][0],
               Json::parse(R"({"parent": "0000:00:02.0", "accepts": true, "result": "accepted",
+                              "compatible": true, "evidence": "protocol", "why": null,
                               "errno": null, "available_instances": 3})"));
     EXPECT_EQ(missing["candidates"][1],
-              Json::parse(R"({"parent": "0000:00:03.0", "accepts": false, "result": "rejected",
-                              "errno": "EINVAL", "available_instances": null})"));
+              Json::parse(R"j({"parent": "0000:00:03.0", "accepts": false, "result": "rejected",
+                              "compatible": false, "evidence": "protocol",
+                              "why": "rejects the version (EINVAL: Invalid argument)",
+                              "errno": "EINVAL", "available_instances": null})j"));
     EXPECT_EQ(j["devices"][2]["type"], "");
 }
 
@@ -129,14 +145,15 @@ TEST(DecisionOutput, JsonKeyOrderAndOneLine) {
     for (const auto& [k, v] : j["devices"][1].items()) {
         keys.push_back(k);
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{"uuid", "type", "parent", "verdict", "reason",
-                                              "errno", "message", "candidates"}));
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"uuid", "type", "parent", "verdict", "reason", "evidence",
+                                        "errno", "message", "detail", "candidates"}));
     keys.clear();
     for (const auto& [k, v] : j["devices"][1]["candidates"][0].items()) {
         keys.push_back(k);
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{"parent", "accepts", "result", "errno",
-                                              "available_instances"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"parent", "accepts", "result", "compatible",
+                                              "evidence", "why", "errno", "available_instances"}));
 }
 
 TEST(DecisionOutput, NothingToCheck) {

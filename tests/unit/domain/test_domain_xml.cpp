@@ -193,11 +193,22 @@ TEST(DomainXml, MetadataRoundTripKeepsOtherMetadata) {
     DomainXml d = parseOk(sample("vgpu-annotated.xml"));
     Metadata mine;
     mine.host = "hostB";
-    mine.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4",
-                            "0000:00:02.0", std::string("8086-193b-i915-GVTg_V5_4-5.3"),
-                            std::nullopt, std::nullopt, {}, std::nullopt});
-    mine.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "nvidia-63", "0000:3b:00.0",
-                            std::nullopt, std::string("ENODEV"), std::nullopt, {}, std::nullopt});
+    mine.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                            "i915-GVTg_V5_4",
+                            "0000:00:02.0",
+                            std::string("8086-193b-i915-GVTg_V5_4-5.3"),
+                            std::nullopt,
+                            std::nullopt,
+                            {},
+                            std::nullopt});
+    mine.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a",
+                            "nvidia-63",
+                            "0000:3b:00.0",
+                            std::nullopt,
+                            std::string("ENODEV"),
+                            std::nullopt,
+                            {},
+                            std::nullopt});
     d.setMetadata(mine);
     const std::string text = d.serialize();
     EXPECT_NE(text.find("<app:owner xmlns:app=\"http://example.org/app/1\">team-a</app:owner>"),
@@ -223,8 +234,14 @@ TEST(DomainXml, MetadataRoundTripKeepsOtherMetadata) {
 TEST(DomainXml, SetMetadataCreatesTheElementAfterTheNames) {
     DomainXml d = parseOk(sample("vgpu-one-mdev.xml"));
     Metadata m;
-    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", std::string("v 1"),
-                         std::nullopt, std::nullopt, {}, std::nullopt});
+    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                         "t",
+                         "p",
+                         std::string("v 1"),
+                         std::nullopt,
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     d.setMetadata(m);
     const std::string text = d.serialize();
     const auto uuid = text.find("</uuid>");
@@ -241,8 +258,14 @@ TEST(DomainXml, VersionWithXmlSpecialCharactersSurvives) {
     DomainXml d = parseOk(sample("vgpu-one-mdev.xml"));
     Metadata m;
     const std::string v = "a<b>&\"c'd";
-    m.entries.push_back(
-        {"c2177883-f1bb-47f0-914d-32a22e3a8804", "t", "p", v, std::nullopt, std::nullopt, {}, std::nullopt});
+    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                         "t",
+                         "p",
+                         v,
+                         std::nullopt,
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     d.setMetadata(m);
     EXPECT_EQ(parseOk(d.serialize()).metadata()->entries.at(0).version, v);
 }
@@ -250,11 +273,22 @@ TEST(DomainXml, VersionWithXmlSpecialCharactersSurvives) {
 TEST(Metadata, FormattedElementValidatesAgainstTheSchema) {
     Metadata m;
     m.host = "hostA";
-    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804", "i915-GVTg_V5_4", "0000:00:02.0",
-                         std::string("8086-193b-i915-GVTg_V5_4-5.2 <&>"), std::nullopt,
-                         std::nullopt, {}, std::nullopt});
-    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", "", "", std::nullopt,
-                         std::string("ENOENT"), std::nullopt, {}, std::nullopt});
+    m.entries.push_back({"c2177883-f1bb-47f0-914d-32a22e3a8804",
+                         "i915-GVTg_V5_4",
+                         "0000:00:02.0",
+                         std::string("8086-193b-i915-GVTg_V5_4-5.2 <&>"),
+                         std::nullopt,
+                         std::nullopt,
+                         {},
+                         std::nullopt});
+    m.entries.push_back({"0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a",
+                         "",
+                         "",
+                         std::nullopt,
+                         std::string("ENOENT"),
+                         std::nullopt,
+                         {},
+                         std::nullopt});
     EXPECT_TRUE(validatesAgainstSchema(formatMetadata(m)));
     Metadata bad = m;
     bad.entries[0].version = std::string("caf\xc3\xa9");
