@@ -1,9 +1,11 @@
 // mdev-migcheck list: this host's mdev parents, types and devices, with
 // their migration_version.
+#include "check/oracle.hpp"
 #include "cli/cli.hpp"
 #include "cli/host_env.hpp"
 #include "cli/json.hpp"
 #include "cli/versions.hpp"
+#include "mdev/fingerprint.hpp"
 #include "util/texttable.hpp"
 
 #include <ostream>
@@ -16,10 +18,13 @@ constexpr const char* kHelp =
     "Usage: mdev-migcheck list [--json]\n"
     "\n"
     "Lists this host's mdev parent devices, the types they offer (with\n"
-    "available_instances and the type's migration_version, or why it cannot be\n"
-    "read) and the mediated devices that exist (with the migration_version the\n"
-    "source side would record: the per-device attribute if there is one, else the\n"
-    "type's).\n"
+    "available_instances, the parent's driver and its version, the type's\n"
+    "migration_version or why it cannot be read, and the strongest evidence this\n"
+    "host can give for it: protocol when the type has a migration_version\n"
+    "attribute, else fingerprint) and the mediated devices that exist (with the\n"
+    "migration_version the source side would record, and their evidence:\n"
+    "protocol, oracle:NAME when an installed vendor oracle claims the device, or\n"
+    "fingerprint).\n"
     "\n"
     "Options:\n"
     "  --json       print JSON\n"
@@ -30,13 +35,47 @@ constexpr const char* kHelp =
 struct TypeRow {
     MdevTypeInfo info;
     VersionRead version;
+    std::optional<std::string> driver;         // the parent's driver
+    std::optional<std::string> driver_version; // its module's version
+    std::string evidence;
 };
 
 struct DeviceRow {
     MdevDevice dev;
     VersionLocation where;
     VersionRead version;
+    std::string evidence;
 };
+
+std::optional<std::string> factValue(const Fingerprint& fp, std::string_view name) {
+    const Fact* f = fp.find(name);
+    if (f == nullptr) {
+        return std::nullopt;
+    }
+    return f->value ? *f->value : "(" + f->error.value_or("EIO") + ")";
+}
+
+// The strongest evidence a type offers without a device: the protocol when
+// it has a migration_version attribute, else the kernel fingerprint.
+std::string typeEvidence(const VersionRead& v) {
+    return v.status == VersionRead::Status::Missing ? "fingerprint" : "protocol";
+}
+
+// A device's: the protocol, else the first oracle that claims it, else the
+// kernel fingerprint.
+std::string deviceEvidence(const VersionRead& v, Oracles& oracles, const MdevDevice& d,
+                           Deadline deadline) {
+    if (v.status != VersionRead::Status::Missing) {
+        return "protocol";
+    }
+    for (const auto& name : oracles.names()) {
+        if (oracles.record(name, d.uuid, d.type_id, d.parent, deadline).kind ==
+            OracleAnswer::Kind::Token) {
+            return "oracle:" + name;
+        }
+    }
+    return "fingerprint";
+}
 
 void printJsonList(CliContext& ctx, const std::vector<TypeRow>& types,
                    const std::vector<DeviceRow>& devs) {
@@ -49,6 +88,9 @@ void printJsonList(CliContext& ctx, const std::vector<TypeRow>& types,
             {"device_api", stringOrNull(t.info.device_api)},
             {"available_instances",
              t.info.available_instances ? Json(*t.info.available_instances) : Json(nullptr)},
+            {"driver", stringOrNull(t.driver)},
+            {"driver_version", stringOrNull(t.driver_version)},
+            {"evidence", t.evidence},
         };
         addVersionJson(o, t.version);
         jtypes.push_back(std::move(o));
@@ -56,10 +98,9 @@ void printJsonList(CliContext& ctx, const std::vector<TypeRow>& types,
     Json jdevs = Json::array();
     for (const auto& d : devs) {
         Json o{
-            {"uuid", d.dev.uuid},
-            {"parent", d.dev.parent},
-            {"type", d.dev.type_id},
-            {"per_device", d.where.per_device},
+            {"uuid", d.dev.uuid},     {"parent", d.dev.parent},
+            {"type", d.dev.type_id},  {"per_device", d.where.per_device},
+            {"evidence", d.evidence},
         };
         addVersionJson(o, d.version);
         jdevs.push_back(std::move(o));
@@ -74,12 +115,15 @@ void printTables(CliContext& ctx, const std::vector<TypeRow>& types,
         return;
     }
     TextTable tt;
-    tt.addRow({"PARENT", "TYPE", "NAME", "API", "AVAILABLE", "MIGRATION_VERSION"});
+    tt.addRow(
+        {"PARENT", "TYPE", "NAME", "API", "AVAILABLE", "DRIVER", "EVIDENCE", "MIGRATION_VERSION"});
     for (const auto& t : types) {
+        const std::string driver =
+            t.driver ? *t.driver + (t.driver_version ? " " + *t.driver_version : "") : "-";
         tt.addRow({t.info.parent, t.info.id, t.info.name.value_or("-"),
                    t.info.device_api.value_or("-"),
                    t.info.available_instances ? std::to_string(*t.info.available_instances) : "-",
-                   versionCell(t.version)});
+                   driver, t.evidence, versionCell(t.version)});
     }
     ctx.out << tt << '\n';
     if (devs.empty()) {
@@ -87,9 +131,9 @@ void printTables(CliContext& ctx, const std::vector<TypeRow>& types,
         return;
     }
     TextTable dt;
-    dt.addRow({"UUID", "PARENT", "TYPE", "MIGRATION_VERSION"});
+    dt.addRow({"UUID", "PARENT", "TYPE", "EVIDENCE", "MIGRATION_VERSION"});
     for (const auto& d : devs) {
-        dt.addRow({d.dev.uuid, d.dev.parent, d.dev.type_id,
+        dt.addRow({d.dev.uuid, d.dev.parent, d.dev.type_id, d.evidence,
                    versionCell(d.version) + (d.where.per_device ? " (per device)" : "")});
     }
     ctx.out << dt;
@@ -116,14 +160,23 @@ int run(CliContext& ctx, const Args& a) {
             continue;
         }
         for (const auto& t : *ts) {
-            types.push_back({host.mdevs.typeInfo(p, t, bounded()),
-                             readVersion(host.mdevs.io(), typeVersionLocation(p, t), bounded())});
+            const Fingerprint fp = readFingerprint(host.mdevs, p, t, nullptr, bounded());
+            TypeRow row{host.mdevs.typeInfo(p, t, bounded()),
+                        readVersion(host.mdevs.io(), typeVersionLocation(p, t), bounded()),
+                        factValue(fp, fact::kDriver),
+                        factValue(fp, fact::kDriverVersion),
+                        {}};
+            row.evidence = typeEvidence(row.version);
+            types.push_back(std::move(row));
         }
     }
+    Oracles oracles(host.env.root, host.env.config);
     std::vector<DeviceRow> devs;
     for (const auto& d : *devices) {
         const VersionLocation where = versionLocation(host.env.root, d);
-        devs.push_back({d, where, readVersion(host.mdevs.io(), where, bounded())});
+        DeviceRow row{d, where, readVersion(host.mdevs.io(), where, bounded()), {}};
+        row.evidence = deviceEvidence(row.version, oracles, d, bounded());
+        devs.push_back(std::move(row));
     }
     if (a.has("json")) {
         printJsonList(ctx, types, devs);

@@ -46,18 +46,23 @@ protected:
 TEST_F(CliHost, List) {
     const RunResult r = cli({"list"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // Types with a migration_version attribute (even an unreadable one)
+    // give the protocol as evidence, the others the kernel fingerprint.
     EXPECT_EQ(r.out,
-              "PARENT        TYPE            NAME       API       AVAILABLE  MIGRATION_VERSION\n"
-              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci  1          (ENODEV)\n"
-              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  3          "
+              "PARENT        TYPE            NAME       API       AVAILABLE  DRIVER  EVIDENCE     "
+              "MIGRATION_VERSION\n"
+              "0000:00:02.0  i915-GVTg_V5_2  GVTg_V5_2  vfio-pci  1          -       protocol     "
+              "(ENODEV)\n"
+              "0000:00:02.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  3          -       protocol     "
               "8086-193b-i915-GVTg_V5_4-5.2\n"
-              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci  1          (absent)\n"
-              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  0          "
+              "0000:00:02.0  i915-GVTg_V5_8  GVTg_V5_8  vfio-pci  1          -       fingerprint  "
+              "(absent)\n"
+              "0000:00:03.0  i915-GVTg_V5_4  GVTg_V5_4  vfio-pci  0          -       protocol     "
               "8086-193b-i915-GVTg_V5_4-5.0\n"
               "\n"
-              "UUID                                  PARENT        TYPE            "
+              "UUID                                  PARENT        TYPE            EVIDENCE  "
               "MIGRATION_VERSION\n"
-              "c2177883-f1bb-47f0-914d-32a22e3a8804  0000:00:02.0  i915-GVTg_V5_4  "
+              "c2177883-f1bb-47f0-914d-32a22e3a8804  0000:00:02.0  i915-GVTg_V5_4  protocol  "
               "8086-193b-i915-GVTg_V5_4-5.2 (per device)\n");
     const RunResult j = cli({"list", "--json"});
     ASSERT_EQ(j.exit_code, 0);
@@ -65,7 +70,8 @@ TEST_F(CliHost, List) {
     ASSERT_EQ(doc["types"].size(), 4U) << j.out;
     EXPECT_EQ(doc["types"][2], nlohmann::ordered_json::parse(R"({
         "parent": "0000:00:02.0", "type": "i915-GVTg_V5_8", "name": "GVTg_V5_8",
-        "device_api": "vfio-pci", "available_instances": 1, "migration_version": null,
+        "device_api": "vfio-pci", "available_instances": 1, "driver": null,
+        "driver_version": null, "evidence": "fingerprint", "migration_version": null,
         "migration_version_error": "ENOENT"})"));
     EXPECT_EQ(doc["types"][0]["migration_version_error"], "ENODEV");
     EXPECT_EQ(doc["types"][1]["migration_version"], "8086-193b-i915-GVTg_V5_4-5.2");
@@ -73,7 +79,7 @@ TEST_F(CliHost, List) {
     ASSERT_EQ(doc["devices"].size(), 1U);
     EXPECT_EQ(doc["devices"][0], nlohmann::ordered_json::parse(R"({
         "uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:00:02.0",
-        "type": "i915-GVTg_V5_4", "per_device": true,
+        "type": "i915-GVTg_V5_4", "per_device": true, "evidence": "protocol",
         "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null})"));
 }
 
