@@ -46,7 +46,7 @@ check "man pages" sh -c 'test -f /usr/share/man/man8/mdev-migcheck.8.gz &&
 check "bash completion" test -f /usr/share/bash-completion/completions/mdev-migcheck
 check "schema" test -f /usr/share/mdev-migcheck/schema/mdev-migcheck-metadata.rng
 check "doc" test -f /usr/share/doc/mdev-migcheck/copyright
-check "CLI runs" sh -c "mdev-migcheck --version | grep -q '^mdev-migcheck 0.1.0$'"
+check "CLI runs" sh -c "mdev-migcheck --version | grep -q '^mdev-migcheck 0.2.0$'"
 
 # A simulated host: a plain-file sysfs tree.
 root=$work/root
