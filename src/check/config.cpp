@@ -273,22 +273,16 @@ std::vector<std::string> dropIns(const std::string& dir) {
 
 Result<Config> loadConfig(const std::string& path) {
     Config c;
-    auto text = readConfigFile(path);
-    if (!text) {
-        return Unexpected<Error>(text.error());
-    }
-    if (*text) {
-        if (auto r = parseInto(c, **text, path); !r) {
-            return Unexpected<Error>(r.error());
+    std::vector<std::string> files{path};
+    const auto more = dropIns(path + ".d");
+    files.insert(files.end(), more.begin(), more.end());
+    for (const auto& file : files) {
+        auto text = readConfigFile(file);
+        if (!text) {
+            return Unexpected<Error>(text.error());
         }
-    }
-    for (const auto& file : dropIns(path + ".d")) {
-        auto more = readConfigFile(file);
-        if (!more) {
-            return Unexpected<Error>(more.error());
-        }
-        if (*more) {
-            if (auto r = parseInto(c, **more, file); !r) {
+        if (*text) {
+            if (auto r = parseInto(c, **text, file); !r) {
                 return Unexpected<Error>(r.error());
             }
         }

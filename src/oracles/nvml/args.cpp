@@ -1,14 +1,10 @@
 #include "args.hpp"
 
+#include "mdev/validate.hpp"
+
 namespace mdevmc::oracle::nvml {
 
 namespace {
-
-constexpr std::size_t kMaxNameLength = 128;
-
-bool isHex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 // Shows an argument in an error message: printable ASCII kept, the rest as
 // '?', at most 64 characters.
@@ -25,37 +21,6 @@ std::string shown(std::string_view s) {
 }
 
 } // namespace
-
-bool isCanonicalUuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') {
-                return false;
-            }
-        } else if (!isHex(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool isValidName(std::string_view s) {
-    if (s.empty() || s.size() > kMaxNameLength || s[0] == '.' || s[0] == '-') {
-        return false;
-    }
-    for (char c : s) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '+' ||
-                        c == '-';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
 
 ParsedArgs parseArgs(int argc, const char* const* argv) {
     ParsedArgs r;
@@ -84,15 +49,15 @@ ParsedArgs parseArgs(int argc, const char* const* argv) {
     req.uuid = argv[2];
     req.type = argv[3];
     req.parent = argv[4];
-    if (!isCanonicalUuid(req.uuid)) {
+    if (!mdevmc::isValidUuid(req.uuid)) {
         r.error = "invalid mdev UUID '" + shown(req.uuid) + "'";
         return r;
     }
-    if (!isValidName(req.type)) {
+    if (!mdevmc::isValidName(req.type)) {
         r.error = "invalid mdev type '" + shown(req.type) + "'";
         return r;
     }
-    if (!isValidName(req.parent)) {
+    if (!mdevmc::isValidName(req.parent)) {
         r.error = "invalid parent device name '" + shown(req.parent) + "'";
         return r;
     }

@@ -24,10 +24,6 @@ struct ParsedArgs {
     std::string error; // "invalid mdev UUID 'x'"
 };
 
-bool isCanonicalUuid(std::string_view s);
-// [A-Za-z0-9_.:+-]{1,128}, not starting with '.' or '-'.
-bool isValidName(std::string_view s);
-
 ParsedArgs parseArgs(int argc, const char* const* argv);
 
 } // namespace mdevmc::oracle::nvml

@@ -88,11 +88,8 @@ Answer check(Session& session, const Request& req, const ParentDevice& parent) {
                                          sizeof(nvmlVgpuMetadata_t));
     std::memcpy(vgpu.data(), token.metadata.data(), token.metadata.size());
 
-    if (const nvmlReturn_t ret = session.init(); ret != NVML_SUCCESS) {
-        return Answer::unknown(nvmlFailure("nvmlInit_v2", ret));
-    }
     std::string error;
-    const auto device = session.deviceFor(req.parent, parent, &error);
+    const auto device = session.start(req.parent, parent, &error);
     if (!device) {
         return Answer::unknown(error);
     }

@@ -78,4 +78,13 @@ std::optional<std::vector<nvmlVgpuPgpuMetadata_t>> pgpuMetadata(const Library& l
     return block;
 }
 
+std::optional<nvmlDevice_t> Session::start(const std::string& parent, const ParentDevice& info,
+                                           std::string* error) {
+    if (const nvmlReturn_t ret = init(); ret != NVML_SUCCESS) {
+        *error = nvmlFailure("nvmlInit_v2", ret);
+        return std::nullopt;
+    }
+    return deviceFor(parent, info, error);
+}
+
 } // namespace mdevmc::oracle::nvml

@@ -75,6 +75,9 @@ public:
     // On failure, *error tells which call failed.
     std::optional<nvmlDevice_t> deviceFor(const std::string& parent, const ParentDevice& info,
                                           std::string* error);
+    // init(), then deviceFor(); on failure, *error tells which call failed.
+    std::optional<nvmlDevice_t> start(const std::string& parent, const ParentDevice& info,
+                                      std::string* error);
 
 private:
     const Library& lib_;

@@ -42,11 +42,8 @@ nvmlReturn_t activeVgpus(const Library& lib, nvmlDevice_t device,
 
 Answer record(Session& session, const Request& req, const ParentDevice& parent) {
     const Library& lib = session.lib();
-    if (const nvmlReturn_t ret = session.init(); ret != NVML_SUCCESS) {
-        return Answer::unknown(nvmlFailure("nvmlInit_v2", ret));
-    }
     std::string error;
-    const auto device = session.deviceFor(req.parent, parent, &error);
+    const auto device = session.start(req.parent, parent, &error);
     if (!device) {
         return Answer::unknown(error);
     }
