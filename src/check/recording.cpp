@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <unordered_set>
 
 namespace mdevmc {
 
@@ -59,8 +60,9 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
     m.host = std::string(host_name);
     m.host_id = readHostId(host, deadline.capped(config.attr_timeout));
     Oracles oracles(host.root(), config);
+    std::unordered_set<std::string> seen;
     for (const auto& hd : hostdevs) {
-        if (!hd.uuid_valid || m.find(hd.uuid) != nullptr) {
+        if (!hd.uuid_valid || !seen.insert(hd.uuid).second) {
             continue;
         }
         auto dev = host.device(hd.uuid);
