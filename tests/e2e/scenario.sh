@@ -170,7 +170,7 @@ trap clear_hosts EXIT
 refused_case() { # DOM INDEX MESSAGE
     local dom=$1 idx=$2 msg=$3
     start_vm a "$dom" "$idx"
-    expect "$dom: versions recorded on A" wait_recorded a "$dom"
+    expect "$dom: recorded on A" wait_recorded a "$dom"
     migrate a b "$dom"
     echo "refused_${dom} $secs" >>"$RESULTS/timings.txt"
     expect "$dom: virsh migrate fails" test "$rc" -ne 0
