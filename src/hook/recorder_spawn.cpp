@@ -9,6 +9,7 @@
 #include <boost/process/io.hpp>
 #include <boost/process/spawn.hpp>
 #include <cerrno>
+#include <csignal>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,6 +36,11 @@ Result<void> spawnRecorder(const std::string& cli, const std::string& domain) {
               bp::std_err > bp::null, ec, bp::extend::on_exec_setup([](auto&) {
                   // A session of its own, and every descriptor but 0-2 closed at
                   // exec (marking keeps boost's exec-error pipe working).
+                  // bp::spawn ignores SIGCHLD in the child, and an ignored
+                  // SIGCHLD survives exec: the recorder could then not reap
+                  // the oracles it runs (waitpid fails with ECHILD) and would
+                  // drop their answers.  Back to the default.
+                  ::signal(SIGCHLD, SIG_DFL);
                   ::setsid();
                   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
               }));

@@ -21,6 +21,16 @@ host_sock() { echo "$E2E_STATE/$1/run/libvirt-sock"; }
 host_uri() { echo "qemu+unix:///system?socket=$(host_sock "$1")"; }
 host_tcp() { echo "qemu+tcp://$(host_ip "$1")/system"; }
 host_sim() { echo "$E2E_STATE/$1/sim/sys"; }
+# The host's /etc/mdev-migcheck/mdev-migcheck.conf (bind-mounted there), and
+# the installed one it starts as.
+host_conf() { echo "$E2E_STATE/$1/mdev-migcheck.conf"; }
+# shellcheck disable=SC2034
+E2E_CONF=$E2E_STATE/stage/etc/mdev-migcheck/mdev-migcheck.conf
+# What the host's daemons (mdev-migcheck among them) sent to /dev/log.
+host_syslog() { echo "$E2E_STATE/$1/syslog.log"; }
+# The NVIDIA driver of the topologies' T4 (0000:3b:00.0).
+# shellcheck disable=SC2034
+E2E_T4_DRIVER=550.54.10
 
 # virsh against HOST, from the host's own network namespace.
 vsh() { # HOST ARGS...
@@ -36,6 +46,9 @@ sim_ctl() { # HOST COMMAND...
     shift
     printf '%s\n' "$*" >"$sim/.simfs-control"
 }
+
+# The pid of HOST's libvirtd, whose namespaces are the host's.
+host_pid() { cat "$E2E_STATE/$1/run/libvirtd.pid"; }
 
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }

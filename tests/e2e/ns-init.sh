@@ -3,11 +3,13 @@
 # setup.sh): builds the host's view of the machine, then execs libvirtd.
 #   - its own hostname and libvirt state (/etc/libvirt, /run/libvirt, ...);
 #   - /sys with the host's mdev-simfs at the kernel's paths (bus/mdev,
-#     class/mdev_bus, the parent devices, kernel/iommu_groups), so the
-#     simulator's relative links resolve as on a real host;
-#   - /dev with /dev/vfio/{vfio,N} for the simulated iommu groups;
+#     class/mdev_bus, the parent devices, kernel/iommu_groups, the drivers'
+#     modules), so the simulator's relative links resolve as on a real host;
+#   - /dev with /dev/vfio/{vfio,N} for the simulated iommu groups, and a
+#     /dev/log whose messages go to the host's syslog.log;
 #   - mdev-migcheck installed as the package installs it, from the staged
-#     `cmake --install` (overlays on /usr/bin, /usr/libexec and /etc).
+#     `cmake --install` (overlays on /usr/bin, /usr/libexec and /etc), with
+#     the host's own mdev-migcheck.conf and machine-id.
 # Nothing outside the namespace is changed.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -54,7 +56,9 @@ bind_into() {
 # mdev-migcheck as installed by the package.
 mount -t overlay overlay -o "lowerdir=$STAGE/usr/bin:/usr/bin" /usr/bin
 mount -t overlay overlay -o "lowerdir=$STAGE/usr/libexec:/usr/libexec" /usr/libexec
-mount -t overlay overlay -o "lowerdir=$STAGE/etc:/etc" /etc
+# The host's own /etc/machine-id (its host id in the records), above it.
+mount -t overlay overlay -o "lowerdir=$R/etc-host:$STAGE/etc:/etc" /etc
+mount --bind "$(host_conf "$h")" /etc/mdev-migcheck/mdev-migcheck.conf
 
 # libvirt's private state.
 mount --bind "$R/etc" /etc/libvirt
@@ -92,6 +96,13 @@ fi
 for g in "$SIM"/kernel/iommu_groups/*; do
     [ -e "$g" ] && bind_into /sys/kernel/iommu_groups "${g##*/}" "$g"
 done
+# The simulated drivers' modules (module/nvidia/version, ...).
+if [ -n "$(ls -A "$SIM/module" 2>/dev/null)" ]; then
+    shadow /sys/module
+    for m in "$SIM"/module/*; do
+        bind_into /sys/module "${m##*/}" "$m"
+    done
+fi
 
 # VFIO device nodes for the simulated groups (harmless /dev/null nodes).
 shadow /dev
@@ -100,6 +111,26 @@ mknod -m 666 /dev/vfio/vfio c 1 3
 for g in "$SIM"/kernel/iommu_groups/*; do
     [ -e "$g" ] && mknod -m 666 "/dev/vfio/${g##*/}" c 1 3
 done
+
+# syslog: a datagram listener on /dev/log, appending to the host's log.
+umount /dev/log 2>/dev/null || true
+rm -f /dev/log
+python3 -c '
+import signal, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+with open(sys.argv[1], "a") as f:
+    while True:
+        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
+        f.flush()
+' "$(host_syslog "$h")" </dev/null >>"$R/syslog.out" 2>&1 &
+echo $! >"$R/syslog.pid"
+for _ in $(seq 50); do
+    [ -S /dev/log ] && break
+    sleep 0.1
+done
+[ -S /dev/log ] || die "no /dev/log listener"
 
 preload=
 if ! prlimit --memlock=unlimited:unlimited true 2>/dev/null; then

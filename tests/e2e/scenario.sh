@@ -47,10 +47,11 @@ start_vm() { # HOST NAME INDEX...
     fi
 }
 metadata() { vsh "$1" metadata "$2" --uri "$E2E_URI_NS" --live 2>/dev/null || true; }
-# Waits until the recorder stored HOST's versions for DOM (at most 30 s).
-wait_recorded() { # HOST DOM
+# Waits until the recorder stored HOST's record for DOM (at most 30 s):
+# its kernel facts, or WHAT.
+wait_recorded() { # HOST DOM [WHAT]
     for _ in $(seq 300); do
-        contains "$(metadata "$1" "$2")" "version=" && return 0
+        contains "$(metadata "$1" "$2")" "${3:-fact name=}" && return 0
         sleep 0.1
     done
     return 1
@@ -77,9 +78,75 @@ migrate() { # FROM TO DOM [VIRSH OPTIONS...]
     echo "   virsh migrate $dom $from->$to $*: exit $rc in ${secs}s${err:+: $err}"
 }
 refusal() { echo "mdev-migcheck: refusing migration of $1: $2"; }
+# A device's name in messages, once found on this host.
+subject() { echo "mdev $(uuid "$1") ($2) on parent $3"; }
+rejected() { echo "target driver rejected the source migration_version (EINVAL: Invalid argument)"; }
+# The hook's verdict lines in HOST's syslog since MARK (a line count).
+syslog_mark() { wc -l <"$(host_syslog "$1")"; }
+syslog_since() { tail -n +"$(($2 + 1))" "$(host_syslog "$1")"; }
+# HOST's mdev-migcheck.conf: the installed one plus LINES, or as installed.
+conf_set() { # HOST LINE...
+    local h=$1
+    shift
+    printf '%s\n' "$@" >>"$(host_conf "$h")"
+}
+conf_reset() { cat "$E2E_CONF" >"$(host_conf "$1")"; }
+# The version of HOST's NVIDIA driver (both modules), as after an update.
+t4_driver() { # HOST VERSION
+    sim_ctl "$1" "set-attr module/nvidia/version $2"
+    sim_ctl "$1" "set-attr module/nvidia_vgpu_vfio/version $2"
+}
 # `mdev-migcheck` as an operator on host B runs it, in B's namespaces.
 on_b() {
     nsenter -t "$(cat "$(host_dir b)/run/libvirtd.pid")" -m -u -n -- "$@"
+}
+
+# NVIDIA's NVML on HOST: the fake libnvidia-ml.so.1 (built from
+# tests/oracles/nvml) in the library directory of the host's mount namespace,
+# where libvirtd, the hook, the recorder and the nvml oracle they run find
+# it without LD_LIBRARY_PATH.  The fake answers from fake-nvml.json at the
+# oracle's MDEV_MIGCHECK_ROOT, /, and logs its calls to /fake-nvml.log: the
+# host's own files are bind-mounted on both, over empty files made for this
+# in the real / and removed by nvml_off.
+E2E_LIBDIR=/usr/lib/$(gcc -print-multiarch)
+NVML_FILES=(/fake-nvml.json /fake-nvml.log)
+nvml_on() { # HOST SCENARIO-JSON
+    local h=$1 R f
+    R=$(host_dir "$h")
+    printf '%s\n' "$2" >"$R/fake-nvml.json"
+    : >"$R/fake-nvml.log"
+    for f in "${NVML_FILES[@]}"; do
+        if [ ! -e "$f" ]; then
+            : >"$f"
+            echo "$f" >>"$E2E_STATE/made-in-root"
+        fi
+    done
+    nsenter -t "$(host_pid "$h")" -m -- sh -ec "
+        mount -t overlay overlay -o lowerdir=$E2E_STATE/fake-nvml:$E2E_LIBDIR $E2E_LIBDIR
+        mount --bind $R/fake-nvml.json /fake-nvml.json
+        mount --bind $R/fake-nvml.log /fake-nvml.log"
+    touch "$R/nvml-on"
+}
+nvml_off_host() { # HOST
+    local R
+    R=$(host_dir "$1")
+    [ -f "$R/nvml-on" ] || return 0
+    nsenter -t "$(host_pid "$1")" -m -- sh -c "
+        umount /fake-nvml.json; umount /fake-nvml.log
+        umount $E2E_LIBDIR 2>/dev/null || umount -l $E2E_LIBDIR"
+    rm -f "$R/nvml-on"
+}
+nvml_off() {
+    local h f
+    for h in "${E2E_HOSTS[@]}"; do
+        nvml_off_host "$h"
+    done
+    if [ -f "$E2E_STATE/made-in-root" ]; then
+        while read -r f; do
+            rm -f "$f"
+        done <"$E2E_STATE/made-in-root"
+        rm -f "$E2E_STATE/made-in-root"
+    fi
 }
 
 # Every scenario starts and ends with no guest on either host.
@@ -91,6 +158,11 @@ clear_hosts() {
         done
     done
     sim_ctl b "clear all" 2>/dev/null || true
+    for h in "${E2E_HOSTS[@]}"; do
+        conf_reset "$h"
+        t4_driver "$h" "$E2E_T4_DRIVER" 2>/dev/null || true
+    done
+    nvml_off
 }
 clear_hosts
 trap clear_hosts EXIT
@@ -98,7 +170,7 @@ trap clear_hosts EXIT
 refused_case() { # DOM INDEX MESSAGE
     local dom=$1 idx=$2 msg=$3
     start_vm a "$dom" "$idx"
-    expect "$dom: versions recorded on A" wait_recorded a "$dom"
+    expect "$dom: recorded on A" wait_recorded a "$dom"
     migrate a b "$dom"
     echo "refused_${dom} $secs" >>"$RESULTS/timings.txt"
     expect "$dom: virsh migrate fails" test "$rc" -ne 0
@@ -146,19 +218,32 @@ compatible_chain)
     cleanup_vm vm-chain
     ;;
 older_minor)
-    refused_case vm-older 2 "mdev $(uuid 2) (i915-GVTg_V5_4): target driver rejected the source migration_version (Invalid argument)"
+    refused_case vm-older 2 "$(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)"
     ;;
 other_device)
-    refused_case vm-otherdev 3 "mdev $(uuid 3) (i915-GVTg_V5_4): target driver rejected the source migration_version (Invalid argument)"
+    refused_case vm-otherdev 3 "$(subject 3 i915-GVTg_V5_4 0000:00:05.0): $(rejected)"
     ;;
 other_type)
     refused_case vm-othertype 4 "mdev $(uuid 4): type mismatch: the source has i915-GVTg_V5_4, this host has i915-GVTg_V5_8 on parent 0000:00:05.0"
     ;;
 attribute_absent)
-    refused_case vm-absent 5 "mdev $(uuid 5) (i915-GVTg_V5_4) on parent 0000:00:06.0: this host has no migration_version attribute: the target driver does not support migration"
+    # B's driver has no migration_version: the protocol cannot tell, the
+    # kernel facts both hosts read decide, and they are the same.
+    start_vm a vm-absent 5
+    expect "recorded on A" wait_recorded a vm-absent
+    mark=$(syslog_mark b)
+    migrate a b vm-absent
+    expect "A->B succeeds" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-absent)" = running
+    expect "B's record names B's parent" contains "$(metadata b vm-absent)" 'parent="0000:00:06.0"'
+    log=$(syslog_since b "$mark")
+    echo "$log"
+    expect "B logged the fingerprint's verdict" contains "$log" \
+        "migrate of domain vm-absent: accepted [fingerprint]: $(subject 5 i915-GVTg_V5_4 0000:00:06.0): the kernel facts match the source's: type, type.name, type.description, type.device_api, parent.kind, parent.pci"
+    cleanup_vm vm-absent
     ;;
 uuid_missing)
-    refused_case vm-missing 6 "mdev $(uuid 6) (i915-GVTg_V5_4): does not exist on this host; create it on a parent that accepts the version. Parents offering i915-GVTg_V5_4: 0000:00:03.0: accepts the version, 3 instance(s) available; 0000:00:04.0: rejects the version (Invalid argument), 5 instance(s) available; 0000:00:05.0: rejects the version (Invalid argument), 1 instance(s) available; 0000:00:06.0: has no migration_version, 1 instance(s) available"
+    refused_case vm-missing 6 "mdev $(uuid 6) (i915-GVTg_V5_4): does not exist on this host; create it on a compatible parent. Parents offering i915-GVTg_V5_4: 0000:00:03.0: compatible (protocol), 3 instance(s) available; 0000:00:04.0: rejects the version (EINVAL: Invalid argument), 5 instance(s) available; 0000:00:05.0: rejects the version (EINVAL: Invalid argument), 1 instance(s) available; 0000:00:06.0: compatible (fingerprint), 1 instance(s) available"
     ;;
 two_mdevs)
     start_vm a vm-two 7 2
@@ -166,7 +251,7 @@ two_mdevs)
     migrate a b vm-two
     expect "refused" test "$rc" -ne 0
     expect "the incompatible one is named" contains "$err" \
-        "$(refusal vm-two "mdev $(uuid 2) (i915-GVTg_V5_4): target driver rejected the source migration_version (Invalid argument)")"
+        "$(refusal vm-two "$(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)")"
     expect "the compatible one is not called failing" lacks "$err" "mdev $(uuid 7)"
     expect "still running on A" test "$(state a vm-two)" = running
     # The operator's view on B, checking the VM on A: both devices named.
@@ -176,8 +261,10 @@ two_mdevs)
     set -e
     echo "$table"
     expect "check on B exits 1" test "$crc" -eq 1
-    expect "check names the compatible device" contains "$table" "$(uuid 7) i915-GVTg_V5_4  compatible"
-    expect "check names the refused device" contains "$table" "$(uuid 2) i915-GVTg_V5_4  refused"
+    expect "check names the compatible device" contains "$table" \
+        "$(uuid 7)  i915-GVTg_V5_4  compatible  protocol  target driver accepted the source migration_version"
+    expect "check names the refused device" contains "$table" \
+        "$(uuid 2)  i915-GVTg_V5_4  refused     protocol  $(rejected)"
     cleanup_vm vm-two
     ;;
 no_mdev)
@@ -201,7 +288,7 @@ p2p)
     migrate a b vm-p2p-older --p2p
     expect "--p2p to an older driver is refused" test "$rc" -ne 0
     expect "with the reason" contains "$err" \
-        "$(refusal vm-p2p-older "mdev $(uuid 2) (i915-GVTg_V5_4): target driver rejected the source migration_version (Invalid argument)")"
+        "$(refusal vm-p2p-older "$(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)")"
     expect "still running on A" test "$(state a vm-p2p-older)" = running
     cleanup_vm vm-p2p-older
     ;;
@@ -229,7 +316,7 @@ save_restore)
     echo "   restore on B: exit $rrc $out"
     expect "restore to an older driver is refused" test "$rrc" -ne 0
     expect "with the reason" contains "$out" \
-        "mdev-migcheck: refusing restore of vm-saved-older: mdev $(uuid 2) (i915-GVTg_V5_4): target driver rejected the source migration_version (Invalid argument)"
+        "mdev-migcheck: refusing restore of vm-saved-older: $(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)"
     expect "nothing running on B" sh -c "! ip netns exec ${E2E_NS_PREFIX}b virsh -q -c '$(host_uri b)' list --name | grep -qx vm-saved-older"
     rm -rf "$E2E_STATE/save"
     ;;
@@ -242,7 +329,7 @@ hung_attribute)
     echo "refused_hung $secs" >>"$RESULTS/timings.txt"
     expect "refused" test "$rc" -ne 0
     expect "the reason says timed out" contains "$err" \
-        "$(refusal vm-hung "mdev $(uuid 1) (i915-GVTg_V5_4): target driver did not answer the migration_version write within 1500 ms (timed out)")"
+        "$(refusal vm-hung "$(subject 1 i915-GVTg_V5_4 0000:00:03.0): target driver did not answer the migration_version write within 1500 ms (timed out)")"
     expect "within the configured deadline (1.5 s per access, plus libvirt's own work)" \
         test "$(echo "$secs < 6" | bc)" -eq 1
     t0=$(now)
@@ -251,6 +338,108 @@ hung_attribute)
     expect "still running on A" test "$(state a vm-hung)" = running
     sim_ctl b "clear all"
     cleanup_vm vm-hung
+    ;;
+t4_same_driver)
+    # NVIDIA T4 hosts as shipped: no migration_version anywhere; the same
+    # driver on both, so the kernel facts match.
+    start_vm a vm-t4 8
+    expect "A's kernel facts recorded" wait_recorded a vm-t4
+    md=$(metadata a vm-t4)
+    echo "$md"
+    expect "A's record has no migration_version" lacks "$md" "version=\""
+    expect "A's record holds the driver version" contains "$md" \
+        "fact name=\"driver.version\" value=\"$E2E_T4_DRIVER\"/>"
+    mark=$(syslog_mark b)
+    migrate a b vm-t4
+    echo "success_t4 $secs" >>"$RESULTS/timings.txt"
+    expect "A->B succeeds" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-t4)" = running
+    expect "gone from A" sh -c "! ip netns exec ${E2E_NS_PREFIX}a virsh -q -c '$(host_uri a)' list --all --name | grep -qx vm-t4"
+    md=$(metadata b vm-t4)
+    expect "B's live metadata holds B's record" contains "$md" 'host="hostB"'
+    expect "B's record names the T4" contains "$md" "type=\"nvidia-231\" parent=\"0000:3b:00.0\""
+    expect "B's record holds B's driver version" contains "$md" \
+        "fact name=\"vendor_module.version\" value=\"$E2E_T4_DRIVER\"/>"
+    log=$(syslog_since b "$mark")
+    echo "$log"
+    expect "B logged the fingerprint's verdict" contains "$log" \
+        "migrate of domain vm-t4: accepted [fingerprint]: $(subject 8 nvidia-231 0000:3b:00.0): the kernel facts match the source's: type, type.name, type.description, type.device_api, parent.pci, parent.subsystem, driver, driver.version, vendor_module.version"
+    cleanup_vm vm-t4
+    ;;
+t4_driver_differs)
+    t4_driver b 550.90.07
+    mark=$(syslog_mark b)
+    refused_case vm-t4-drv 8 "$(subject 8 nvidia-231 0000:3b:00.0): host driver nvidia '$E2E_T4_DRIVER' on the source, '550.90.07' here (driver_version = identical); vendor module nvidia_vgpu_vfio '$E2E_T4_DRIVER' on the source, '550.90.07' here (driver_version = identical)"
+    expect "B logged it with its evidence" contains "$(syslog_since b "$mark")" \
+        "migrate of domain vm-t4-drv: refused [fingerprint]: $(subject 8 nvidia-231 0000:3b:00.0): host driver nvidia"
+    ;;
+t4_same_or_newer)
+    t4_driver b 550.90.07
+    conf_set a "driver_version = same-or-newer"
+    conf_set b "driver_version = same-or-newer"
+    start_vm a vm-t4-newer 8
+    expect "recorded on A" wait_recorded a vm-t4-newer
+    migrate a b vm-t4-newer
+    echo "success_t4_newer $secs" >>"$RESULTS/timings.txt"
+    expect "A->B (newer driver) succeeds with same-or-newer" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-t4-newer)" = running
+    expect "B's record holds B's driver version" contains "$(metadata b vm-t4-newer)" \
+        "fact name=\"driver.version\" value=\"550.90.07\"/>"
+    migrate b a vm-t4-newer
+    expect "B->A (older driver) is refused" test "$rc" -ne 0
+    expect "with the rule's reason" contains "$err" \
+        "$(refusal vm-t4-newer "$(subject 8 nvidia-231 0000:3b:00.0): host driver nvidia '550.90.07' on the source, '$E2E_T4_DRIVER' here (driver_version = same-or-newer: this host's is older)")"
+    expect "still running on B" test "$(state b vm-t4-newer)" = running
+    cleanup_vm vm-t4-newer
+    ;;
+t4_audit)
+    t4_driver b 550.90.07
+    conf_set b "mode = audit"
+    start_vm a vm-t4-audit 8
+    expect "recorded on A" wait_recorded a vm-t4-audit
+    mark=$(syslog_mark b)
+    migrate a b vm-t4-audit
+    expect "audit mode lets the migration through" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-t4-audit)" = running
+    log=$(syslog_since b "$mark")
+    echo "$log"
+    expect "B's syslog says what enforce would have done" contains "$log" \
+        "migrate of domain vm-t4-audit: would refuse (audit) [fingerprint]: $(subject 8 nvidia-231 0000:3b:00.0): host driver nvidia '$E2E_T4_DRIVER' on the source, '550.90.07' here"
+    expect "B's record is stored" contains "$(metadata b vm-t4-audit)" 'host="hostB"'
+    cleanup_vm vm-t4-audit
+    ;;
+nvml_refuses)
+    # The same driver on both T4 hosts, so the kernel facts match; NVML
+    # (the fake) says the guest's driver is too old for B's vGPU manager.
+    nvml_on a "{\"gpus\": [{\"bus_id\": \"0000:3b:00.0\", \"host_driver\": \"$E2E_T4_DRIVER\",
+        \"vgpu_range\": [1114113, 1179649],
+        \"vgpus\": [{\"instance\": 7, \"mdev_uuid\": \"$(uuid 9)\", \"guest_driver\": \"535.129.03\",
+                     \"guest_vgpu_version\": 1114114, \"opaque\": \"0a0b0c\"}]}]}"
+    nvml_on b "{\"gpus\": [{\"bus_id\": \"0000:3b:00.0\", \"host_driver\": \"$E2E_T4_DRIVER\",
+        \"vgpu_range\": [1114113, 1179649]}],
+      \"compatibility\": [{\"guest_driver\": \"535.129.03\", \"states\": [\"cold\"],
+                          \"limit\": [\"guest_driver\"]}]}"
+    start_vm a vm-nvml 9
+    expect "A recorded NVML's token" wait_recorded a vm-nvml 'oracle name="nvml" token="'
+    expect "and its kernel facts" contains "$(metadata a vm-nvml)" "fact name=\"driver.version\" value=\"$E2E_T4_DRIVER\"/>"
+    mark=$(syslog_mark b)
+    migrate a b vm-nvml
+    echo "refused_nvml $secs" >>"$RESULTS/timings.txt"
+    expect "refused" test "$rc" -ne 0
+    expect "with NVML's reason" contains "$err" \
+        "$(refusal vm-nvml "$(subject 9 nvidia-231 0000:3b:00.0): oracle nvml: guest driver 535.129.03 is not supported by this host's vGPU manager $E2E_T4_DRIVER")"
+    expect "B logged the oracle as the evidence" contains "$(syslog_since b "$mark")" \
+        "migrate of domain vm-nvml: refused [oracle:nvml]: $(subject 9 nvidia-231 0000:3b:00.0): oracle nvml:"
+    expect "NVML was asked on B" grep -qx nvmlGetVgpuCompatibility "$(host_dir b)/fake-nvml.log"
+    expect "still running on A" test "$(state a vm-nvml)" = running
+    expect "nothing left on B" sh -c "! ip netns exec ${E2E_NS_PREFIX}b virsh -q -c '$(host_uri b)' list --all --name | grep -qx vm-nvml"
+    # Without NVML on B the oracle does not claim the device, and the
+    # matching kernel facts let the same VM go.
+    nvml_off_host b
+    migrate a b vm-nvml
+    expect "without NVML on B the fingerprint accepts it" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-nvml)" = running
+    cleanup_vm vm-nvml
     ;;
 *)
     echo "scenario.sh: unknown scenario '$name'" >&2

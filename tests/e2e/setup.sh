@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 build=$(realpath "$1")
 
 missing=
-for tool in ip unshare virsh /usr/sbin/libvirtd /usr/bin/qemu-system-x86_64 gcc bc; do
+for tool in ip unshare virsh /usr/sbin/libvirtd /usr/bin/qemu-system-x86_64 gcc bc python3; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 [ -c /dev/fuse ] || missing="$missing /dev/fuse"
@@ -32,6 +32,10 @@ cat >"$E2E_STATE/stage/etc/mdev-migcheck/mdev-migcheck.conf" <<CONF
 attr_timeout_ms = 1500
 timeout_ms = 4000
 CONF
+# The fake NVML for the nvml scenario (scenario.sh nvml_on).
+mkdir -p "$E2E_STATE/fake-nvml"
+cp "$build/fake-nvml/libnvidia-ml.so.1" "$E2E_STATE/fake-nvml/" 2>/dev/null ||
+    log "no $build/fake-nvml/libnvidia-ml.so.1: the nvml scenario will fail"
 gcc -O2 -shared -fPIC -o "$E2E_STATE/memlock-shim.so" "$E2E_SRC/memlock-shim.c" -ldl
 
 log "network: ${E2E_NS_PREFIX}a ($(host_ip a)) <-> ${E2E_NS_PREFIX}b ($(host_ip b))"
@@ -54,6 +58,10 @@ for h in "${E2E_HOSTS[@]}"; do
     R=$(host_dir "$h")
     mkdir -p "$R"/{run,lib,cache,log,shadow} "$(host_sim "$h")"
     cp -a /etc/libvirt "$R/etc"
+    cp "$E2E_CONF" "$(host_conf "$h")"
+    mkdir -p "$R/etc-host"
+    printf '00000000000040008000%012d\n' "$((200 + i))" >"$R/etc-host/machine-id"
+    : >"$(host_syslog "$h")"
     cp -a /var/lib/libvirt/. "$R/lib/"
     cp -a /var/cache/libvirt/. "$R/cache/"
     printf '127.0.0.1 localhost\n%s hostA\n%s hostB\n' "$(host_ip a)" "$(host_ip b)" >"$R/hosts"

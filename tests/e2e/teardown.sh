@@ -31,6 +31,7 @@ for h in "${E2E_HOSTS[@]}"; do
         [ -f "$f" ] && stop_pid "$(cat "$f")"
     done
     [ -f "$R/run/libvirtd.pid" ] && stop_pid "$(cat "$R/run/libvirtd.pid")"
+    [ -f "$R/syslog.pid" ] && stop_pid "$(cat "$R/syslog.pid")"
     # The simulator: release hung requests, then unmount (it exits).
     sim=$(host_sim "$h")
     if mountpoint -q "$sim" 2>/dev/null; then
@@ -40,6 +41,12 @@ for h in "${E2E_HOSTS[@]}"; do
     [ -f "$R/simfs.pid" ] && stop_pid "$(cat "$R/simfs.pid")"
     ip netns del "$E2E_NS_PREFIX$h" 2>/dev/null
 done
+# The empty files the nvml scenario made in / (scenario.sh nvml_on).
+if [ -f "$E2E_STATE/made-in-root" ]; then
+    while read -r f; do
+        rm -f "$f"
+    done <"$E2E_STATE/made-in-root"
+fi
 # Anything left under the state dir (shadow mounts live in the namespaces
 # and went with them).
 if [ -d "$E2E_STATE" ]; then

@@ -16,7 +16,7 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
         END {
             if (ns && nr) {
                 printf "successful live migration (64 MiB TCG guest): %.2f s (mean of %d)\n", s / ns, ns
-                printf "refused migration, driver answers: %.3f s (mean of %d), %.1f%% of a successful one\n", r / nr, nr, 100 * (r / nr) / (s / ns)
+                printf "refused migration (protocol, fingerprint or oracle verdict): %.3f s (mean of %d), %.1f%% of a successful one\n", r / nr, nr, 100 * (r / nr) / (s / ns)
             }
             if (h) {
                 printf "refused migration, attribute hung (attr_timeout_ms = 1500): %.2f s\n", h
@@ -26,7 +26,8 @@ fi
 # What this run started, to check it is gone afterwards.
 pids=
 for h in "${E2E_HOSTS[@]}"; do
-    for f in "$(host_dir "$h")"/run/libvirtd.pid "$(host_dir "$h")"/simfs.pid "$(host_dir "$h")"/run/qemu/*.pid; do
+    for f in "$(host_dir "$h")"/run/libvirtd.pid "$(host_dir "$h")"/simfs.pid "$(host_dir "$h")"/syslog.pid \
+        "$(host_dir "$h")"/run/qemu/*.pid; do
         [ -f "$f" ] && pids="$pids $(cat "$f")"
     done
 done
