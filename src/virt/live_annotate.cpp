@@ -25,8 +25,20 @@ const char* outcomeName(LiveAnnotation::Outcome o) {
 std::string describeRecord(const DomainRef& d, const Metadata& m) {
     std::string out = "domain " + d.name + ":";
     for (const auto& e : m.entries) {
-        out += " mdev " + e.uuid + (e.type.empty() ? "" : " (" + e.type + ")") + " " +
-               (e.version ? "version '" + *e.version + "'" : "unreadable: " + e.error.value_or(""));
+        out += " mdev " + e.uuid + (e.type.empty() ? "" : " (" + e.type + ")") + " ";
+        if (e.version) {
+            out += "version '" + *e.version + "'";
+        } else if (e.error == "ENOENT") {
+            out += "no migration_version";
+        } else {
+            out += "migration_version unreadable: " + e.error.value_or("");
+        }
+        if (!e.fingerprint.facts.empty()) {
+            out += ", " + std::to_string(e.fingerprint.facts.size()) + " kernel facts";
+        }
+        if (e.oracle) {
+            out += ", oracle " + e.oracle->name + " token";
+        }
         out += ";";
     }
     if (!out.empty() && out.back() == ';') {

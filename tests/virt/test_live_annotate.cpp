@@ -211,5 +211,14 @@ TEST(DescribeRecord, OneLine) {
                          std::nullopt});
     EXPECT_EQ(describeRecord({"vm1", "u"}, m),
               "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
-              "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a unreadable: ENODEV");
+              "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a migration_version unreadable: ENODEV");
+    // A driver without the attribute is not an error; facts and a token are
+    // said too.
+    m.entries[1].error = "ENOENT";
+    m.entries[1].fingerprint.facts.push_back({"driver", std::string("nvidia"), std::nullopt});
+    m.entries[1].oracle = OracleRecord{"nvml", "AQ"};
+    EXPECT_EQ(describeRecord({"vm1", "u"}, m),
+              "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
+              "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a no migration_version, 1 kernel facts, "
+              "oracle nvml token");
 }
