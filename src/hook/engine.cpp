@@ -34,11 +34,13 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
-        const std::string line = std::string(hookOpName(op)) + " of domain " + domain + ": " +
-                                 (v.compatible ? "accepted"
-                                  : audit      ? "would refuse (audit)"
-                                               : "refused") +
-                                 " [" + evidenceName(v) + "]: " + v.message;
+        const std::string line =
+            std::string(hookOpName(op)) + " of domain " + domain + ": " +
+            (v.compatible ? "accepted"
+             : audit      ? "would refuse (audit)"
+                          : "refused") +
+            (v.evidence == Evidence::None ? std::string() : " [" + evidenceName(v) + "]") + ": " +
+            v.message;
         if (v.compatible) {
             ctx.log.info(line);
         } else {
