@@ -111,9 +111,22 @@ std::optional<MdevDevice> locateDevice(DeviceVerdict& v, const MetadataEntry& re
     return std::move(*dev);
 }
 
-DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& source,
-                        const MdevHost& host, const Config& config, Oracles& oracles,
-                        Deadline deadline) {
+// What one decision shares across its devices.
+struct DecisionContext {
+    const std::optional<Metadata>& source;
+    const MdevHost& host;
+    const Config& config;
+    Oracles& oracles;
+    FingerprintCache& facts;
+    bool same_host; // the source's record was made by this host
+    Deadline deadline;
+};
+
+DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
+    const auto& source = dc.source;
+    const MdevHost& host = dc.host;
+    const Config& config = dc.config;
+    const Deadline deadline = dc.deadline;
     DeviceVerdict v;
     v.uuid = hd.uuid;
     if (!hd.uuid_valid) {
@@ -135,12 +148,9 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const std::optional<Metadata>& so
         return v;
     }
     // This host's record, read once: it is what the hook hands back.
-    v.here = recordDevice(host, *dev, config, nullptr, deadline);
+    v.here = recordDevice(host, *dev, config, nullptr, deadline, &dc.facts);
     v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
-    const bool same_host =
-        source && !source->host_id.empty() &&
-        source->host_id == readHostId(host, deadline.capped(config.attr_timeout));
-    EvidenceInput in{*rec, *dev, *v.here, host, config, oracles, deadline, same_host};
+    EvidenceInput in{*rec, *dev, *v.here, host, config, dc.oracles, deadline, dc.same_host};
     decideByEvidence(v, in);
     // A device that vanished while it was checked: nothing was learnt.
     {
@@ -193,9 +203,17 @@ bool Decision::compatible() const {
 Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Metadata>& source,
                 const MdevHost& host, const Config& config, Deadline deadline) {
     Decision d;
+    if (hostdevs.empty()) {
+        return d;
+    }
     Oracles oracles(host.root(), config);
+    FingerprintCache facts;
+    const bool same_host =
+        source && !source->host_id.empty() &&
+        source->host_id == readHostId(host, deadline.capped(config.attr_timeout));
+    DecisionContext dc{source, host, config, oracles, facts, same_host, deadline};
     for (const auto& hd : hostdevs) {
-        d.devices.push_back(decideOne(hd, source, host, config, oracles, deadline));
+        d.devices.push_back(decideOne(hd, dc));
     }
     return d;
 }

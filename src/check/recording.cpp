@@ -22,7 +22,7 @@ std::string readHostId(const MdevHost& host, Deadline deadline) {
 }
 
 MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
-                           Oracles* oracles, Deadline deadline) {
+                           Oracles* oracles, Deadline deadline, FingerprintCache* cache) {
     MetadataEntry e;
     e.uuid = dev.uuid;
     e.type = dev.type_id;
@@ -40,7 +40,7 @@ MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Co
         e.error = errnoName(r.err != 0 ? r.err : EIO);
         break;
     }
-    e.fingerprint = readFingerprint(host, dev.parent, dev.type_id, &dev, bounded());
+    e.fingerprint = readFingerprint(host, dev.parent, dev.type_id, &dev, bounded(), cache);
     if (oracles != nullptr) {
         for (const auto& name : oracles->names()) {
             const OracleAnswer a =
@@ -60,6 +60,7 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
     m.host = std::string(host_name);
     m.host_id = readHostId(host, deadline.capped(config.attr_timeout));
     Oracles oracles(host.root(), config);
+    FingerprintCache cache;
     std::unordered_set<std::string> seen;
     for (const auto& hd : hostdevs) {
         if (!hd.uuid_valid || !seen.insert(hd.uuid).second) {
@@ -73,7 +74,7 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
             m.entries.push_back(std::move(e));
             continue;
         }
-        m.entries.push_back(recordDevice(host, *dev, config, &oracles, deadline));
+        m.entries.push_back(recordDevice(host, *dev, config, &oracles, deadline, &cache));
     }
     m.index();
     return m;

@@ -19,9 +19,10 @@ namespace mdevmc {
 // empty string.
 std::string readHostId(const MdevHost& host, Deadline deadline);
 
-// The record of one existing device.  ORACLES may be null (no oracle asked).
+// The record of one existing device.  ORACLES may be null (no oracle asked);
+// CACHE (may be null) keeps the facts of each (parent, type) read.
 MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
-                           Oracles* oracles, Deadline deadline);
+                           Oracles* oracles, Deadline deadline, FingerprintCache* cache = nullptr);
 
 // This host's record for HOSTDEVS.
 Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,

@@ -238,8 +238,21 @@ const Fact* Fingerprint::find(std::string_view name) const {
     return nullptr;
 }
 
-Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                            const MdevDevice* dev, Deadline deadline) {
+const Fingerprint* FingerprintCache::find(std::string_view parent, std::string_view type_id) const {
+    const auto it = entries_.find(std::make_pair(std::string(parent), std::string(type_id)));
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+const Fingerprint& FingerprintCache::put(std::string_view parent, std::string_view type_id,
+                                         Fingerprint fp) {
+    return entries_[std::make_pair(std::string(parent), std::string(type_id))] = std::move(fp);
+}
+
+namespace {
+
+// The facts of the type and its parent: the same for every device of them.
+Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::string_view type_id,
+                          Deadline deadline) {
     Fingerprint fp;
     Reader rd(host, deadline);
     fp.facts.push_back({std::string(fact::kType), std::string(type_id), std::nullopt});
@@ -288,7 +301,21 @@ Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::
                                  std::nullopt});
         }
     }
-    if (dev != nullptr && driver == "vfio_ap") {
+    return fp;
+}
+
+} // namespace
+
+Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
+                            const MdevDevice* dev, Deadline deadline, FingerprintCache* cache) {
+    const Fingerprint* cached = cache != nullptr ? cache->find(parent, type_id) : nullptr;
+    Fingerprint fp = cached != nullptr ? *cached : readTypeFacts(host, parent, type_id, deadline);
+    if (cache != nullptr && cached == nullptr) {
+        cache->put(parent, type_id, fp);
+    }
+    const Fact* driver = fp.find(fact::kDriver);
+    if (dev != nullptr && driver != nullptr && driver->value == "vfio_ap") {
+        Reader rd(host, deadline);
         rd.attr(fp, fact::kApMatrix, joinPath(dev->dir, "matrix"));
         rd.attr(fp, fact::kApControlDomains, joinPath(dev->dir, "control_domains"));
     }

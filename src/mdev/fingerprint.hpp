@@ -9,6 +9,7 @@
 #include "mdev/host.hpp"
 #include "util/deadline.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,10 +55,23 @@ struct Fingerprint {
     const Fact* find(std::string_view name) const;
 };
 
+// The facts of one (parent, type), read once for every device of it in one
+// decision or recording: they cannot differ between its devices.
+class FingerprintCache {
+public:
+    const Fingerprint* find(std::string_view parent, std::string_view type_id) const;
+    const Fingerprint& put(std::string_view parent, std::string_view type_id, Fingerprint fp);
+
+private:
+    std::map<std::pair<std::string, std::string>, Fingerprint> entries_;
+};
+
 // The fingerprint of type TYPE_ID on PARENT, plus the device-level facts of
 // DEV when given (vfio-ap's assignment).  Every read is bounded by DEADLINE.
+// With CACHE, the type's and parent's facts are read once per (parent, type).
 Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                            const MdevDevice* dev, Deadline deadline);
+                            const MdevDevice* dev, Deadline deadline,
+                            FingerprintCache* cache = nullptr);
 
 // How the driver and vendor module versions must relate.
 enum class DriverVersionRule { Identical, SameOrNewer, Any };
