@@ -210,7 +210,7 @@ std::string configPath(const Root& root) {
 namespace {
 
 // The largest configuration file read.
-constexpr std::size_t kMaxConfigFile = 64 * 1024;
+constexpr std::size_t kMaxConfigFile = std::size_t{64} * 1024;
 
 // Reads the configuration file PATH: it must be a regular file, opened
 // without blocking (a FIFO never stalls the hook).  ENOENT: nullopt.

@@ -57,12 +57,14 @@ void killAndReap(pid_t pid) {
     }
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 2);
     argv.push_back(const_cast<char*>(path.c_str()));
     for (const auto& a : args) {
         argv.push_back(const_cast<char*>(a.c_str()));
     }
     argv.push_back(nullptr);
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (const auto& e : env) {
         envp.push_back(const_cast<char*>(e.c_str()));
     }

@@ -2,6 +2,53 @@
 
 namespace mdevmc::cli {
 
+namespace {
+
+// The option named "--NAME" among SPECS (the last one declared), or null.
+const OptionSpec* findLong(const std::vector<OptionSpec>& specs, const std::string& name) {
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs) {
+        if (name == s.long_name) {
+            spec = &s;
+        }
+    }
+    return spec;
+}
+
+// The option named "-C" among SPECS (the last one declared), or null.
+const OptionSpec* findShort(const std::vector<OptionSpec>& specs, char c) {
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs) {
+        if (s.short_name != 0 && c == s.short_name) {
+            spec = &s;
+        }
+    }
+    return spec;
+}
+
+// An option argument ("--name", "--name=value", "-c") looked up in SPECS.
+struct FoundOption {
+    const OptionSpec* spec = nullptr;        // null: not one of SPECS
+    std::optional<std::string> inline_value; // the VALUE of "--name=VALUE"
+};
+
+FoundOption findOption(const std::string& a, const std::vector<OptionSpec>& specs) {
+    FoundOption found;
+    if (a[1] == '-') {
+        std::string name = a.substr(2);
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            found.inline_value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        found.spec = findLong(specs, name);
+    } else if (a.size() == 2) {
+        found.spec = findShort(specs, a[1]);
+    }
+    return found;
+}
+
+} // namespace
+
 Args::Args(const std::string& command, const std::vector<std::string>& args,
            const std::vector<OptionSpec>& specs)
     : command_(command) {
@@ -17,41 +64,21 @@ Args::Args(const std::string& command, const std::vector<std::string>& args,
             options_done = true;
             continue;
         }
-        const OptionSpec* spec = nullptr;
-        std::string inline_value;
-        bool has_inline = false;
-        if (a[1] == '-') {
-            std::string name = a.substr(2);
-            if (const auto eq = name.find('='); eq != std::string::npos) {
-                inline_value = name.substr(eq + 1);
-                name = name.substr(0, eq);
-                has_inline = true;
-            }
-            for (const auto& s : specs) {
-                if (name == s.long_name) {
-                    spec = &s;
-                }
-            }
-        } else if (a.size() == 2) {
-            for (const auto& s : specs) {
-                if (s.short_name != 0 && a[1] == s.short_name) {
-                    spec = &s;
-                }
-            }
-        }
+        const FoundOption found = findOption(a, specs);
+        const OptionSpec* spec = found.spec;
         if (spec == nullptr) {
             throw Fatal(who + ": unknown option '" + a + "' (see 'mdev-migcheck " + command +
                         " --help')");
         }
         if (!spec->takes_value) {
-            if (has_inline) {
+            if (found.inline_value) {
                 throw Fatal(who + ": option '--" + spec->long_name + "' takes no value");
             }
             values_[spec->long_name] = "";
             continue;
         }
-        if (has_inline) {
-            values_[spec->long_name] = inline_value;
+        if (found.inline_value) {
+            values_[spec->long_name] = *found.inline_value;
         } else if (i + 1 < args.size()) {
             values_[spec->long_name] = args[++i];
         } else {

@@ -15,7 +15,7 @@
 namespace mdevmc {
 
 // Larger than any domain XML libvirt formats, small enough to bound memory.
-inline constexpr std::size_t kMaxDomainXml = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxDomainXml = std::size_t{16} * 1024 * 1024;
 
 // <hostdev mode='subsystem' type='mdev' model=...><source><address uuid=.../>
 struct MdevHostdev {

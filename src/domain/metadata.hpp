@@ -27,7 +27,9 @@
 #include <unordered_map>
 #include <vector>
 
-using xmlNode = struct _xmlNode;
+// libxml2's node type, declared as libxml2 names it so this header need not
+// include <libxml/tree.h>; the reserved name is libxml2's, not ours.
+using xmlNode = struct _xmlNode; // NOLINT(bugprone-reserved-identifier)
 
 namespace mdevmc {
 

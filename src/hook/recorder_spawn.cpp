@@ -23,7 +23,7 @@ namespace mdevmc {
 namespace bp = boost::process;
 
 std::string installedCliPath() {
-    if (const std::string candidate = pathBesideSelf("../../bin/mdev-migcheck");
+    if (std::string candidate = pathBesideSelf("../../bin/mdev-migcheck");
         !candidate.empty() && ::access(candidate.c_str(), X_OK) == 0) {
         return candidate;
     }

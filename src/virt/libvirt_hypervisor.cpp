@@ -132,6 +132,7 @@ Result<std::vector<DomainRef>> LibvirtHypervisor::activeDomains() {
         return failLibvirt("cannot list the domains of '" + impl_->uri + "': ");
     }
     std::vector<DomainRef> out;
+    out.reserve(static_cast<std::size_t>(doms.size()));
     for (int i = 0; i < doms.size(); ++i) {
         out.push_back(refOf(doms[i]));
     }

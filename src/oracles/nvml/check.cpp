@@ -14,7 +14,7 @@ std::string hex(unsigned int v) {
     return buf;
 }
 
-std::string orUnknown(std::string s) {
+std::string orUnknown(const std::string& s) {
     return s.empty() ? "(unknown)" : s;
 }
 
