@@ -445,10 +445,16 @@ std::vector<FactMismatch> compareFingerprints(const Fingerprint& source, const F
             }
         }
         std::string text = what + " " + shown(s) + " on the source, " + shown(h) + " here";
-        if (isVersionFact(name) && rule == DriverVersionRule::Identical) {
-            text += " (driver_version = identical)";
-        } else if (isVersionFact(name)) {
-            text += " (driver_version = same-or-newer: this host's is older)";
+        // The rule is named only when it is what refuses: both sides have a
+        // version (a version missing on one side is refused by every rule).
+        if (s != nullptr && h != nullptr && isVersionFact(name)) {
+            if (rule == DriverVersionRule::Identical) {
+                text += " (driver_version = identical)";
+            } else if (compareDottedVersions(*h->value, *s->value)) {
+                text += " (driver_version = same-or-newer: this host's is older)";
+            } else {
+                text += " (driver_version = same-or-newer: the versions cannot be ordered)";
+            }
         }
         out.push_back({name, std::move(text), false});
     }
