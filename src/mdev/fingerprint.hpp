@@ -9,6 +9,7 @@
 #include "mdev/host.hpp"
 #include "util/deadline.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,9 +56,12 @@ struct Fingerprint {
 };
 
 // The fingerprint of type TYPE_ID on PARENT, plus the device-level facts of
-// DEV when given (vfio-ap's assignment).  Every read is bounded by DEADLINE.
+// DEV when given (vfio-ap's assignment).  All reads together are bounded by
+// DEADLINE, each one also by PER_READ when given: one attribute that hangs
+// costs only its own read.
 Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                            const MdevDevice* dev, Deadline deadline);
+                            const MdevDevice* dev, Deadline deadline,
+                            std::optional<std::chrono::milliseconds> per_read = std::nullopt);
 
 // How the driver and vendor module versions must relate.
 enum class DriverVersionRule { Identical, SameOrNewer, Any };

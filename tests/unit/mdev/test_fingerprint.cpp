@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <thread>
 
 using namespace mdevmc;
 using mdevmc::test::FakeSysfs;
@@ -437,6 +438,55 @@ TEST_F(FingerprintRead, FailedAndStalledReadsAreRecordedAsErrors) {
     for (const auto& x : m) {
         EXPECT_TRUE(x.unreadable) << x.text;
     }
+}
+
+namespace {
+
+// Reads through the real files; one path hangs until its deadline.
+class HangingIo : public AttrIo {
+public:
+    HangingIo(const Root& root, std::string hung) : direct_(root), hung_(std::move(hung)) {}
+    AttrRead read(std::string_view rel, Deadline deadline) override {
+        if (rel == hung_) {
+            while (!deadline.expired()) {
+                std::this_thread::sleep_for(5ms);
+            }
+            return AttrRead{0, true, {}};
+        }
+        if (deadline.expired()) {
+            return AttrRead{0, true, {}};
+        }
+        return direct_.read(rel, deadline);
+    }
+    AttrWrite write(std::string_view, std::string_view, Deadline) override {
+        return AttrWrite{EACCES, false, 0};
+    }
+
+private:
+    DirectAttrIo direct_;
+    std::string hung_;
+};
+
+} // namespace
+
+TEST_F(FingerprintRead, OneHungAttributeCostsOnlyItsOwnRead) {
+    HangingIo io(*root, paths::typeAttr(kGpu, "nvidia-231", "description"));
+    const MdevHost host(*root, io);
+    const auto start = std::chrono::steady_clock::now();
+    const Fingerprint fp =
+        readFingerprint(host, kGpu, "nvidia-231", nullptr, Deadline::after(10s), 200ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_EQ(valueOf(fp, fact::kTypeDescription), "(error ETIMEDOUT)");
+    // The reads after it had their own time.
+    EXPECT_EQ(valueOf(fp, fact::kTypeDeviceApi), "vfio-pci");
+    EXPECT_EQ(valueOf(fp, fact::kParentPci), "10de:1eb8");
+    EXPECT_EQ(valueOf(fp, fact::kDriverVersion), "550.54.10");
+    EXPECT_EQ(valueOf(fp, fact::kVendorModuleVersion), "550.54.10");
+    // The overall deadline still bounds them all.
+    const Fingerprint late =
+        readFingerprint(host, kGpu, "nvidia-231", nullptr, Deadline::after(100ms), 5s);
+    EXPECT_EQ(valueOf(late, fact::kTypeDescription), "(error ETIMEDOUT)");
+    EXPECT_EQ(valueOf(late, fact::kDriverVersion), "(error ETIMEDOUT)");
 }
 
 TEST_F(FingerprintRead, OneOfTwoIdsUnreadable) {
