@@ -105,10 +105,11 @@ std::string setOther(Config& c, const std::string& key, const std::string& value
     // facts.DRIVER = +fact -fact ...
     FactAdjustment adj;
     adj.driver = key.substr(6);
-    if (adj.driver != "*" && !std::all_of(adj.driver.begin(), adj.driver.end(), [](char ch) {
-            return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '-';
-        })) {
-        return "'facts.' must be followed by a driver name or '*'";
+    if (adj.driver.empty() ||
+        (adj.driver != "*" && !std::all_of(adj.driver.begin(), adj.driver.end(), [](char ch) {
+             return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '_' || ch == '-';
+         }))) {
+        return "'" + key + "': 'facts.' must be followed by a driver name or '*'";
     }
     for (const auto& w : words(value, ' ')) {
         if (w.size() < 2 || (w[0] != '+' && w[0] != '-') || !isValidFactName(w.substr(1))) {

@@ -274,8 +274,7 @@ std::vector<ParentCandidate> evaluateCandidates(const MetadataEntry& rec,
             }
         }
         if (!rec.fingerprint.facts.empty()) {
-            const Fingerprint here =
-                readFingerprint(host, p, rec.type, nullptr, deadline.capped(t));
+            const Fingerprint here = readFingerprint(host, p, rec.type, nullptr, deadline, t);
             const auto mism = compareFingerprints(rec.fingerprint, here,
                                                   comparedFor(rec.fingerprint, config, false),
                                                   config.driver_version);

@@ -40,7 +40,8 @@ MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Co
         e.error = errnoName(r.err != 0 ? r.err : EIO);
         break;
     }
-    e.fingerprint = readFingerprint(host, dev.parent, dev.type_id, &dev, bounded(), cache);
+    e.fingerprint =
+        readFingerprint(host, dev.parent, dev.type_id, &dev, deadline, config.attr_timeout, cache);
     if (oracles != nullptr) {
         for (const auto& name : oracles->names()) {
             const OracleAnswer a =

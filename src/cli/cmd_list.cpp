@@ -160,7 +160,8 @@ int run(CliContext& ctx, const Args& a) {
             continue;
         }
         for (const auto& t : *ts) {
-            const Fingerprint fp = readFingerprint(host.mdevs, p, t, nullptr, bounded());
+            const Fingerprint fp =
+                readFingerprint(host.mdevs, p, t, nullptr, deadline, host.env.config.attr_timeout);
             TypeRow row{host.mdevs.typeInfo(p, t, bounded()),
                         readVersion(host.mdevs.io(), typeVersionLocation(p, t), bounded()),
                         factValue(fp, fact::kDriver),

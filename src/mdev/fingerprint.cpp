@@ -145,11 +145,13 @@ std::optional<std::string> pciId(const Fact& f) {
 
 class Reader {
 public:
-    Reader(const MdevHost& host, Deadline deadline) : host_(host), deadline_(deadline) {}
+    Reader(const MdevHost& host, Deadline deadline,
+           std::optional<std::chrono::milliseconds> per_read)
+        : host_(host), deadline_(deadline), per_read_(per_read) {}
 
     // Adds the attribute at REL as fact NAME; absent attributes add nothing.
     const Fact* attr(Fingerprint& fp, std::string_view name, const std::string& rel) {
-        const AttrRead r = host_.io().read(rel, deadline_);
+        const AttrRead r = host_.io().read(rel, bound());
         if (!r.timed_out && r.err == ENOENT) {
             return nullptr;
         }
@@ -161,8 +163,8 @@ public:
     // are absent.
     void idPair(Fingerprint& fp, std::string_view name, const std::string& dir, const char* a,
                 const char* b) {
-        const AttrRead ra = host_.io().read(joinPath(dir, a), deadline_);
-        const AttrRead rb = host_.io().read(joinPath(dir, b), deadline_);
+        const AttrRead ra = host_.io().read(joinPath(dir, a), bound());
+        const AttrRead rb = host_.io().read(joinPath(dir, b), bound());
         const auto absent = [](const AttrRead& r) { return !r.timed_out && r.err == ENOENT; };
         if (absent(ra) && absent(rb)) {
             return;
@@ -185,9 +187,9 @@ public:
             return;
         }
         const std::string dir = joinPath("sys/module", module);
-        AttrRead r = host_.io().read(joinPath(dir, "version"), deadline_);
+        AttrRead r = host_.io().read(joinPath(dir, "version"), bound());
         if (!r.timed_out && r.err == ENOENT) {
-            r = host_.io().read(joinPath(dir, "srcversion"), deadline_);
+            r = host_.io().read(joinPath(dir, "srcversion"), bound());
             if (!r.timed_out && r.err == ENOENT) {
                 return;
             }
@@ -201,8 +203,12 @@ public:
     const MdevHost& host() const { return host_; }
 
 private:
+    // The deadline of one read.
+    Deadline bound() const { return per_read_ ? deadline_.capped(*per_read_) : deadline_; }
+
     const MdevHost& host_;
     Deadline deadline_;
+    std::optional<std::chrono::milliseconds> per_read_;
 };
 
 std::string moduleOf(std::string_view driver) {
@@ -252,9 +258,9 @@ namespace {
 
 // The facts of the type and its parent: the same for every device of them.
 Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                          Deadline deadline) {
+                          Deadline deadline, std::optional<std::chrono::milliseconds> per_read) {
     Fingerprint fp;
-    Reader rd(host, deadline);
+    Reader rd(host, deadline, per_read);
     fp.facts.push_back({std::string(fact::kType), std::string(type_id), std::nullopt});
     rd.attr(fp, fact::kTypeName, paths::typeAttr(parent, type_id, "name"));
     rd.attr(fp, fact::kTypeDescription, paths::typeAttr(parent, type_id, "description"));
@@ -307,15 +313,18 @@ Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::st
 } // namespace
 
 Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                            const MdevDevice* dev, Deadline deadline, FingerprintCache* cache) {
+                            const MdevDevice* dev, Deadline deadline,
+                            std::optional<std::chrono::milliseconds> per_read,
+                            FingerprintCache* cache) {
     const Fingerprint* cached = cache != nullptr ? cache->find(parent, type_id) : nullptr;
-    Fingerprint fp = cached != nullptr ? *cached : readTypeFacts(host, parent, type_id, deadline);
+    Fingerprint fp =
+        cached != nullptr ? *cached : readTypeFacts(host, parent, type_id, deadline, per_read);
     if (cache != nullptr && cached == nullptr) {
         cache->put(parent, type_id, fp);
     }
     const Fact* driver = fp.find(fact::kDriver);
     if (dev != nullptr && driver != nullptr && driver->value == "vfio_ap") {
-        Reader rd(host, deadline);
+        Reader rd(host, deadline, per_read);
         rd.attr(fp, fact::kApMatrix, joinPath(dev->dir, "matrix"));
         rd.attr(fp, fact::kApControlDomains, joinPath(dev->dir, "control_domains"));
     }
@@ -472,10 +481,16 @@ std::vector<FactMismatch> compareFingerprints(const Fingerprint& source, const F
             }
         }
         std::string text = what + " " + shown(s) + " on the source, " + shown(h) + " here";
-        if (isVersionFact(name) && rule == DriverVersionRule::Identical) {
-            text += " (driver_version = identical)";
-        } else if (isVersionFact(name)) {
-            text += " (driver_version = same-or-newer: this host's is older)";
+        // The rule is named only when it is what refuses: both sides have a
+        // version (a version missing on one side is refused by every rule).
+        if (s != nullptr && h != nullptr && isVersionFact(name)) {
+            if (rule == DriverVersionRule::Identical) {
+                text += " (driver_version = identical)";
+            } else if (compareDottedVersions(*h->value, *s->value)) {
+                text += " (driver_version = same-or-newer: this host's is older)";
+            } else {
+                text += " (driver_version = same-or-newer: the versions cannot be ordered)";
+            }
         }
         out.push_back({name, std::move(text), false});
     }

@@ -9,6 +9,7 @@
 #include "mdev/host.hpp"
 #include "util/deadline.hpp"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -67,10 +68,13 @@ private:
 };
 
 // The fingerprint of type TYPE_ID on PARENT, plus the device-level facts of
-// DEV when given (vfio-ap's assignment).  Every read is bounded by DEADLINE.
-// With CACHE, the type's and parent's facts are read once per (parent, type).
+// DEV when given (vfio-ap's assignment).  All reads together are bounded by
+// DEADLINE, each one also by PER_READ when given: one attribute that hangs
+// costs only its own read.  With CACHE, the type's and parent's facts are
+// read once per (parent, type).
 Fingerprint readFingerprint(const MdevHost& host, std::string_view parent, std::string_view type_id,
                             const MdevDevice* dev, Deadline deadline,
+                            std::optional<std::chrono::milliseconds> per_read = std::nullopt,
                             FingerprintCache* cache = nullptr);
 
 // How the driver and vendor module versions must relate.
