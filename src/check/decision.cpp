@@ -156,6 +156,8 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
     {
         auto again = host.device(v.uuid);
         if (!again || again->type_id != rec->type) {
+            v.evidence = Evidence::None;
+            v.oracle.clear();
             refuse(v, Reason::DeviceMissing, ENODEV,
                    "the device disappeared from this host during the check");
         }

@@ -2,6 +2,18 @@
 
 namespace mdevmc {
 
+namespace {
+
+// The verdict's message and, when some evidence decided it, which.
+std::string refusalLine(const DeviceVerdict& v) {
+    if (v.evidence == Evidence::None) {
+        return v.message;
+    }
+    return v.message + " (evidence: " + evidenceName(v) + ")";
+}
+
+} // namespace
+
 std::string refusalText(std::string_view prefix, std::string_view domain, const Decision& d) {
     std::string out;
     for (const auto& v : d.devices) {
@@ -9,9 +21,9 @@ std::string refusalText(std::string_view prefix, std::string_view domain, const 
             continue;
         }
         if (out.empty()) {
-            out = std::string(prefix) + v.message + "\n";
+            out = std::string(prefix) + refusalLine(v) + "\n";
         } else {
-            out += "mdev-migcheck: " + std::string(domain) + ": " + v.message + "\n";
+            out += "mdev-migcheck: " + std::string(domain) + ": " + refusalLine(v) + "\n";
         }
     }
     return out;

@@ -10,7 +10,8 @@
 namespace mdevmc {
 
 // PREFIX ("mdev-migcheck: refusing migration of D: ") and the first failing
-// device, then one line "mdev-migcheck: D: ..." per further failing device.
+// device, then one line "mdev-migcheck: D: ..." per further failing device;
+// each ends with the evidence that decided it ("(evidence: fingerprint)").
 std::string refusalText(std::string_view prefix, std::string_view domain, const Decision& d);
 
 } // namespace mdevmc

@@ -162,7 +162,7 @@ TEST_F(HookMatrix, IncompatibleOlderMinorOtherMajorOtherDevice) {
         EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                         " (nvidia-63) on parent 0000:00:02.0: target driver "
                                         "rejected the source migration_version (EINVAL: Invalid "
-                                        "argument)")
+                                        "argument) (evidence: protocol)")
             << c.what;
         EXPECT_NE(target->writes().find("\"result\":\"EINVAL\""), std::string::npos) << c.what;
     }
@@ -178,7 +178,7 @@ TEST_F(HookMatrix, VersionOfAnotherTypeIsRejectedByTheDriver) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                     " (nvidia-63) on parent 0000:00:02.0: target driver rejected "
-                                    "the source migration_version (EINVAL: Invalid argument)");
+                                    "the source migration_version (EINVAL: Invalid argument) (evidence: protocol)");
 }
 
 TEST_F(HookMatrix, TypeMismatchWritesNothing) {
@@ -231,7 +231,7 @@ TEST_F(HookMatrix, ReadErrnoOnSourceAndOnTarget) {
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                     " (nvidia-63) on parent 0000:00:02.0: reading this host's "
                                     "migration_version failed (ENODEV: No such device); the "
-                                    "driver has the attribute, so this may be transient: retry");
+                                    "driver has the attribute, so this may be transient: retry (evidence: protocol)");
     EXPECT_EQ(target->writes(), "");
 }
 
@@ -268,7 +268,7 @@ TEST_F(HookMatrix, WriteHangPastTheDeadline) {
     EXPECT_EQ(firstLine(r.err),
               kRefusing + "mdev " + kU1 +
                   " (nvidia-63) on parent 0000:00:02.0: target driver did not answer the "
-                  "migration_version write within 500 ms (timed out)");
+                  "migration_version write within 500 ms (timed out) (evidence: protocol)");
     EXPECT_LT(r.eof_after, 2500ms);
     // The killed worker's write was interrupted: it never reached the driver.
     for (int i = 0; i < 100 && target->writes().empty(); ++i) {
@@ -287,7 +287,7 @@ TEST_F(HookMatrix, ShortWrite) {
         firstLine(r.err),
         kRefusing + "mdev " + kU1 +
             " (nvidia-63) on parent 0000:00:02.0: target driver took only 10 of 24 bytes of the "
-            "source migration_version (short write)");
+            "source migration_version (short write) (evidence: protocol)");
 }
 
 TEST_F(HookMatrix, DeviceVanishingMidCheck) {
@@ -339,7 +339,7 @@ TEST_F(HookMatrix, TwoDevicesOneBadBothReported) {
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU2 +
                                     " (nvidia-64) on parent 0000:00:02.0: reading this host's "
                                     "migration_version failed (EIO: Input/output error); the "
-                                    "driver has the attribute, so this may be transient: retry");
+                                    "driver has the attribute, so this may be transient: retry (evidence: protocol)");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1); // only the failing one
     // The compatible device was probed, the failing one could not be.
     EXPECT_NE(target->writes().find("10de-1eb8-nvidia-63-2.1"), std::string::npos);

@@ -133,7 +133,7 @@ TEST_F(HookOracles, MttyExampleRefusesWhatTheFingerprintWouldAccept) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + kMttySubject +
                                     "oracle mtty-example: module mtty srcversion " +
-                                    kMttySrcversion + " on the source, ABCDEF0123456789 here");
+                                    kMttySrcversion + " on the source, ABCDEF0123456789 here (evidence: oracle:mtty-example)");
     const json v = check(xml);
     EXPECT_EQ(v.value("evidence", ""), "oracle:mtty-example");
     EXPECT_EQ(v.value("reason", ""), "oracle-incompatible");
@@ -287,7 +287,7 @@ TEST_F(HookNvml, NvmlRefusesWhatTheFingerprintAccepts) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + kT4Subject +
                                     "oracle nvml: guest driver 535.129.03 is not supported by "
-                                    "this host's vGPU manager 550.54.10");
+                                    "this host's vGPU manager 550.54.10 (evidence: oracle:nvml)");
     const json v = check(xml);
     EXPECT_EQ(v.value("evidence", ""), "oracle:nvml");
     EXPECT_EQ(v.value("reason", ""), "oracle-incompatible");
@@ -321,7 +321,7 @@ TEST_F(HookNvml, WithoutAWorkingLibraryTheFingerprintDecides) {
                 "host driver nvidia '550.54.10' on the source, '550.90.07' here "
                 "(driver_version = identical); vendor module nvidia_vgpu_vfio '550.54.10' "
                 "on the source, '550.90.07' here (driver_version = identical) (oracle nvml does "
-                "not claim the device here)")
+                "not claim the device here) (evidence: fingerprint)")
             << dir;
         const json v = check(xml);
         EXPECT_EQ(v.value("evidence", ""), "fingerprint") << dir;

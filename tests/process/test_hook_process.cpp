@@ -89,7 +89,7 @@ TEST_F(HookProcess, MigrateRefusedWhenTheWriteFails) {
     EXPECT_EQ(r.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
                          " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
                          "migration_version failed (EINVAL: Invalid argument); the driver "
-                         "has the attribute, so this may be transient: retry\n");
+                         "has the attribute, so this may be transient: retry (evidence: protocol)\n");
 }
 
 TEST_F(HookProcess, NoMdevDomainPrintsNothing) {

@@ -117,11 +117,14 @@ protected:
             return json::object();
         }
     }
+    // The refusal line ends with the evidence that decided it, if any.
     void expectRefused(const RunResult& r, const std::string& detail,
-                       const std::string& subject = kT4Subject) {
+                       const std::string& subject = kT4Subject,
+                       const std::string& evidence = "fingerprint") {
         EXPECT_EQ(r.exit_code, 1);
         EXPECT_EQ(r.out, "");
-        EXPECT_EQ(firstLine(r.err), kRefusing + subject + detail);
+        EXPECT_EQ(firstLine(r.err), kRefusing + subject + detail +
+                                        (evidence.empty() ? "" : " (evidence: " + evidence + ")"));
     }
     std::unique_ptr<SimHost> source, target;
 };
@@ -310,7 +313,8 @@ TEST_F(HookProfiles, Format1RecordHasNoEvidence) {
     expectRefused(hook(xml),
                   "the source host's driver has no migration_version attribute, and it recorded "
                   "no kernel facts (its mdev-migcheck is older than 0.2.0): upgrade mdev-migcheck "
-                  "there and run 'mdev-migcheck annotate DOMAIN' on it");
+                  "there and run 'mdev-migcheck annotate DOMAIN' on it",
+                  kT4Subject, "");
     EXPECT_EQ(check(xml).value("reason", ""), "no-evidence");
 }
 

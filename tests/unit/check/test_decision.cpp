@@ -113,7 +113,7 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
               "target driver rejected the source migration_version (EINVAL: Invalid argument)");
     EXPECT_EQ(refusalText("mdev-migcheck: refusing migration of vm1: ", "vm1", d),
               std::string("mdev-migcheck: refusing migration of vm1: ") + d.devices[0].message +
-                  "\n");
+                  " (evidence: protocol)\n");
 }
 
 TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {

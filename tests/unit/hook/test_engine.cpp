@@ -97,7 +97,8 @@ TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
     EXPECT_EQ(out.str(), "");
     EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
                              " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected "
-                             "the source migration_version (EINVAL: Invalid argument)\n");
+                             "the source migration_version (EINVAL: Invalid argument) "
+                             "(evidence: protocol)\n");
 }
 
 TEST_F(HookEngineTest, RestoreIsCheckedToo) {
