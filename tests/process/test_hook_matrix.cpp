@@ -176,9 +176,10 @@ TEST_F(HookMatrix, VersionOfAnotherTypeIsRejectedByTheDriver) {
     xml.replace(at, 23, "10de-1eb8-nvidia-64-2.1");
     const RunResult r = migrate(xml);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    " (nvidia-63) on parent 0000:00:02.0: target driver rejected "
-                                    "the source migration_version (EINVAL: Invalid argument) (evidence: protocol)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU1 +
+                  " (nvidia-63) on parent 0000:00:02.0: target driver rejected "
+                  "the source migration_version (EINVAL: Invalid argument) (evidence: protocol)");
 }
 
 TEST_F(HookMatrix, TypeMismatchWritesNothing) {
@@ -228,10 +229,11 @@ TEST_F(HookMatrix, ReadErrnoOnSourceAndOnTarget) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({enodev}, {{kU1}}));
     r = migrate(annotate(domain({kU1})));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    " (nvidia-63) on parent 0000:00:02.0: reading this host's "
-                                    "migration_version failed (ENODEV: No such device); the "
-                                    "driver has the attribute, so this may be transient: retry (evidence: protocol)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU1 +
+                  " (nvidia-63) on parent 0000:00:02.0: reading this host's "
+                  "migration_version failed (ENODEV: No such device); the "
+                  "driver has the attribute, so this may be transient: retry (evidence: protocol)");
     EXPECT_EQ(target->writes(), "");
 }
 
@@ -336,10 +338,11 @@ TEST_F(HookMatrix, TwoDevicesOneBadBothReported) {
           topology({dst}, {{kU1}, {kU2, "0000:00:02.0", "nvidia-64"}}));
     const RunResult r = migrate(annotate(domain({kU1, kU2})));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU2 +
-                                    " (nvidia-64) on parent 0000:00:02.0: reading this host's "
-                                    "migration_version failed (EIO: Input/output error); the "
-                                    "driver has the attribute, so this may be transient: retry (evidence: protocol)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU2 +
+                  " (nvidia-64) on parent 0000:00:02.0: reading this host's "
+                  "migration_version failed (EIO: Input/output error); the "
+                  "driver has the attribute, so this may be transient: retry (evidence: protocol)");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1); // only the failing one
     // The compatible device was probed, the failing one could not be.
     EXPECT_NE(target->writes().find("10de-1eb8-nvidia-63-2.1"), std::string::npos);

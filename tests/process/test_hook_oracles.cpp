@@ -131,9 +131,10 @@ TEST_F(HookOracles, MttyExampleRefusesWhatTheFingerprintWouldAccept) {
     const std::string xml = annotate(domain(kMttyDev));
     const RunResult r = migrate(xml);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + kMttySubject +
-                                    "oracle mtty-example: module mtty srcversion " +
-                                    kMttySrcversion + " on the source, ABCDEF0123456789 here (evidence: oracle:mtty-example)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + kMttySubject + "oracle mtty-example: module mtty srcversion " +
+                  kMttySrcversion +
+                  " on the source, ABCDEF0123456789 here (evidence: oracle:mtty-example)");
     const json v = check(xml);
     EXPECT_EQ(v.value("evidence", ""), "oracle:mtty-example");
     EXPECT_EQ(v.value("reason", ""), "oracle-incompatible");

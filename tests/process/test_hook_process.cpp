@@ -86,10 +86,11 @@ TEST_F(HookProcess, MigrateRefusedWhenTheWriteFails) {
     const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
-                         " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
-                         "migration_version failed (EINVAL: Invalid argument); the driver "
-                         "has the attribute, so this may be transient: retry (evidence: protocol)\n");
+    EXPECT_EQ(r.err,
+              std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                  " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
+                  "migration_version failed (EINVAL: Invalid argument); the driver "
+                  "has the attribute, so this may be transient: retry (evidence: protocol)\n");
 }
 
 TEST_F(HookProcess, NoMdevDomainPrintsNothing) {
