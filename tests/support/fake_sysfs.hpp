@@ -2,6 +2,8 @@
 // lays out mdev sysfs (relative symlinks, attribute files), for tests.
 #pragma once
 
+#include "../../tools/mdev-simfs/tests/support/temp_files.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,37 +12,9 @@
 
 namespace mdevmc::test {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "mdevmc-test.XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-inline void writeFile(const std::filesystem::path& p, const std::string& content) {
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << content;
-}
-
-inline std::string readFile(const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
+using mdevsim::test::readFile;
+using mdevsim::test::TempDir;
+using mdevsim::test::writeFile;
 
 // ROOT/sys/... with parents under sys/devices/pci0000:00.
 class FakeSysfs {
