@@ -1,4 +1,5 @@
 #include "domain/domain_xml.hpp"
+#include "domain_samples.hpp"
 #include "fake_sysfs.hpp"
 
 #include <cerrno>
@@ -6,36 +7,14 @@
 #include <libxml/relaxng.h>
 
 using namespace mdevmc;
+using mdevmc::test::parseOk;
 using mdevmc::test::readFile;
+using mdevmc::test::validatesAgainstSchema;
 
 namespace {
 
 std::string sample(const std::string& name) {
     return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
-}
-
-DomainXml parseOk(const std::string& text) {
-    auto d = DomainXml::parse(text);
-    if (!d) {
-        ADD_FAILURE() << d.error().message;
-        std::abort();
-    }
-    return std::move(*d);
-}
-
-// Validates the metadata element of XML_TEXT against the shipped schema.
-bool validatesAgainstSchema(const std::string& element) {
-    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewParserCtxt(MDEVMC_SCHEMA);
-    xmlRelaxNGPtr schema = xmlRelaxNGParse(pc);
-    xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
-    xmlDocPtr doc = xmlReadMemory(element.data(), static_cast<int>(element.size()), "m.xml",
-                                  nullptr, XML_PARSE_NONET);
-    const bool ok = doc != nullptr && xmlRelaxNGValidateDoc(vc, doc) == 0;
-    xmlFreeDoc(doc);
-    xmlRelaxNGFreeValidCtxt(vc);
-    xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pc);
-    return ok;
 }
 
 } // namespace

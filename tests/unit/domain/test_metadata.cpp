@@ -2,42 +2,22 @@
 // the format-1 records of mdev-migcheck 0.1, and hostile records.
 #include "domain/domain_xml.hpp"
 #include "domain/metadata.hpp"
+#include "domain_samples.hpp"
 #include "fake_sysfs.hpp"
 
 #include <gtest/gtest.h>
 #include <libxml/relaxng.h>
 
 using namespace mdevmc;
+using mdevmc::test::parseOk;
 using mdevmc::test::readFile;
+using mdevmc::test::validatesAgainstSchema;
 
 namespace {
 
 constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
 constexpr const char* kU2 = "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a";
 constexpr const char* kHostId = "0123456789abcdef0123456789abcdef";
-
-DomainXml parseOk(const std::string& text) {
-    auto d = DomainXml::parse(text);
-    if (!d) {
-        ADD_FAILURE() << d.error().message;
-        std::abort();
-    }
-    return std::move(*d);
-}
-
-bool validatesAgainstSchema(const std::string& element) {
-    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewParserCtxt(MDEVMC_SCHEMA);
-    xmlRelaxNGPtr schema = xmlRelaxNGParse(pc);
-    xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
-    xmlDocPtr doc = xmlReadMemory(element.data(), static_cast<int>(element.size()), "m.xml",
-                                  nullptr, XML_PARSE_NONET);
-    const bool ok = doc != nullptr && xmlRelaxNGValidateDoc(vc, doc) == 0;
-    xmlFreeDoc(doc);
-    xmlRelaxNGFreeValidCtxt(vc);
-    xmlRelaxNGFree(schema);
-    xmlRelaxNGFreeParserCtxt(pc);
-    return ok;
-}
 
 std::string domainWith(const std::string& metadata) {
     return "<domain type='kvm'><name>vgpu</name>"
