@@ -1,4 +1,5 @@
 // The mounted simulator, checked with plain syscalls as any client sees it.
+#include "attr_syscalls.hpp"
 #include "sim_mount.hpp"
 
 #include <cerrno>
@@ -13,45 +14,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kU = "c2177883-f1bb-47f0-914d-32a22e3a8804";
-
-struct Io {
-    int err = 0;
-    ssize_t n = 0;
-    std::string data;
-};
-
-Io readAttr(const std::filesystem::path& p) {
-    Io r;
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.err = errno;
-        return r;
-    }
-    char buf[8192];
-    r.n = ::read(fd, buf, sizeof buf);
-    if (r.n < 0) {
-        r.err = errno;
-    } else {
-        r.data.assign(buf, static_cast<std::size_t>(r.n));
-    }
-    ::close(fd);
-    return r;
-}
-
-Io writeAttr(const std::filesystem::path& p, const std::string& data) {
-    Io r;
-    const int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.err = errno;
-        return r;
-    }
-    r.n = ::write(fd, data.data(), data.size());
-    if (r.n < 0) {
-        r.err = errno;
-    }
-    ::close(fd);
-    return r;
-}
 
 class SimfsMount : public ::testing::Test {
 protected:

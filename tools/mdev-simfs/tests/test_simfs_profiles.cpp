@@ -2,6 +2,7 @@
 // hosts expose (pci ids, driver and module links, module versions, SR-IOV
 // links, vfio-ap and vfio-ccw layouts), and faults on them and on lookups
 // and readlinks, checked with plain syscalls.
+#include "attr_syscalls.hpp"
 #include "sim_mount.hpp"
 
 #include <atomic>
@@ -20,45 +21,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kT4 = "devices/pci0000:00/0000:00:03.0/0000:3b:00.0";
-
-struct Io {
-    int err = 0;
-    ssize_t n = 0;
-    std::string data;
-};
-
-Io readAttr(const std::filesystem::path& p) {
-    Io r;
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.err = errno;
-        return r;
-    }
-    char buf[8192];
-    r.n = ::read(fd, buf, sizeof buf);
-    if (r.n < 0) {
-        r.err = errno;
-    } else {
-        r.data.assign(buf, static_cast<std::size_t>(r.n));
-    }
-    ::close(fd);
-    return r;
-}
-
-Io writeAttr(const std::filesystem::path& p, const std::string& data) {
-    Io r;
-    const int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        r.err = errno;
-        return r;
-    }
-    r.n = ::write(fd, data.data(), data.size());
-    if (r.n < 0) {
-        r.err = errno;
-    }
-    ::close(fd);
-    return r;
-}
 
 std::string link(const std::filesystem::path& p) {
     char buf[4096];
