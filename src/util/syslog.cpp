@@ -1,5 +1,7 @@
 #include "util/syslog.hpp"
 
+#include "util/escape.hpp"
+
 #include <string>
 #include <syslog.h>
 
@@ -19,7 +21,7 @@ SysLog::~SysLog() {
 
 void SysLog::log(int priority, std::string_view message) const {
     if (enabled_) {
-        const std::string m(message);
+        const std::string m = escapeLine(message);
         ::syslog(priority, "%s", m.c_str());
     }
 }

@@ -1,6 +1,7 @@
 // Verdicts and notable events to syslog/journal, identifier "mdev-migcheck"
 // (read them with `journalctl -t mdev-migcheck`).  Never the domain XML:
-// libvirt hands the hook a migratable XML with secrets in it.
+// libvirt hands the hook a migratable XML with secrets in it.  Every
+// message is escaped (escapeLine) on its way out.
 #pragma once
 
 #include <string_view>

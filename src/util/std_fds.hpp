@@ -1,0 +1,13 @@
+// Standard descriptors that are closed when a program starts: the first
+// file it opens would take their number, and output meant for stderr would
+// land in it (or a later dup2 onto 0-2 would replace it).
+#pragma once
+
+namespace mdevmc {
+
+// Opens /dev/null on each of descriptors 0, 1 and 2 that is not open.
+// Returns false if one could not be opened.  Only the C library: the hook's
+// front end uses it.
+bool ensureStdFds();
+
+} // namespace mdevmc
