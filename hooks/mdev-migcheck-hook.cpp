@@ -7,8 +7,10 @@
 // otherwise hands the XML (in a memfd on stdin) to mdev-migcheck-hook-engine,
 // installed beside it, which links the XML parser.
 #include "hook/ops.hpp"
+#include "util/escape.hpp"
 #include "util/read_all.hpp"
 #include "util/self_path.hpp"
+#include "util/std_fds.hpp"
 #include "util/unique_fd.hpp"
 
 #include <cerrno>
@@ -20,9 +22,13 @@
 
 namespace {
 
+using namespace mdevmc;
+
 constexpr const char* kEngineName = "mdev-migcheck-hook-engine";
 
-void say(const std::string& s) {
+// Writes LINE, escaped, and a newline to stderr.
+void say(const std::string& line) {
+    const std::string s = escapeLine(line) + "\n";
     const char* p = s.data();
     std::size_t left = s.size();
     while (left > 0) {
@@ -65,24 +71,67 @@ int execEngine(const std::string& engine, const std::string& data, char** argv) 
     return errno;
 }
 
+// Reads the rest of a document larger than kMaxHookXml in pieces (HEAD:
+// what was read so far); true if a piece may hold an mdev hostdev.
+bool restMentionsMdev(const std::string& head) {
+    if (mentionsMdev(head)) {
+        return true;
+    }
+    std::string piece = head.substr(head.size() - kMentionOverlap);
+    std::string buf(std::size_t{1} << 20, '\0');
+    for (;;) {
+        const ssize_t n = ::read(STDIN_FILENO, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return n < 0; // a read error: the rest is unknown
+        }
+        piece.append(buf.data(), static_cast<std::size_t>(n));
+        if (mentionsMdev(piece)) {
+            return true;
+        }
+        piece.erase(0, piece.size() - kMentionOverlap);
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     using namespace mdevmc;
+    if (!ensureStdFds()) {
+        return 1; // not even /dev/null: nothing can be reported
+    }
     const HookAction action =
         argc >= 4 ? hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3]))
                   : HookAction::Nothing;
-    // All of it, however large: whether the domain can have an mdev is
-    // known only at its end.  The engine bounds what it accepts.
-    const std::string xml = readAllBounded(STDIN_FILENO, static_cast<std::size_t>(-1)).data;
-    if (action == HookAction::Nothing || !mayContainMdev(xml)) {
+    const HookOp op = argc >= 3 ? hookOpFromString(argv[2]) : HookOp::Unknown;
+    const char* domain = argc >= 2 ? argv[1] : "-";
+    // Whether the domain can have an mdev is known only at its end.  Up to
+    // kMaxHookXml is kept for the engine; past that, the rest is only
+    // scanned, in pieces.
+    const BoundedRead in = readAllBounded(STDIN_FILENO, kMaxHookXml);
+    if (action == HookAction::Nothing) {
+        return 0;
+    }
+    if (in.too_large) {
+        if (!restMentionsMdev(in.data)) {
+            return 0;
+        }
+        if (action == HookAction::CheckIncoming) {
+            say(refusalPrefix(op, domain) + "domain XML is larger than the " +
+                std::to_string(kMaxHookXml) + " bytes mdev-migcheck checks and may hold an mdev");
+            return 1;
+        }
+        return 0;
+    }
+    if (!mayContainMdev(in.data)) {
         return 0;
     }
     const std::string engine = pathBesideSelf(kEngineName);
-    const int err = execEngine(engine, xml, argv);
+    const int err = execEngine(engine, in.data, argv);
     if (action == HookAction::CheckIncoming) {
-        say(refusalPrefix(hookOpFromString(argv[2]), argv[1]) + "cannot run '" + engine +
-            "': " + std::strerror(err) + "\n");
+        say(refusalPrefix(op, domain) + "cannot run '" + engine + "': " + std::strerror(err));
         return 1;
     }
     // Recording versions is best effort: never fail a VM start for it.

@@ -1,7 +1,7 @@
 #include "check/config.hpp"
 
+#include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
-#include "util/unique_fd.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,11 +9,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <dirent.h>
-#include <fcntl.h>
-#include <memory>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace mdevmc {
 
@@ -148,8 +143,9 @@ Result<void> parseInto(Config& c, std::string_view text, std::string_view origin
         const std::string where = std::string(origin) + ":" + std::to_string(lineno);
         const auto eq = line.find('=');
         if (eq == std::string_view::npos) {
-            return fail(where + ": expected 'key = value', got '" + std::string(line) + "'",
-                        EINVAL);
+            // The line itself is not shown: a configuration path that
+            // links to another file must not echo that file.
+            return fail(where + ": expected 'key = value'", EINVAL);
         }
         const std::string key(trim(line.substr(0, eq)));
         const std::string value(trim(line.substr(eq + 1)));
@@ -160,11 +156,11 @@ Result<void> parseInto(Config& c, std::string_view text, std::string_view origin
             }
         }
         if (k == nullptr && key.rfind("facts.", 0) != 0) {
-            return fail(where + ": unknown key '" + key + "'", EINVAL);
+            return fail(where + ": unknown key " + quoteValue(key), EINVAL);
         }
         if (k == nullptr || k->kind == Kind::Other) {
             if (auto why = setOther(c, key, value); !why.empty()) {
-                return fail(where + ": " + why + ", not '" + value + "'", EINVAL);
+                return fail(where + ": " + why + ", not " + quoteValue(value), EINVAL);
             }
             continue;
         }
@@ -174,7 +170,8 @@ Result<void> parseInto(Config& c, std::string_view text, std::string_view origin
             } else if (value == "no" || value == "false" || value == "0") {
                 c.*(k->flag) = false;
             } else {
-                return fail(where + ": '" + key + "' takes yes or no, not '" + value + "'", EINVAL);
+                return fail(where + ": '" + key + "' takes yes or no, not " + quoteValue(value),
+                            EINVAL);
             }
             continue;
         }
@@ -182,8 +179,8 @@ Result<void> parseInto(Config& c, std::string_view text, std::string_view origin
         const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
         if (ec != std::errc() || p != value.data() + value.size() || v < k->min || v > k->max) {
             return fail(where + ": '" + key + "' takes a number of milliseconds from " +
-                            std::to_string(k->min) + " to " + std::to_string(k->max) + ", not '" +
-                            value + "'",
+                            std::to_string(k->min) + " to " + std::to_string(k->max) + ", not " +
+                            quoteValue(value),
                         EINVAL);
         }
         c.*(k->ms) = std::chrono::milliseconds(v);
@@ -213,72 +210,60 @@ namespace {
 // The largest configuration file read.
 constexpr std::size_t kMaxConfigFile = std::size_t{64} * 1024;
 
-// Reads the configuration file PATH: it must be a regular file, opened
-// without blocking (a FIFO never stalls the hook).  ENOENT: nullopt.
-Result<std::optional<std::string>> readConfigFile(const std::string& path) {
-    const UniqueFd owned(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    const int fd = owned.get();
-    if (fd < 0) {
-        const int e = errno;
-        if (e == ENOENT) {
-            return std::optional<std::string>();
-        }
+// Reads the configuration file PATH through IO: it must be a regular file,
+// opened without blocking (a FIFO never stalls the hook).  ENOENT: nullopt.
+Result<std::optional<std::string>> readConfigFile(AttrIo& io, const std::string& path,
+                                                  Deadline deadline) {
+    auto text = io.readFile(path, kMaxConfigFile, deadline);
+    if (text) {
+        return text;
+    }
+    const int e = text.error().err;
+    switch (e) {
+    case EINVAL:
+        return fail("configuration file '" + path + "' is not a regular file", e);
+    case EFBIG:
+        return fail("configuration file '" + path + "' is larger than " +
+                        std::to_string(kMaxConfigFile) + " bytes",
+                    e);
+    case ETIMEDOUT:
+        return fail("cannot read configuration file '" + path + "': timed out", e);
+    default:
         return fail("cannot read configuration file '" + path + "': " + errnoText(e), e);
     }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        return fail("configuration file '" + path + "' is not a regular file", EINVAL);
-    }
-    std::string data;
-    char buf[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            const int e = errno;
-            return fail("cannot read configuration file '" + path + "': " + errnoText(e), e);
-        }
-        if (n == 0) {
-            break;
-        }
-        data.append(buf, static_cast<std::size_t>(n));
-        if (data.size() > kMaxConfigFile) {
-            return fail("configuration file '" + path + "' is larger than " +
-                            std::to_string(kMaxConfigFile) + " bytes",
-                        EFBIG);
-        }
-    }
-    return std::optional<std::string>(std::move(data));
 }
 
 // The *.conf files of drop-in directory DIR, sorted; none if it is missing.
-std::vector<std::string> dropIns(const std::string& dir) {
-    std::vector<std::string> out;
-    const std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-    if (d == nullptr) {
-        return out;
+Result<std::vector<std::string>> dropIns(AttrIo& io, const std::string& dir, Deadline deadline) {
+    auto names = io.list(dir, deadline);
+    if (!names) {
+        if (names.error().err == ENOENT) {
+            return std::vector<std::string>{};
+        }
+        return fail("cannot list configuration directory '" + dir + "': " +
+                        (names.error().err == ETIMEDOUT ? std::string("timed out")
+                                                        : errnoText(names.error().err)),
+                    names.error().err);
     }
-    while (const dirent* e = ::readdir(d.get())) {
-        const std::string n = e->d_name;
+    std::vector<std::string> out;
+    for (const auto& n : *names) {
         if (n.size() > 5 && n[0] != '.' && n.compare(n.size() - 5, 5, ".conf") == 0) {
             out.push_back(dir + "/" + n);
         }
     }
-    std::sort(out.begin(), out.end());
-    return out;
+    return out; // sorted: the listing is
 }
 
 } // namespace
 
-Result<Config> loadConfig(const std::string& path) {
+Result<Config> loadConfig(const std::string& path, AttrIo& io, Deadline deadline) {
     Config c;
     std::vector<std::string> files{path};
-    const auto more = dropIns(path + ".d");
+    std::vector<std::string> more;
+    MDEVMC_TRY_ASSIGN(more, dropIns(io, path + ".d", deadline));
     files.insert(files.end(), more.begin(), more.end());
     for (const auto& file : files) {
-        auto text = readConfigFile(file);
+        auto text = readConfigFile(io, file, deadline);
         if (!text) {
             return Unexpected<Error>(text.error());
         }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "mdev/fingerprint.hpp"
+#include "sysfs/attr_io.hpp"
 #include "sysfs/root.hpp"
 #include "util/error.hpp"
 
@@ -57,9 +58,10 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin);
 // ROOT/etc/mdev-migcheck/mdev-migcheck.conf.
 std::string configPath(const Root& root);
 
-// Loads the file at PATH and its drop-in directory PATH.d; a missing file
-// gives the defaults.  The file must be a regular file (a FIFO or a device
-// is refused, never waited on).
-Result<Config> loadConfig(const std::string& path);
+// Loads the file at PATH and its drop-in directory PATH.d through IO, each
+// access bounded by DEADLINE; a missing file gives the defaults.  The file
+// must be a regular file (a FIFO, a directory or a device is refused, never
+// waited on); a read error is an error, never the defaults.
+Result<Config> loadConfig(const std::string& path, AttrIo& io, Deadline deadline);
 
 } // namespace mdevmc

@@ -14,7 +14,7 @@ namespace mdevmc {
 
 namespace {
 
-constexpr std::array<std::pair<Reason, const char*>, 18> kReasons{{
+constexpr std::array<std::pair<Reason, const char*>, 19> kReasons{{
     {Reason::Compatible, "compatible"},
     {Reason::UnrecordedAllowed, "unrecorded-allowed"},
     {Reason::Unrecorded, "no-source-version"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<Reason, const char*>, 18> kReasons{{
     {Reason::FingerprintUnreadable, "fingerprint-unreadable"},
     {Reason::OracleIncompatible, "oracle-incompatible"},
     {Reason::NoEvidence, "no-evidence"},
+    {Reason::TooManyMdevs, "too-many-mdevs"},
 }};
 
 std::string ms(std::chrono::milliseconds d) {
@@ -79,7 +80,7 @@ const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata
 std::optional<MdevDevice> locateDevice(DeviceVerdict& v, const MetadataEntry& rec,
                                        const std::optional<Metadata>& source, const MdevHost& host,
                                        const Config& config, Deadline deadline) {
-    auto dev = host.device(v.uuid);
+    auto dev = host.device(v.uuid, deadline.capped(config.attr_timeout));
     if (!dev) {
         if (dev.error().err != ENOENT) {
             refuse(v, Reason::TargetLookupFailed, dev.error().err, dev.error().message);
@@ -154,7 +155,7 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
     decideByEvidence(v, in);
     // A device that vanished while it was checked: nothing was learnt.
     {
-        auto again = host.device(v.uuid);
+        auto again = host.device(v.uuid, deadline.capped(config.attr_timeout));
         if (!again || again->type_id != rec->type) {
             v.evidence = Evidence::None;
             v.oracle.clear();
@@ -208,14 +209,25 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     if (hostdevs.empty()) {
         return d;
     }
-    Oracles oracles(host.root(), config);
+    Oracles oracles(host.root(), host.io(), config);
     FingerprintCache facts;
     const bool same_host =
         source && !source->host_id.empty() &&
         source->host_id == readHostId(host, deadline.capped(config.attr_timeout));
     DecisionContext dc{source, host, config, oracles, facts, same_host, deadline};
     for (const auto& hd : hostdevs) {
-        d.devices.push_back(decideOne(hd, dc));
+        if (d.devices.size() < kMaxCheckedMdevs) {
+            d.devices.push_back(decideOne(hd, dc));
+            continue;
+        }
+        DeviceVerdict v;
+        v.uuid = hd.uuid;
+        v.subject = hd.uuid_valid ? subjectOf(hd.uuid, "") : "mdev hostdev";
+        refuse(v, Reason::TooManyMdevs, E2BIG,
+               "not checked: the domain has " + std::to_string(hostdevs.size()) +
+                   " mdev hostdevs; mdev-migcheck checks at most " +
+                   std::to_string(kMaxCheckedMdevs));
+        d.devices.push_back(std::move(v));
     }
     return d;
 }

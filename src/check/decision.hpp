@@ -43,7 +43,12 @@ enum class Reason {
     FingerprintUnreadable,
     OracleIncompatible,
     NoEvidence,
+    TooManyMdevs, // past kMaxCheckedMdevs: not checked
 };
+
+// The most mdev hostdevs of one domain that are checked; each one past it
+// is refused, with its own verdict.
+inline constexpr std::size_t kMaxCheckedMdevs = 256;
 
 // Stable names for scripts ("rejected", "type-mismatch", ...).
 const char* reasonName(Reason r);

@@ -67,6 +67,9 @@ void probeCandidate(ParentCandidate& c, const ProbeResult& r, std::chrono::milli
     case ProbeResult::Status::Invalid:
         c.why = "not probed: " + r.detail;
         break;
+    case ProbeResult::Status::NotMade:
+        c.why = "not probed (" + errnoPhrase(r.err) + ")";
+        break;
     }
 }
 
@@ -112,7 +115,7 @@ bool decideByProtocol(DeviceVerdict& v, const EvidenceInput& in) {
         }
         return true;
     }
-    const VersionLocation loc = versionLocation(in.host.root(), in.device);
+    const VersionLocation loc = versionLocation(in.device);
     const ProbeResult probe =
         probeVersion(in.host.io(), loc, *in.source.version, in.deadline.capped(t));
     v.evidence = Evidence::Protocol;
@@ -140,6 +143,11 @@ bool decideByProtocol(DeviceVerdict& v, const EvidenceInput& in) {
     case ProbeResult::Status::Missing:
         v.evidence = Evidence::None;
         return false; // gone since it was read: the next evidence decides
+    case ProbeResult::Status::NotMade:
+        refuse(v, Reason::TargetReadFailed, probe.err,
+               "the migration_version write could not be made (" + errnoPhrase(probe.err) +
+                   "): the driver was not asked; retry");
+        return true;
     case ProbeResult::Status::Invalid:
         break;
     }
@@ -255,7 +263,7 @@ std::vector<ParentCandidate> evaluateCandidates(const MetadataEntry& rec,
                                                 const MdevHost& host, const Config& config,
                                                 Deadline deadline) {
     std::vector<ParentCandidate> out;
-    auto parents = host.parentsOffering(rec.type);
+    auto parents = host.parentsOffering(rec.type, deadline.capped(config.attr_timeout));
     if (!parents) {
         return out;
     }

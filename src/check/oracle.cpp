@@ -132,7 +132,7 @@ const std::vector<std::string>& Oracles::names() {
         return *names_;
     }
     for (const char* dir : {kOraclesEtcDir, kOraclesLibexecDir}) {
-        auto entries = root_.list(dir);
+        auto entries = io_.list(dir, lookup());
         if (!entries) {
             continue;
         }
@@ -164,24 +164,24 @@ std::optional<std::string> Oracles::executable(const std::string& name, std::str
     }
     for (const char* dir : {kOraclesEtcDir, kOraclesLibexecDir}) {
         const std::string rel = joinPath(dir, name);
-        struct stat st {};
-        if (::fstatat(root_.fd(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        auto kind = io_.stat(rel, false, lookup());
+        if (!kind) {
             continue;
         }
         // A link to /dev/null in oracles.d disables the oracle.
-        if (S_ISLNK(st.st_mode)) {
-            if (auto target = root_.readLink(rel); target && *target == "/dev/null") {
+        if (S_ISLNK(kind->mode)) {
+            if (auto target = io_.readLink(rel, lookup()); target && *target == "/dev/null") {
                 why = "oracle " + name + " is disabled ('" + root_.display(rel) + "')";
                 return std::nullopt;
             }
         }
-        auto canonical = root_.resolve(rel);
+        auto canonical = io_.resolve(rel, lookup());
         if (!canonical) {
             why = canonical.error().message;
             return std::nullopt;
         }
-        if (::fstatat(root_.fd(), canonical->c_str(), &st, 0) != 0 || !S_ISREG(st.st_mode) ||
-            (st.st_mode & S_IXUSR) == 0) {
+        auto target = io_.stat(*canonical, true, lookup());
+        if (!target || !S_ISREG(target->mode) || (target->mode & S_IXUSR) == 0) {
             why = "'" + root_.display(*canonical) + "' is not an executable file";
             return std::nullopt;
         }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "check/config.hpp"
+#include "sysfs/attr_io.hpp"
 #include "sysfs/root.hpp"
 #include "util/deadline.hpp"
 
@@ -40,7 +41,10 @@ OracleAnswer parseOracleAnswer(std::string_view output, bool record);
 
 class Oracles {
 public:
-    Oracles(const Root& root, const Config& config) : root_(root), config_(config) {}
+    // Looks the oracles up through IO (each lookup bounded by the
+    // configuration's attr_timeout).
+    Oracles(const Root& root, AttrIo& io, const Config& config)
+        : root_(root), io_(io), config_(config) {}
 
     // The installed oracles the configuration selects, in name order.
     const std::vector<std::string>& names();
@@ -56,7 +60,10 @@ private:
     OracleAnswer run(const std::string& name, const std::vector<std::string>& args, bool record,
                      Deadline deadline);
 
+    Deadline lookup() const { return Deadline::after(config_.attr_timeout); }
+
     const Root& root_;
+    AttrIo& io_;
     const Config& config_;
     std::optional<std::vector<std::string>> names_;
 };

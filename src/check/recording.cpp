@@ -28,7 +28,7 @@ MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Co
     e.type = dev.type_id;
     e.parent = dev.parent;
     const auto bounded = [&] { return deadline.capped(config.attr_timeout); };
-    const VersionRead r = readVersion(host.io(), versionLocation(host.root(), dev), bounded());
+    const VersionRead r = readVersion(host.io(), versionLocation(dev), bounded());
     switch (r.status) {
     case VersionRead::Status::Ok:
         e.version = r.version;
@@ -60,14 +60,14 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
     Metadata m;
     m.host = std::string(host_name);
     m.host_id = readHostId(host, deadline.capped(config.attr_timeout));
-    Oracles oracles(host.root(), config);
+    Oracles oracles(host.root(), host.io(), config);
     FingerprintCache cache;
     std::unordered_set<std::string> seen;
     for (const auto& hd : hostdevs) {
         if (!hd.uuid_valid || !seen.insert(hd.uuid).second) {
             continue;
         }
-        auto dev = host.device(hd.uuid);
+        auto dev = host.device(hd.uuid, deadline.capped(config.attr_timeout));
         if (!dev) {
             MetadataEntry e;
             e.uuid = hd.uuid;

@@ -14,17 +14,25 @@ std::string refusalLine(const DeviceVerdict& v) {
 
 } // namespace
 
-std::string refusalText(std::string_view prefix, std::string_view domain, const Decision& d) {
-    std::string out;
+std::vector<std::string> refusalLines(std::string_view prefix, std::string_view domain,
+                                      const Decision& d) {
+    std::vector<const DeviceVerdict*> refused;
     for (const auto& v : d.devices) {
-        if (v.compatible) {
-            continue;
+        if (!v.compatible) {
+            refused.push_back(&v);
         }
-        if (out.empty()) {
-            out = std::string(prefix) + refusalLine(v) + "\n";
-        } else {
-            out += "mdev-migcheck: " + std::string(domain) + ": " + refusalLine(v) + "\n";
-        }
+    }
+    // Past the bound, the last line counts what is not shown.
+    const std::size_t shown =
+        refused.size() <= kMaxRefusalLines ? refused.size() : kMaxRefusalLines - 1;
+    const std::string other = "mdev-migcheck: " + std::string(domain) + ": ";
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < shown; ++i) {
+        out.push_back((i == 0 ? std::string(prefix) : other) + refusalLine(*refused[i]));
+    }
+    if (shown < refused.size()) {
+        out.push_back(other + std::to_string(refused.size() - shown) +
+                      " more mdevs refused (every verdict is in the log)");
     }
     return out;
 }

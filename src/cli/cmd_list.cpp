@@ -145,17 +145,17 @@ int run(CliContext& ctx, const Args& a) {
     const Deadline deadline = Deadline::after(host.env.config.timeout);
     const auto bounded = [&] { return deadline.capped(host.env.config.attr_timeout); };
 
-    auto parents = host.mdevs.parents();
+    auto parents = host.mdevs.parents(deadline);
     if (!parents) {
         throw Fatal(parents.error());
     }
-    auto devices = host.mdevs.devices();
+    auto devices = host.mdevs.devices(deadline);
     if (!devices) {
         throw Fatal(devices.error());
     }
     std::vector<TypeRow> types;
     for (const auto& p : *parents) {
-        auto ts = host.mdevs.types(p);
+        auto ts = host.mdevs.types(p, deadline);
         if (!ts) {
             continue;
         }
@@ -171,10 +171,10 @@ int run(CliContext& ctx, const Args& a) {
             types.push_back(std::move(row));
         }
     }
-    Oracles oracles(host.env.root, host.env.config);
+    Oracles oracles(host.env.root, host.mdevs.io(), host.env.config);
     std::vector<DeviceRow> devs;
     for (const auto& d : *devices) {
-        const VersionLocation where = versionLocation(host.env.root, d);
+        const VersionLocation where = versionLocation(d);
         DeviceRow row{d, where, readVersion(host.mdevs.io(), where, bounded()), {}};
         row.evidence = deviceEvidence(row.version, oracles, d, bounded());
         devs.push_back(std::move(row));

@@ -55,6 +55,8 @@ std::string answerText(const ProbeResult& r, const Config& config) {
         return "no migration_version attribute (no migration support)";
     case ProbeResult::Status::Invalid:
         return "not probed: " + r.detail;
+    case ProbeResult::Status::NotMade:
+        return "not probed (" + errnoName(r.err) + ": " + errnoText(r.err) + ")";
     }
     return "";
 }
@@ -62,7 +64,7 @@ std::string answerText(const ProbeResult& r, const Config& config) {
 std::vector<Target> targetsFor(const Args& a, const LocalHost& host, const std::string& type) {
     std::vector<Target> targets;
     if (auto u = a.value("uuid")) {
-        auto dev = host.mdevs.device(*u);
+        auto dev = host.mdevs.device(*u, Deadline::never());
         if (!dev) {
             throw Fatal(dev.error());
         }
@@ -70,8 +72,7 @@ std::vector<Target> targetsFor(const Args& a, const LocalHost& host, const std::
             throw Fatal("mdev-migcheck probe: mdev " + dev->uuid + " is of type " + dev->type_id +
                         ", not " + type);
         }
-        targets.push_back(
-            {dev->parent + " mdev " + dev->uuid, versionLocation(host.env.root, *dev)});
+        targets.push_back({dev->parent + " mdev " + dev->uuid, versionLocation(*dev)});
     } else {
         for (const auto& p : parentsFor("probe", host.mdevs, type, a.value("parent"))) {
             targets.push_back({p, typeVersionLocation(p, type)});

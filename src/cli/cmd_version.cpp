@@ -60,13 +60,12 @@ int run(CliContext& ctx, const Args& a) {
         if (a.has("parent")) {
             throw Fatal("mdev-migcheck version: --parent goes with a TYPE, not a UUID");
         }
-        auto dev = host.mdevs.device(what);
+        auto dev = host.mdevs.device(what, deadline);
         if (!dev) {
             throw Fatal(dev.error());
         }
-        rows.push_back(
-            {dev->parent, "mdev " + dev->uuid + " (" + dev->type_id + ")",
-             readVersion(host.mdevs.io(), versionLocation(host.env.root, *dev), bounded())});
+        rows.push_back({dev->parent, "mdev " + dev->uuid + " (" + dev->type_id + ")",
+                        readVersion(host.mdevs.io(), versionLocation(*dev), bounded())});
     } else {
         if (!isValidName(what)) {
             throw Fatal("mdev-migcheck version: " + quoteValue(what) +

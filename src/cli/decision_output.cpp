@@ -31,6 +31,7 @@ const char* probeResultName(ProbeResult::Status s) {
     case ProbeResult::Status::Missing:
         return "no-migration-version";
     case ProbeResult::Status::Invalid:
+    case ProbeResult::Status::NotMade:
         return "not-probed";
     }
     return "unknown";

@@ -16,7 +16,8 @@ HostEnv openHost() {
     if (!root) {
         throw Fatal(root.error());
     }
-    auto config = loadConfig(configPath(*root));
+    DirectAttrIo io(*root);
+    auto config = loadConfig(configPath(*root), io, Deadline::never());
     if (!config) {
         throw Fatal(config.error());
     }

@@ -55,13 +55,13 @@ std::vector<std::string> parentsFor(const std::string& command, const MdevHost& 
         if (!isValidName(*parent)) {
             throw Fatal(who + quoteValue(*parent) + " is not a valid parent device name");
         }
-        auto ts = mdevs.types(*parent);
+        auto ts = mdevs.types(*parent, Deadline::never());
         if (!ts || !std::binary_search(ts->begin(), ts->end(), type)) {
             throw Fatal(who + "parent '" + *parent + "' offers no type '" + type + "'");
         }
         return {*parent};
     }
-    auto ps = mdevs.parentsOffering(type);
+    auto ps = mdevs.parentsOffering(type, Deadline::never());
     if (!ps) {
         throw Fatal(ps.error());
     }

@@ -3,6 +3,7 @@
 #include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -43,7 +44,31 @@ DomainXml::DomainXml(DomainXml&&) noexcept = default;
 DomainXml& DomainXml::operator=(DomainXml&&) noexcept = default;
 DomainXml::~DomainXml() = default;
 
+namespace {
+
+void ignoreGenericError(void* /*ctx*/, const char* /*msg*/, ...) {}
+#if LIBXML_VERSION >= 21200
+void ignoreStructuredError(void* /*ctx*/, const xmlError* /*error*/) {}
+#else
+void ignoreStructuredError(void* /*ctx*/, xmlErrorPtr /*error*/) {}
+#endif
+
+// libxml2 writes some errors to stderr by itself (a huge text node, memory):
+// in this process nothing reaches stderr but the messages built from the
+// errors it records.
+void silenceLibxml2() {
+    static const bool done = [] {
+        xmlSetGenericErrorFunc(nullptr, ignoreGenericError);
+        xmlSetStructuredErrorFunc(nullptr, ignoreStructuredError);
+        return true;
+    }();
+    (void)done;
+}
+
+} // namespace
+
 Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) {
+    silenceLibxml2();
     if (xml.size() > max_bytes) {
         return fail("domain XML is " + std::to_string(xml.size()) + " bytes, more than the " +
                         std::to_string(max_bytes) + " accepted",
@@ -70,7 +95,9 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     } else if (doc == nullptr || !ctxt->wellFormed) {
         const xmlError* e = xmlCtxtGetLastError(ctxt.get());
         std::string msg = e != nullptr && e->message != nullptr ? e->message : "unknown error";
-        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
+        // Its first line: libxml2 may add more ("Bytes: 0xC9 ...").
+        msg.resize(std::min(msg.find('\n'), msg.size()));
+        while (!msg.empty() && msg.back() == ' ') {
             msg.pop_back();
         }
         err = "domain XML is not well-formed: line " + std::to_string(e ? e->line : 0) + ": " + msg;

@@ -104,8 +104,94 @@ std::string refusalPrefix(HookOp op, std::string_view domain) {
     return out;
 }
 
+namespace {
+
+bool isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// True if the text at XML[at] is a reference other than &amp; &lt; &gt;
+// &quot; &apos;.
+bool isOtherReference(std::string_view xml, std::size_t at) {
+    for (const std::string_view known : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) {
+        if (xml.substr(at, known.size()) == known) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// True if the "mdev" at XML[at] is the whole value of an attribute named
+// type (or PREFIX:type): type, blanks, '=', blanks, a quote, mdev, the
+// same quote.
+bool isTypeMdev(std::string_view xml, std::size_t at) {
+    if (at == 0 || at + 4 >= xml.size()) {
+        return false;
+    }
+    const char quote = xml[at - 1];
+    if ((quote != '\'' && quote != '"') || xml[at + 4] != quote) {
+        return false;
+    }
+    std::size_t i = at - 1;
+    while (i > 0 && isBlank(xml[i - 1])) {
+        --i;
+    }
+    if (i == 0 || xml[i - 1] != '=') {
+        return false;
+    }
+    --i;
+    while (i > 0 && isBlank(xml[i - 1])) {
+        --i;
+    }
+    return i >= 4 && xml.substr(i - 4, 4) == "type";
+}
+
+} // namespace
+
 bool mayContainMdev(std::string_view xml) {
-    return xml.find("mdev") != std::string_view::npos || xml.find("&#") != std::string_view::npos;
+    if (xml.find('\0') != std::string_view::npos) {
+        return true; // UTF-16 or UTF-32, or not text at all
+    }
+    std::size_t start = xml.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+    while (start < xml.size() && isBlank(xml[start])) {
+        ++start;
+    }
+    if (start < xml.size() && xml[start] != '<') {
+        return true; // EBCDIC, or something a parser may read as another encoding
+    }
+    if (xml.find("encoding") != std::string_view::npos ||
+        xml.find("<!") != std::string_view::npos) {
+        return true; // an encoding declaration, a DTD, a CDATA section (or a comment)
+    }
+    for (std::size_t at = xml.find('&'); at != std::string_view::npos; at = xml.find('&', at + 1)) {
+        if (isOtherReference(xml, at)) {
+            return true;
+        }
+    }
+    for (std::size_t at = xml.find("mdev"); at != std::string_view::npos;
+         at = xml.find("mdev", at + 1)) {
+        if (isTypeMdev(xml, at)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mentionsMdev(std::string_view piece) {
+    if (piece.find('\0') != std::string_view::npos ||
+        piece.find("mdev") != std::string_view::npos ||
+        piece.find("<!") != std::string_view::npos ||
+        piece.find("encoding") != std::string_view::npos) {
+        return true;
+    }
+    for (std::size_t at = piece.find('&'); at != std::string_view::npos;
+         at = piece.find('&', at + 1)) {
+        // A reference cut at the end of the piece is seen whole in the next.
+        if (piece.size() - at >= 6 && isOtherReference(piece, at)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace mdevmc

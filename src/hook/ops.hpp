@@ -2,6 +2,7 @@
 // does for each.  No dependencies: the hook's front end links only this.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -49,9 +50,24 @@ const char* actionWord(HookOp op);
 // incoming op starts (the reason follows).
 std::string refusalPrefix(HookOp op, std::string_view domain);
 
-// False only when the domain XML cannot have an mdev hostdev: it contains
-// neither "mdev" nor a character reference that could spell it.  Cheap, and
-// never false for an XML that has one.
+// False only when libvirt's parser cannot find an mdev hostdev in XML: the
+// text is ASCII-compatible (no NUL byte, no encoding declaration, starts
+// with '<' after an optional UTF-8 BOM and blanks), has no document type
+// declaration, no CDATA section, no reference but the five predefined
+// entities, and no attribute spelled type='mdev' (any prefix, blanks
+// around '=', either quote).  The front end's fast path and the engine's
+// answer for XML it cannot parse both use this, so they agree.  Linear in
+// the size of XML and never false for an XML that has one.
 bool mayContainMdev(std::string_view xml);
+
+// The loose form of mayContainMdev for a piece of a document too large to
+// hold (the hook reads such a document in pieces that overlap by
+// kMentionOverlap bytes): true if the piece has "mdev", a NUL byte, "<!",
+// "encoding" or a reference other than the predefined ones.
+bool mentionsMdev(std::string_view piece);
+inline constexpr std::size_t kMentionOverlap = 16;
+
+// The largest domain XML the hook checks (the engine's parser refuses more).
+inline constexpr std::size_t kMaxHookXml = std::size_t{16} * 1024 * 1024;
 
 } // namespace mdevmc

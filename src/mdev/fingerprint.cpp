@@ -266,12 +266,15 @@ Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::st
     rd.attr(fp, fact::kTypeDescription, paths::typeAttr(parent, type_id, "description"));
     rd.attr(fp, fact::kTypeDeviceApi, paths::typeAttr(parent, type_id, "device_api"));
 
-    auto dir = host.root().resolve(joinPath(paths::kClassParents, parent));
-    if (!dir) {
+    // The parent's directory and its driver link, in one access.
+    auto probe = host.io().probeDir(joinPath(paths::kClassParents, parent), {"driver"}, {},
+                                    per_read ? deadline.capped(*per_read) : deadline);
+    if (!probe) {
         fp.facts.push_back({std::string(fact::kParentKind), std::nullopt,
-                            errnoName(dir.error().err != 0 ? dir.error().err : EIO)});
+                            errnoName(probe.error().err != 0 ? probe.error().err : EIO)});
         return fp;
     }
+    const std::string* dir = &probe->dir;
     const auto [kind, under] = parentKind(*dir);
     fp.facts.push_back({std::string(fact::kParentKind), kind, std::nullopt});
     if (kind == "pci") {
@@ -282,7 +285,7 @@ Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::st
     }
 
     std::string driver;
-    if (auto link = host.root().readLink(joinPath(*dir, "driver"))) {
+    if (const Result<std::string>& link = probe->links.at(0)) {
         driver = baseName(*link);
         if (isValidName(driver)) {
             fp.facts.push_back({std::string(fact::kDriver), driver, std::nullopt});

@@ -46,33 +46,34 @@ std::string stripNewline(std::string s) {
     return s;
 }
 
-Result<MdevDevice> MdevHost::device(std::string_view uuid_in) const {
+Result<MdevDevice> MdevHost::device(std::string_view uuid_in, Deadline deadline) const {
     if (!isValidUuid(uuid_in)) {
         return fail("mdev UUID " + quoteValue(uuid_in) + " is not a canonical UUID", EINVAL);
     }
     const std::string uuid = canonicalUuid(uuid_in);
     const std::string link = paths::device(uuid);
-    auto dir = root_.resolve(link);
-    if (!dir) {
-        if (dir.error().err == ENOENT) {
+    // The device directory sits in its parent's directory; its mdev_type
+    // link points at the parent's mdev_supported_types/TYPE.
+    auto probe = io_.probeDir(link, {"mdev_type"}, {paths::kMigrationVersion}, deadline);
+    if (!probe) {
+        if (probe.error().err == ENOENT) {
             return fail("mdev " + uuid + " does not exist on this host (no '" +
                             root_.display(link) + "')",
                         ENOENT);
         }
-        return fail("mdev " + uuid + ": " + dir.error().message, dir.error().err);
+        return fail("mdev " + uuid + ": " + probe.error().message, probe.error().err);
     }
-    // The device directory sits in its parent's directory; its mdev_type
-    // link points at the parent's mdev_supported_types/TYPE.
-    auto type_dir = root_.resolve(joinPath(*dir, "mdev_type"));
-    if (!type_dir) {
-        return fail("mdev " + uuid + " has no usable mdev_type link: " + type_dir.error().message,
-                    type_dir.error().err);
+    const Result<std::string>& type_link = probe->links.at(0);
+    if (!type_link) {
+        return fail("mdev " + uuid + " has no usable mdev_type link: " + type_link.error().message,
+                    type_link.error().err);
     }
     MdevDevice d;
     d.uuid = uuid;
-    d.dir = *dir;
-    d.type_id = baseName(*type_dir);
-    d.parent = baseName(dirName(*dir));
+    d.dir = probe->dir;
+    d.type_id = baseName(*type_link);
+    d.parent = baseName(dirName(probe->dir));
+    d.own_version = probe->files.at(0) == 0;
     if (!isValidName(d.type_id)) {
         return fail("mdev " + uuid + " has an mdev type named " + quoteValue(d.type_id) +
                         ", which is not a valid type id",
@@ -86,8 +87,8 @@ Result<MdevDevice> MdevHost::device(std::string_view uuid_in) const {
     return d;
 }
 
-Result<std::vector<MdevDevice>> MdevHost::devices() const {
-    auto names = root_.list(paths::kBusDevices);
+Result<std::vector<MdevDevice>> MdevHost::devices(Deadline deadline) const {
+    auto names = io_.list(paths::kBusDevices, deadline);
     if (!names) {
         if (names.error().err == ENOENT) {
             return std::vector<MdevDevice>{};
@@ -96,16 +97,16 @@ Result<std::vector<MdevDevice>> MdevHost::devices() const {
     }
     std::vector<MdevDevice> out;
     for (const auto& n : *names) {
-        if (auto d = device(n)) {
+        if (auto d = device(n, deadline)) {
             out.push_back(std::move(*d));
         }
     }
     return out;
 }
 
-Result<std::vector<std::string>> MdevHost::validEntries(std::string_view dir,
-                                                        bool missing_is_empty) const {
-    auto names = root_.list(dir);
+Result<std::vector<std::string>> MdevHost::validEntries(std::string_view dir, bool missing_is_empty,
+                                                        Deadline deadline) const {
+    auto names = io_.list(dir, deadline);
     if (!names) {
         if (missing_is_empty && names.error().err == ENOENT) {
             return std::vector<std::string>{};
@@ -122,28 +123,29 @@ Result<std::vector<std::string>> MdevHost::validEntries(std::string_view dir,
     return out;
 }
 
-Result<std::vector<std::string>> MdevHost::parents() const {
-    return validEntries(paths::kClassParents, true);
+Result<std::vector<std::string>> MdevHost::parents(Deadline deadline) const {
+    return validEntries(paths::kClassParents, true, deadline);
 }
 
-Result<std::vector<std::string>> MdevHost::types(std::string_view parent) const {
+Result<std::vector<std::string>> MdevHost::types(std::string_view parent, Deadline deadline) const {
     if (!isValidName(parent)) {
         return fail("parent device name " + quoteValue(parent) + " is not valid", EINVAL);
     }
-    return validEntries(paths::parentTypes(parent), false);
+    return validEntries(paths::parentTypes(parent), false, deadline);
 }
 
-Result<std::vector<std::string>> MdevHost::parentsOffering(std::string_view type_id) const {
+Result<std::vector<std::string>> MdevHost::parentsOffering(std::string_view type_id,
+                                                           Deadline deadline) const {
     if (!isValidName(type_id)) {
         return fail("mdev type id " + quoteValue(type_id) + " is not valid", EINVAL);
     }
-    auto ps = parents();
+    auto ps = parents(deadline);
     if (!ps) {
         return Unexpected<Error>(ps.error());
     }
     std::vector<std::string> out;
     for (auto& p : *ps) {
-        auto ts = types(p);
+        auto ts = types(p, deadline);
         if (ts && std::binary_search(ts->begin(), ts->end(), std::string(type_id))) {
             out.push_back(std::move(p));
         }

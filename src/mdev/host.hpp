@@ -19,6 +19,8 @@ struct MdevDevice {
     std::string type_id; // "nvidia-63"
     std::string parent;  // "0000:00:02.0"
     std::string dir;     // canonical directory, relative to the root
+    // The device has a migration_version of its own (else its type's).
+    bool own_version = false;
 };
 
 // One mdev type offered by one parent, with the attributes a person wants
@@ -49,25 +51,29 @@ public:
     const Root& root() const { return root_; }
     AttrIo& io() const { return io_; }
 
-    // The device with UUID (validated first).  ENOENT if there is none.
-    Result<MdevDevice> device(std::string_view uuid) const;
+    // Every lookup goes through io() and is bounded by DEADLINE.
+
+    // The device with UUID (validated first), found in one access.  ENOENT
+    // if there is none.
+    Result<MdevDevice> device(std::string_view uuid, Deadline deadline) const;
     // Every mdev on this host, sorted by UUID; devices that cannot be
     // resolved are skipped.
-    Result<std::vector<MdevDevice>> devices() const;
+    Result<std::vector<MdevDevice>> devices(Deadline deadline) const;
     // Parent device names (entries of sys/class/mdev_bus), sorted.
-    Result<std::vector<std::string>> parents() const;
+    Result<std::vector<std::string>> parents(Deadline deadline) const;
     // The type ids a parent offers, sorted.
-    Result<std::vector<std::string>> types(std::string_view parent) const;
+    Result<std::vector<std::string>> types(std::string_view parent, Deadline deadline) const;
     // Parents offering TYPE_ID, sorted.
-    Result<std::vector<std::string>> parentsOffering(std::string_view type_id) const;
+    Result<std::vector<std::string>> parentsOffering(std::string_view type_id,
+                                                     Deadline deadline) const;
     // The readable attributes of a type (reads bounded by DEADLINE).
     MdevTypeInfo typeInfo(std::string_view parent, std::string_view type_id,
                           Deadline deadline) const;
 
 private:
     // The valid names in directory DIR, sorted.
-    Result<std::vector<std::string>> validEntries(std::string_view dir,
-                                                  bool missing_is_empty) const;
+    Result<std::vector<std::string>> validEntries(std::string_view dir, bool missing_is_empty,
+                                                  Deadline deadline) const;
 
     const Root& root_;
     AttrIo& io_;

@@ -8,11 +8,9 @@
 
 namespace mdevmc {
 
-VersionLocation versionLocation(const Root& root, const MdevDevice& dev) {
-    const std::string own = joinPath(dev.dir, paths::kMigrationVersion);
-    struct stat st {};
-    if (::fstatat(root.fd(), own.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-        return {own, true};
+VersionLocation versionLocation(const MdevDevice& dev) {
+    if (dev.own_version) {
+        return {joinPath(dev.dir, paths::kMigrationVersion), true};
     }
     return {joinPath(joinPath(dev.dir, "mdev_type"), paths::kMigrationVersion), false};
 }
@@ -66,6 +64,9 @@ ProbeResult probeVersion(AttrIo& io, const VersionLocation& where, std::string_v
     out.written = w.written;
     if (w.timed_out) {
         out.status = ProbeResult::Status::TimedOut;
+    } else if (w.not_made) {
+        out.status = ProbeResult::Status::NotMade;
+        out.err = w.err;
     } else if (w.err == ENOENT) {
         out.status = ProbeResult::Status::Missing;
         out.err = ENOENT;

@@ -17,7 +17,8 @@ struct VersionLocation {
     std::string path; // relative to the root
     bool per_device = false;
 };
-VersionLocation versionLocation(const Root& root, const MdevDevice& dev);
+// (What the device lookup found: no access here.)
+VersionLocation versionLocation(const MdevDevice& dev);
 // The type-level attribute of TYPE_ID under PARENT.
 VersionLocation typeVersionLocation(std::string_view parent, std::string_view type_id);
 
@@ -47,6 +48,7 @@ struct ProbeResult {
         TimedOut,   // write(2) did not return before the deadline
         Missing,    // the target has no attribute
         Invalid,    // the version was refused before touching sysfs
+        NotMade,    // the write could not be made at all (err): no answer
     };
     Status status = Status::Rejected;
     int err = 0;

@@ -1,12 +1,19 @@
 #include "sysfs/attr_io.hpp"
 
+#include "util/errno_name.hpp"
+#include "util/unique_c_ptr.hpp"
+
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +21,38 @@ namespace mdevmc {
 
 namespace {
 
-AttrRead readDirect(const Root& root, std::string_view rel) {
+// "dir/base" split at its last slash.
+std::pair<std::string, std::string> splitLast(std::string_view rel) {
+    const auto slash = rel.rfind('/');
+    if (slash == std::string_view::npos) {
+        return {std::string(), std::string(rel)};
+    }
+    return {std::string(rel.substr(0, slash)), std::string(rel.substr(slash + 1))};
+}
+
+std::string displayPath(const Root& root, std::string_view path) {
+    return !path.empty() && path.front() == '/' ? std::string(path) : root.display(path);
+}
+
+// Opens PATH: absolute as it is, else beneath the root.
+Result<UniqueFd> openPath(const Root& root, std::string_view path, int flags) {
+    if (!path.empty() && path.front() == '/') {
+        const std::string p(path);
+        UniqueFd fd(::open(p.c_str(), flags | O_CLOEXEC));
+        if (!fd.valid()) {
+            const int e = errno;
+            return fail("cannot open '" + p + "': " + errnoText(e), e);
+        }
+        return fd;
+    }
+    return root.open(path, flags);
+}
+
+} // namespace
+
+namespace direct {
+
+AttrRead read(const Root& root, std::string_view rel) {
     AttrRead r;
     auto fd = root.openAttribute(rel, O_RDONLY);
     if (!fd) {
@@ -35,7 +73,7 @@ AttrRead readDirect(const Root& root, std::string_view rel) {
     return r;
 }
 
-AttrWrite writeDirect(const Root& root, std::string_view rel, std::string_view data) {
+AttrWrite write(const Root& root, std::string_view rel, std::string_view data) {
     AttrWrite w;
     auto fd = root.openAttribute(rel, O_WRONLY);
     if (!fd) {
@@ -53,67 +91,364 @@ AttrWrite writeDirect(const Root& root, std::string_view rel, std::string_view d
     return w;
 }
 
-// Wire format between the hook and its worker (SOCK_SEQPACKET, one message
-// each way per access).
-struct RequestHeader {
-    char op; // 'r' or 'w'
-    std::uint32_t path_len;
-    std::uint32_t data_len;
-};
-struct ReplyHeader {
-    std::int32_t err;
-    std::uint64_t count;
-    std::uint32_t data_len;
-};
-constexpr std::size_t kMaxMessage = sizeof(RequestHeader) + 4096 + 2 * kAttrMax;
+Result<std::vector<std::string>> list(const Root& root, std::string_view path) {
+    if (path.empty() || path.front() != '/') {
+        return root.list(path);
+    }
+    UniqueFd fd;
+    MDEVMC_TRY_ASSIGN(fd, openPath(root, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK));
+    const UniqueCPtr<DIR, ::closedir> dir(::fdopendir(fd.get()));
+    if (!dir) {
+        const int e = errno;
+        return fail("cannot list '" + std::string(path) + "': " + errnoText(e), e);
+    }
+    fd.release(); // the DIR owns it now
+    std::vector<std::string> names;
+    errno = 0;
+    while (const dirent* d = ::readdir(dir.get())) {
+        const std::string_view n = d->d_name;
+        if (n != "." && n != "..") {
+            names.emplace_back(n);
+        }
+        errno = 0;
+    }
+    if (const int e = errno; e != 0) {
+        return fail("cannot list '" + std::string(path) + "': " + errnoText(e), e);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Result<FileKind> stat(const Root& root, std::string_view rel, bool follow) {
+    struct stat st {};
+    if (follow) {
+        UniqueFd fd;
+        MDEVMC_TRY_ASSIGN(fd, root.open(rel, O_PATH));
+        if (::fstat(fd.get(), &st) != 0) {
+            const int e = errno;
+            return fail("cannot stat '" + root.display(rel) + "': " + errnoText(e), e);
+        }
+        return FileKind{st.st_mode};
+    }
+    const auto [dir, base] = splitLast(rel);
+    UniqueFd dirfd;
+    MDEVMC_TRY_ASSIGN(dirfd, root.open(dir, O_PATH | O_DIRECTORY));
+    if (::fstatat(dirfd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        const int e = errno;
+        return fail("cannot stat '" + root.display(rel) + "': " + errnoText(e), e);
+    }
+    return FileKind{st.st_mode};
+}
+
+Result<DirProbe> probeDir(const Root& root, std::string_view rel,
+                          const std::vector<std::string>& links,
+                          const std::vector<std::string>& files) {
+    DirProbe p;
+    MDEVMC_TRY_ASSIGN(p.dir, root.resolve(rel));
+    UniqueFd dirfd;
+    MDEVMC_TRY_ASSIGN(dirfd, root.open(p.dir, O_PATH | O_DIRECTORY));
+    for (const auto& name : links) {
+        std::string buf(4096, '\0');
+        const ssize_t n = ::readlinkat(dirfd.get(), name.c_str(), buf.data(), buf.size());
+        const std::string shown = root.display(joinPath(p.dir, name));
+        if (n < 0) {
+            const int e = errno;
+            p.links.emplace_back(fail("cannot read link '" + shown + "': " + errnoText(e), e));
+        } else if (static_cast<std::size_t>(n) >= buf.size()) {
+            p.links.emplace_back(fail("link '" + shown + "' is too long", ENAMETOOLONG));
+        } else {
+            buf.resize(static_cast<std::size_t>(n));
+            p.links.emplace_back(std::move(buf));
+        }
+    }
+    for (const auto& name : files) {
+        struct stat st {};
+        if (::fstatat(dirfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            p.files.push_back(errno);
+        } else {
+            p.files.push_back(S_ISREG(st.st_mode) ? 0 : EINVAL);
+        }
+    }
+    return p;
+}
+
+Result<std::optional<std::string>> readFile(const Root& root, std::string_view path,
+                                            std::size_t max) {
+    const std::string shown = displayPath(root, path);
+    auto fd = openPath(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (!fd) {
+        if (fd.error().err == ENOENT) {
+            return std::optional<std::string>();
+        }
+        return Unexpected<Error>(fd.error());
+    }
+    struct stat st {};
+    if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return fail("'" + shown + "' is not a regular file", EINVAL);
+    }
+    std::string data;
+    std::string buf(8192, '\0');
+    for (;;) {
+        const ssize_t n = ::read(fd->get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int e = errno;
+            return fail("cannot read '" + shown + "': " + errnoText(e), e);
+        }
+        if (n == 0) {
+            break;
+        }
+        data.append(buf.data(), static_cast<std::size_t>(n));
+        if (data.size() > max) {
+            return fail("'" + shown + "' is larger than " + std::to_string(max) + " bytes", EFBIG);
+        }
+    }
+    return std::optional<std::string>(std::move(data));
+}
+
+} // namespace direct
+
+AttrRead DirectAttrIo::read(std::string_view rel, Deadline) {
+    return direct::read(root_, rel);
+}
+
+AttrWrite DirectAttrIo::write(std::string_view rel, std::string_view data, Deadline) {
+    return direct::write(root_, rel, data);
+}
+
+Result<std::string> DirectAttrIo::resolve(std::string_view rel, Deadline) {
+    return root_.resolve(rel);
+}
+
+Result<std::string> DirectAttrIo::readLink(std::string_view rel, Deadline) {
+    return root_.readLink(rel);
+}
+
+Result<std::vector<std::string>> DirectAttrIo::list(std::string_view path, Deadline) {
+    return direct::list(root_, path);
+}
+
+Result<FileKind> DirectAttrIo::stat(std::string_view rel, bool follow, Deadline) {
+    return direct::stat(root_, rel, follow);
+}
+
+Result<DirProbe> DirectAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
+                                        const std::vector<std::string>& files, Deadline) {
+    return direct::probeDir(root_, rel, links, files);
+}
+
+Result<std::optional<std::string>> DirectAttrIo::readFile(std::string_view path, std::size_t max,
+                                                          Deadline) {
+    return direct::readFile(root_, path, max);
+}
+
+// ---------------------------------------------------------------------------
+// The worker.  Requests and replies are frames on a stream socket: a 32-bit
+// length, then fields, each a 32-bit length and its bytes.  A request's
+// first field is its operation; numbers travel as decimal text.
+
+namespace {
+
+using Fields = WorkerAttrIo::Fields;
+
+// The largest frame either side accepts: a listing or a file at their
+// bound, with room for the framing.
+constexpr std::size_t kMaxFrame = 2 * kListMax + 65536;
+
+std::string encode(const Fields& fields) {
+    std::size_t size = 4;
+    for (const auto& f : fields) {
+        size += 4 + f.size();
+    }
+    std::string out;
+    out.reserve(size + 4);
+    const auto put32 = [&out](std::size_t v) {
+        const auto u = static_cast<std::uint32_t>(v);
+        out.append(reinterpret_cast<const char*>(&u), sizeof u);
+    };
+    put32(size);
+    put32(fields.size());
+    for (const auto& f : fields) {
+        put32(f.size());
+        out += f;
+    }
+    return out;
+}
+
+// The fields of a frame's body (after its length); nullopt if malformed.
+std::optional<Fields> decode(std::string_view body) {
+    const auto get32 = [&body](std::uint32_t& v) {
+        if (body.size() < sizeof v) {
+            return false;
+        }
+        std::memcpy(&v, body.data(), sizeof v);
+        body.remove_prefix(sizeof v);
+        return true;
+    };
+    std::uint32_t n = 0;
+    if (!get32(n) || n > body.size() / 4 + 1) {
+        return std::nullopt;
+    }
+    Fields out;
+    out.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        std::uint32_t len = 0;
+        if (!get32(len) || len > body.size()) {
+            return std::nullopt;
+        }
+        out.emplace_back(body.substr(0, len));
+        body.remove_prefix(len);
+    }
+    if (!body.empty()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string num(long long v) {
+    return std::to_string(v);
+}
+
+long long toNum(std::string_view s) {
+    long long v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return v;
+}
+
+bool writeAll(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// Reads one frame's body from FD (blocking: the worker's side).
+std::optional<std::string> readFrame(int fd) {
+    std::string data;
+    std::uint32_t size = 0;
+    std::size_t want = sizeof size;
+    while (data.size() < want) {
+        char buf[65536];
+        const std::size_t chunk = std::min(sizeof buf, want - data.size());
+        const ssize_t n = ::recv(fd, buf, chunk, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return std::nullopt;
+        }
+        data.append(buf, static_cast<std::size_t>(n));
+        if (want == sizeof size && data.size() == sizeof size) {
+            std::memcpy(&size, data.data(), sizeof size);
+            if (size > kMaxFrame) {
+                return std::nullopt;
+            }
+            want += size;
+        }
+    }
+    return data.substr(sizeof size);
+}
+
+// A failed Result as fields: errno, message.
+template <typename T>
+void putError(Fields& out, const Result<T>& r) {
+    out.push_back(num(r ? 0 : (r.error().err != 0 ? r.error().err : EIO)));
+    out.push_back(r ? std::string() : r.error().message);
+}
+
+Fields serve(const Root& root, const Fields& req) {
+    Fields out;
+    const std::string& op = req[0];
+    const std::string_view path = req.size() > 1 ? std::string_view(req[1]) : std::string_view();
+    if (op == "r") {
+        AttrRead r = direct::read(root, path);
+        out = {num(r.err), std::move(r.data)};
+    } else if (op == "w" && req.size() == 3) {
+        const AttrWrite w = direct::write(root, path, req[2]);
+        out = {num(w.err), num(static_cast<long long>(w.written))};
+    } else if (op == "R" || op == "L") {
+        const auto r = op == "R" ? root.resolve(path) : root.readLink(path);
+        putError(out, r);
+        out.push_back(r ? *r : std::string());
+    } else if (op == "D") {
+        const auto r = direct::list(root, path);
+        putError(out, r);
+        std::size_t total = 0;
+        for (const auto& n : r ? *r : std::vector<std::string>{}) {
+            total += n.size() + 4;
+            if (total > kListMax) {
+                return {num(E2BIG), "'" + displayPath(root, path) + "' has too many entries"};
+            }
+            out.push_back(n);
+        }
+    } else if (op == "S" && req.size() == 3) {
+        const auto r = direct::stat(root, path, req[2] == "1");
+        putError(out, r);
+        out.push_back(num(r ? r->mode : 0));
+    } else if (op == "P" && req.size() >= 3) {
+        const auto nlinks = static_cast<std::size_t>(toNum(req[2]));
+        if (nlinks > req.size() - 3) {
+            return {num(EINVAL), "malformed request"};
+        }
+        const std::vector<std::string> links(req.begin() + 3,
+                                             req.begin() + 3 + static_cast<long>(nlinks));
+        const std::vector<std::string> files(req.begin() + 3 + static_cast<long>(nlinks),
+                                             req.end());
+        const auto r = direct::probeDir(root, path, links, files);
+        putError(out, r);
+        if (r) {
+            out.push_back(r->dir);
+            for (const auto& l : r->links) {
+                putError(out, l);
+                out.push_back(l ? *l : std::string());
+            }
+            for (const int e : r->files) {
+                out.push_back(num(e));
+            }
+        }
+    } else if (op == "F" && req.size() == 3) {
+        const auto r = direct::readFile(root, path, static_cast<std::size_t>(toNum(req[2])));
+        putError(out, r);
+        out.push_back(r && *r ? "1" : "0");
+        out.push_back(r && *r ? **r : std::string());
+    } else {
+        out = {num(EINVAL), "malformed request"};
+    }
+    return out;
+}
 
 [[noreturn]] void workerMain(const Root& root, int sock) {
-    std::string msg(kMaxMessage, '\0');
     for (;;) {
-        const ssize_t n = ::recv(sock, msg.data(), msg.size(), 0);
-        if (n <= 0) {
+        const auto frame = readFrame(sock);
+        if (!frame) {
             ::_exit(0);
         }
-        RequestHeader h{};
-        if (static_cast<std::size_t>(n) < sizeof h) {
+        const auto req = decode(*frame);
+        if (!req || req->empty()) {
             ::_exit(1);
         }
-        std::memcpy(&h, msg.data(), sizeof h);
-        if (sizeof h + h.path_len + h.data_len != static_cast<std::size_t>(n)) {
-            ::_exit(1);
-        }
-        const std::string_view path(msg.data() + sizeof h, h.path_len);
-        const std::string_view data(msg.data() + sizeof h + h.path_len, h.data_len);
-        ReplyHeader rh{};
-        std::string payload;
-        if (h.op == 'r') {
-            AttrRead r = readDirect(root, path);
-            rh.err = r.err;
-            payload = std::move(r.data);
-        } else {
-            const AttrWrite w = writeDirect(root, path, data);
-            rh.err = w.err;
-            rh.count = w.written;
-        }
-        rh.data_len = static_cast<std::uint32_t>(payload.size());
-        std::string out(sizeof rh, '\0');
-        std::memcpy(out.data(), &rh, sizeof rh);
-        out += payload;
-        if (::send(sock, out.data(), out.size(), MSG_NOSIGNAL) < 0) {
+        if (!writeAll(sock, encode(serve(root, *req)))) {
             ::_exit(1);
         }
     }
 }
 
+// An error from a reply's errno and message fields.
+Error replyError(const Fields& r, std::size_t at) {
+    const int e = static_cast<int>(toNum(r[at]));
+    return Error{r[at + 1], e != 0 ? e : EIO, 0};
+}
+
 } // namespace
-
-AttrRead DirectAttrIo::read(std::string_view rel, Deadline) {
-    return readDirect(root_, rel);
-}
-
-AttrWrite DirectAttrIo::write(std::string_view rel, std::string_view data, Deadline) {
-    return writeDirect(root_, rel, data);
-}
 
 WorkerAttrIo::~WorkerAttrIo() {
     dropWorker();
@@ -124,7 +459,7 @@ bool WorkerAttrIo::ensureWorker() {
         return true;
     }
     int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         return false;
     }
     UniqueFd ours(sv[0]);
@@ -149,7 +484,9 @@ bool WorkerAttrIo::ensureWorker() {
             ::_exit(1);
         }
         for (int fd = 0; fd <= 2; ++fd) {
-            ::dup2(null, fd);
+            if (fd != null && fd != theirs.get() && fd != root_.fd()) {
+                ::dup2(null, fd);
+            }
         }
         ours.reset();
         workerMain(root_, theirs.get());
@@ -165,90 +502,220 @@ void WorkerAttrIo::dropWorker() {
     sock_.reset();
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
-        // Reap it if it is gone already; a worker stuck in the kernel is
-        // left to init rather than waited for.
-        ::waitpid(pid_, nullptr, WNOHANG);
+        // Reap it if it is gone already (a worker whose socket just closed
+        // exits at once); a worker stuck in the kernel is left to init
+        // rather than waited for.
+        for (int i = 0; i < 20 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
+            ::usleep(50);
+        }
         pid_ = -1;
     }
 }
 
-WorkerAttrIo::Reply WorkerAttrIo::call(char op, std::string_view rel, std::string_view data,
-                                       Deadline deadline) {
-    Reply reply;
+std::optional<Fields> WorkerAttrIo::call(const Fields& request, Deadline deadline, bool& timed_out,
+                                         int& err) {
+    timed_out = false;
+    err = 0;
     if (deadline.expired()) {
-        reply.timed_out = true;
-        return reply;
-    }
-    if (rel.size() > 4096 || data.size() > 2 * kAttrMax) {
-        reply.err = E2BIG;
-        return reply;
+        timed_out = true;
+        return std::nullopt;
     }
     if (!ensureWorker()) {
-        reply.err = errno != 0 ? errno : EAGAIN;
-        return reply;
+        err = errno != 0 ? errno : EAGAIN;
+        return std::nullopt;
     }
-    RequestHeader h{op, static_cast<std::uint32_t>(rel.size()),
-                    static_cast<std::uint32_t>(data.size())};
-    std::string msg(sizeof h, '\0');
-    std::memcpy(msg.data(), &h, sizeof h);
-    msg.append(rel);
-    msg.append(data);
-    if (::send(sock_.get(), msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
-        reply.err = errno;
+    if (!writeAll(sock_.get(), encode(request))) {
+        err = errno != 0 ? errno : EPIPE;
         dropWorker();
-        return reply;
+        return std::nullopt;
     }
-    std::string in(sizeof(ReplyHeader) + kAttrMax, '\0');
-    for (;;) {
+    std::string data;
+    std::uint32_t size = 0;
+    std::size_t want = sizeof size;
+    while (data.size() < want) {
         const auto left = deadline.remaining().count();
         pollfd p{sock_.get(), POLLIN, 0};
-        const int timeout = static_cast<int>(std::min<long long>(left, 1LL << 30));
-        const int rc = ::poll(&p, 1, timeout);
+        const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1LL << 30)));
         if (rc < 0 && errno == EINTR) {
             continue;
         }
         if (rc == 0 || deadline.expired()) {
-            reply.timed_out = true;
+            timed_out = true;
             dropWorker();
-            return reply;
+            return std::nullopt;
         }
-        break;
+        char buf[65536];
+        const ssize_t n =
+            ::recv(sock_.get(), buf, std::min(sizeof buf, want - data.size()), MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            err = EIO;
+            dropWorker();
+            return std::nullopt;
+        }
+        data.append(buf, static_cast<std::size_t>(n));
+        if (want == sizeof size && data.size() == sizeof size) {
+            std::memcpy(&size, data.data(), sizeof size);
+            if (size > kMaxFrame) {
+                err = EIO;
+                dropWorker();
+                return std::nullopt;
+            }
+            want += size;
+        }
     }
-    const ssize_t n = ::recv(sock_.get(), in.data(), in.size(), 0);
-    ReplyHeader rh{};
-    if (n < static_cast<ssize_t>(sizeof rh)) {
-        reply.err = EIO;
+    auto reply = decode(std::string_view(data).substr(sizeof size));
+    if (!reply || reply->size() < 2) {
+        err = EIO;
         dropWorker();
-        return reply;
+        return std::nullopt;
     }
-    std::memcpy(&rh, in.data(), sizeof rh);
-    if (sizeof rh + rh.data_len != static_cast<std::size_t>(n)) {
-        reply.err = EIO;
-        dropWorker();
-        return reply;
-    }
-    reply.err = rh.err;
-    reply.count = rh.count;
-    reply.data.assign(in.data() + sizeof rh, rh.data_len);
     return reply;
 }
 
+Unexpected<Error> WorkerAttrIo::lookupFailed(std::string_view what, std::string_view path,
+                                             bool timed_out, int err) const {
+    const std::string shown = displayPath(root_, path);
+    if (timed_out) {
+        return fail(std::string(what) + " '" + shown + "' timed out", ETIMEDOUT);
+    }
+    return fail("cannot " + std::string(what) + " '" + shown + "': " + errnoText(err), err);
+}
+
 AttrRead WorkerAttrIo::read(std::string_view rel, Deadline deadline) {
-    Reply r = call('r', rel, {}, deadline);
     AttrRead out;
-    out.err = r.err;
-    out.timed_out = r.timed_out;
-    out.data = std::move(r.data);
+    bool timed_out = false;
+    auto r = call({"r", std::string(rel)}, deadline, timed_out, out.err);
+    out.timed_out = timed_out;
+    out.not_made = !r && !timed_out;
+    if (r) {
+        out.err = static_cast<int>(toNum((*r)[0]));
+        out.data = std::move((*r)[1]);
+    }
     return out;
 }
 
 AttrWrite WorkerAttrIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
-    const Reply r = call('w', rel, data, deadline);
     AttrWrite out;
-    out.err = r.err;
-    out.timed_out = r.timed_out;
-    out.written = r.count;
+    if (data.size() > 2 * kAttrMax) {
+        out.err = E2BIG;
+        return out;
+    }
+    bool timed_out = false;
+    const auto r = call({"w", std::string(rel), std::string(data)}, deadline, timed_out, out.err);
+    out.timed_out = timed_out;
+    out.not_made = !r && !timed_out;
+    if (r) {
+        out.err = static_cast<int>(toNum((*r)[0]));
+        out.written = static_cast<std::size_t>(toNum((*r)[1]));
+    }
     return out;
+}
+
+Result<std::string> WorkerAttrIo::resolve(std::string_view rel, Deadline deadline) {
+    bool timed_out = false;
+    int err = 0;
+    auto r = call({"R", std::string(rel)}, deadline, timed_out, err);
+    if (!r || r->size() != 3) {
+        return lookupFailed("resolve", rel, timed_out, err != 0 ? err : EIO);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    return std::move((*r)[2]);
+}
+
+Result<std::string> WorkerAttrIo::readLink(std::string_view rel, Deadline deadline) {
+    bool timed_out = false;
+    int err = 0;
+    auto r = call({"L", std::string(rel)}, deadline, timed_out, err);
+    if (!r || r->size() != 3) {
+        return lookupFailed("read link", rel, timed_out, err != 0 ? err : EIO);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    return std::move((*r)[2]);
+}
+
+Result<std::vector<std::string>> WorkerAttrIo::list(std::string_view path, Deadline deadline) {
+    bool timed_out = false;
+    int err = 0;
+    auto r = call({"D", std::string(path)}, deadline, timed_out, err);
+    if (!r) {
+        return lookupFailed("list", path, timed_out, err);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    return std::vector<std::string>(std::make_move_iterator(r->begin() + 2),
+                                    std::make_move_iterator(r->end()));
+}
+
+Result<FileKind> WorkerAttrIo::stat(std::string_view rel, bool follow, Deadline deadline) {
+    bool timed_out = false;
+    int err = 0;
+    auto r = call({"S", std::string(rel), follow ? "1" : "0"}, deadline, timed_out, err);
+    if (!r || r->size() != 3) {
+        return lookupFailed("stat", rel, timed_out, err != 0 ? err : EIO);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    return FileKind{static_cast<mode_t>(toNum((*r)[2]))};
+}
+
+Result<DirProbe> WorkerAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
+                                        const std::vector<std::string>& files, Deadline deadline) {
+    Fields req{"P", std::string(rel), num(static_cast<long long>(links.size()))};
+    req.insert(req.end(), links.begin(), links.end());
+    req.insert(req.end(), files.begin(), files.end());
+    bool timed_out = false;
+    int err = 0;
+    auto r = call(req, deadline, timed_out, err);
+    if (!r) {
+        return lookupFailed("resolve", rel, timed_out, err);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    if (r->size() != 3 + 3 * links.size() + files.size()) {
+        return lookupFailed("resolve", rel, false, EIO);
+    }
+    DirProbe p;
+    p.dir = std::move((*r)[2]);
+    std::size_t at = 3;
+    for (std::size_t i = 0; i < links.size(); ++i, at += 3) {
+        if (toNum((*r)[at]) != 0) {
+            p.links.emplace_back(Unexpected<Error>(replyError(*r, at)));
+        } else {
+            p.links.emplace_back(std::move((*r)[at + 2]));
+        }
+    }
+    for (std::size_t i = 0; i < files.size(); ++i, ++at) {
+        p.files.push_back(static_cast<int>(toNum((*r)[at])));
+    }
+    return p;
+}
+
+Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path, std::size_t max,
+                                                          Deadline deadline) {
+    bool timed_out = false;
+    int err = 0;
+    auto r =
+        call({"F", std::string(path), num(static_cast<long long>(max))}, deadline, timed_out, err);
+    if (!r || r->size() != 4) {
+        return lookupFailed("read", path, timed_out, err != 0 ? err : EIO);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    if ((*r)[2] != "1") {
+        return std::optional<std::string>();
+    }
+    return std::optional<std::string>(std::move((*r)[3]));
 }
 
 } // namespace mdevmc

@@ -1,16 +1,22 @@
-// Reads and writes of sysfs attributes.  Every attribute access calls into a
-// vendor driver (its show/store callback) and may fail with any errno, write
-// short, or never return; this seam lets the protocol code be tested against
-// all of that, and lets the hook bound every access.
+// Every filesystem access beneath the root: lookups (resolving a path,
+// reading a link, listing a directory, the kind of a file), reads of whole
+// files (the configuration) and reads and writes of sysfs attributes.  An
+// attribute access calls into a vendor driver (its show/store callback) and
+// may fail with any errno, write short, or never return; a lookup on a hung
+// mount may never return either.  This seam lets the code above be tested
+// against all of that, and lets the hook bound every access by running it in
+// a worker process it can abandon.
 #pragma once
 
 #include "sysfs/root.hpp"
 #include "util/deadline.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace mdevmc {
 
@@ -21,6 +27,7 @@ struct AttrRead {
     int err = 0;            // 0 on success, else the errno of open or read
     bool timed_out = false; // the read did not complete before the deadline
     std::string data;       // the bytes read (on success)
+    bool not_made = false;  // no read was made (err: why, e.g. no worker)
     bool ok() const { return err == 0 && !timed_out; }
 };
 
@@ -28,8 +35,27 @@ struct AttrWrite {
     int err = 0;             // 0 if write(2) returned a count, else its errno
     bool timed_out = false;  // the write did not complete before the deadline
     std::size_t written = 0; // what write(2) returned
+    bool not_made = false;   // no write was made (err: why, e.g. no worker)
 };
 
+// A directory found by probeDir(): its canonical path and, for each name
+// asked about, what is there.
+struct DirProbe {
+    std::string dir;                        // canonical, relative to the root
+    std::vector<Result<std::string>> links; // the target of each link asked for
+    std::vector<int> files; // per file asked for: 0 if a regular file, else an errno
+};
+
+// The kind of a file, as stat(2) tells it.
+struct FileKind {
+    mode_t mode = 0;
+};
+
+// The most a listing or a whole-file read returns.
+inline constexpr std::size_t kListMax = std::size_t{1} << 20;
+
+// A lookup that did not finish before its deadline fails with ETIMEDOUT and
+// a message naming the path.
 class AttrIo {
 public:
     virtual ~AttrIo() = default;
@@ -37,25 +63,68 @@ public:
     virtual AttrRead read(std::string_view rel, Deadline deadline) = 0;
     // Writes DATA to attribute REL with a single write(2).
     virtual AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) = 0;
+
+    // Root::resolve, Root::readLink and Root::list, bounded by DEADLINE.
+    virtual Result<std::string> resolve(std::string_view rel, Deadline deadline) = 0;
+    virtual Result<std::string> readLink(std::string_view rel, Deadline deadline) = 0;
+    virtual Result<std::vector<std::string>> list(std::string_view path, Deadline deadline) = 0;
+    // The kind of REL; FOLLOW: of what its last component links to
+    // (beneath the root).
+    virtual Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) = 0;
+    // Resolves directory REL and, in the same access, reads the links LINKS
+    // and checks that FILES are regular files inside it (names, no '/').
+    virtual Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                                      const std::vector<std::string>& files, Deadline deadline) = 0;
+    // The whole of the regular file PATH, of at most MAX bytes, opened without
+    // blocking (a FIFO is never waited on): nullopt if it does not exist;
+    // EINVAL if it is not a regular file, EFBIG if it is larger.  PATH is
+    // relative to the root, or absolute (a file named by the administrator,
+    // never by a domain).  list() takes an absolute path too.
+    virtual Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                        Deadline deadline) = 0;
 };
 
-// Accesses the attributes from this process.  No bound on time: for the
+// The filesystem operations behind AttrIo, done in this process without a
+// bound on time: what DirectAttrIo does and what the worker does for
+// WorkerAttrIo.
+namespace direct {
+AttrRead read(const Root& root, std::string_view rel);
+AttrWrite write(const Root& root, std::string_view rel, std::string_view data);
+Result<std::vector<std::string>> list(const Root& root, std::string_view path);
+Result<FileKind> stat(const Root& root, std::string_view rel, bool follow);
+Result<DirProbe> probeDir(const Root& root, std::string_view rel,
+                          const std::vector<std::string>& links,
+                          const std::vector<std::string>& files);
+Result<std::optional<std::string>> readFile(const Root& root, std::string_view path,
+                                            std::size_t max);
+} // namespace direct
+
+// Accesses the filesystem from this process.  No bound on time: for the
 // CLI and tests.
 class DirectAttrIo : public AttrIo {
 public:
     explicit DirectAttrIo(const Root& root) : root_(root) {}
     AttrRead read(std::string_view rel, Deadline deadline) override;
     AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) override;
+    Result<std::string> resolve(std::string_view rel, Deadline deadline) override;
+    Result<std::string> readLink(std::string_view rel, Deadline deadline) override;
+    Result<std::vector<std::string>> list(std::string_view path, Deadline deadline) override;
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) override;
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline deadline) override;
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline deadline) override;
 
 private:
     const Root& root_;
 };
 
-// Accesses the attributes from a worker process, so that an access that
-// never returns (a store callback stuck in the driver) costs only the
-// worker: on a deadline the worker is killed and left behind with its
-// standard streams on /dev/null, holding none of the caller's pipes, and a
-// new worker serves the next access.
+// Accesses the filesystem from a worker process, so that an access that
+// never returns (a store callback stuck in the driver, a lookup on a hung
+// mount) costs only the worker: on a deadline the worker is killed and left
+// behind with its standard streams on /dev/null, holding none of the
+// caller's pipes, and a new worker serves the next access.  The caller's
+// process itself touches no path beneath the root.
 class WorkerAttrIo : public AttrIo {
 public:
     explicit WorkerAttrIo(const Root& root) : root_(root) {}
@@ -65,18 +134,30 @@ public:
 
     AttrRead read(std::string_view rel, Deadline deadline) override;
     AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) override;
+    Result<std::string> resolve(std::string_view rel, Deadline deadline) override;
+    Result<std::string> readLink(std::string_view rel, Deadline deadline) override;
+    Result<std::vector<std::string>> list(std::string_view path, Deadline deadline) override;
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) override;
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline deadline) override;
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline deadline) override;
 
     // How many workers were started (for tests).
     int workersStarted() const { return started_; }
+    // The worker's pid, -1 if there is none (for tests).
+    pid_t workerPid() const { return pid_; }
+
+    // One request and its reply on the wire: a list of fields.
+    using Fields = std::vector<std::string>;
 
 private:
-    struct Reply {
-        bool timed_out = false;
-        int err = 0;
-        std::size_t count = 0;
-        std::string data;
-    };
-    Reply call(char op, std::string_view rel, std::string_view data, Deadline deadline);
+    // Sends REQUEST to the worker and waits for its reply until DEADLINE;
+    // nullopt with TIMED_OUT set, or with ERR set when the worker could not
+    // be reached.
+    std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out, int& err);
+    Unexpected<Error> lookupFailed(std::string_view what, std::string_view path, bool timed_out,
+                                   int err) const;
     bool ensureWorker();
     void dropWorker();
 

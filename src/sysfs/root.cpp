@@ -54,6 +54,22 @@ int sysOpenat2(int dirfd, const char* path, int flags) {
 
 bool g_openat2_missing = false;
 
+// Where descriptor FD is, as the kernel names it (/proc/self/fd/FD); nullopt
+// when that is not an absolute path (no /proc, a deleted file).
+std::optional<std::string> procPath(int fd) {
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    std::string buf(4096, '\0');
+    const ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size());
+    if (n <= 0 || static_cast<std::size_t>(n) >= buf.size() || buf[0] != '/') {
+        return std::nullopt;
+    }
+    buf.resize(static_cast<std::size_t>(n));
+    if (buf.size() > 10 && buf.compare(buf.size() - 10, 10, " (deleted)") == 0) {
+        return std::nullopt;
+    }
+    return buf;
+}
+
 } // namespace
 
 std::string joinPath(std::string_view a, std::string_view b) {
@@ -161,7 +177,47 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
     return owned;
 }
 
+std::optional<std::string> Root::resolveFast(std::string_view rel) const {
+    if (g_openat2_missing) {
+        return std::nullopt;
+    }
+    const std::string r(rel.empty() ? "." : rel);
+    int fd = -1;
+    for (int attempt = 0; attempt < kBeneathRetries && fd < 0; ++attempt) {
+        fd = sysOpenat2(fd_.get(), r.c_str(), O_PATH | O_CLOEXEC);
+        if (fd < 0 && errno != EAGAIN) {
+            break;
+        }
+    }
+    if (fd < 0) {
+        return std::nullopt; // the walk says why
+    }
+    const UniqueFd owned(fd);
+    const auto at = procPath(owned.get());
+    if (!at) {
+        return std::nullopt;
+    }
+    if (!canonical_) {
+        canonical_ = procPath(fd_.get());
+        if (!canonical_) {
+            return std::nullopt;
+        }
+    }
+    const std::string& base = *canonical_;
+    if (*at == base) {
+        return std::string();
+    }
+    const std::string prefix = base == "/" ? base : base + "/";
+    if (at->compare(0, prefix.size(), prefix) != 0) {
+        return std::nullopt; // moved, deleted, or another namespace's view
+    }
+    return at->substr(prefix.size());
+}
+
 Result<std::string> Root::resolve(std::string_view rel) const {
+    if (auto fast = resolveFast(rel)) {
+        return std::move(*fast);
+    }
     std::vector<std::string> done;
     std::vector<std::string> todo = splitPath(rel);
     std::reverse(todo.begin(), todo.end()); // pop from the back

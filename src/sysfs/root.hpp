@@ -12,6 +12,7 @@
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,8 +62,14 @@ public:
 private:
     Root(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
 
+    // resolve() in three system calls: openat2 beneath the root, then the
+    // kernel's name of what it opened.  nullopt when that cannot tell
+    // (any failure: the walk then says why).
+    std::optional<std::string> resolveFast(std::string_view rel) const;
+
     std::string path_;
     UniqueFd fd_;
+    mutable std::optional<std::string> canonical_; // the root as the kernel names it
 };
 
 // Joins path components with '/'.

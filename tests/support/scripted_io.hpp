@@ -1,11 +1,17 @@
 // An AttrIo whose answers a test chooses per path: any errno, short writes,
-// stalls (reported as timed out), and a record of every write.
+// stalls (reported as timed out), and a record of every write.  Lookups
+// (resolve, readLink, list, stat, probeDir, readFile) are made beneath the
+// root given to lookupsFrom() (none: ENOENT), except for a path given to
+// failLookups() and the paths beneath it, which fail with its errno (ETIMEDOUT: as a
+// lookup that did not finish before its deadline).
 #pragma once
 
 #include "sysfs/attr_io.hpp"
 
+#include <cerrno>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mdevmc::test {
@@ -56,10 +62,60 @@ public:
         return AttrWrite{0, false, b.count == SIZE_MAX ? data.size() : b.count};
     }
 
+    void lookupsFrom(const Root& root) { root_ = &root; }
+    void failLookups(const std::string& prefix, int err) {
+        failed_lookups_.emplace_back(prefix, err);
+    }
+
+    Result<std::string> resolve(std::string_view rel, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return root_->resolve(rel);
+    }
+    Result<std::string> readLink(std::string_view rel, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return root_->readLink(rel);
+    }
+    Result<std::vector<std::string>> list(std::string_view path, Deadline) override {
+        MDEVMC_TRY(lookup(path));
+        return direct::list(*root_, path);
+    }
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return direct::stat(*root_, rel, follow);
+    }
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return direct::probeDir(*root_, rel, links, files);
+    }
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline) override {
+        MDEVMC_TRY(lookup(path));
+        return direct::readFile(*root_, path, max);
+    }
+
     std::vector<Write> log;
     int read_count = 0;
+    int lookup_count = 0;
 
 private:
+    Result<void> lookup(std::string_view path) {
+        ++lookup_count;
+        for (const auto& [prefix, err] : failed_lookups_) {
+            if (path == prefix || path.substr(0, prefix.size() + 1) == prefix + "/") {
+                return fail(err == ETIMEDOUT ? "looking up '" + std::string(path) + "' timed out"
+                                             : "cannot look up '" + std::string(path) + "'",
+                            err);
+            }
+        }
+        if (root_ == nullptr) {
+            return fail("no such file '" + std::string(path) + "'", ENOENT);
+        }
+        return {};
+    }
+
+    const Root* root_ = nullptr;
+    std::vector<std::pair<std::string, int>> failed_lookups_;
     struct Behaviour {
         int err = 0;
         bool stall = false;

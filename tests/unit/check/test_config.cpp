@@ -1,5 +1,6 @@
 #include "check/config.hpp"
 #include "fake_sysfs.hpp"
+#include "scripted_io.hpp"
 
 #include <algorithm>
 #include <gtest/gtest.h>
@@ -8,6 +9,17 @@
 
 using namespace mdevmc;
 using namespace std::chrono_literals;
+
+namespace {
+
+// loadConfig() of an absolute path, read from this process.
+Result<Config> loadFile(const std::string& path) {
+    static const auto root = Root::open("/");
+    DirectAttrIo io(*root);
+    return loadConfig(path, io, Deadline::never());
+}
+
+} // namespace
 
 TEST(Config, Defaults) {
     auto c = parseConfig("", "x.conf");
@@ -50,11 +62,11 @@ TEST(Config, ErrorsNameFileLineAndKey) {
 
 TEST(Config, LoadMissingFileGivesDefaults) {
     mdevmc::test::TempDir d;
-    auto c = loadConfig((d.path() / "none.conf").string());
+    auto c = loadFile((d.path() / "none.conf").string());
     ASSERT_TRUE(c);
     EXPECT_EQ(c->timeout, 5000ms);
     mdevmc::test::writeFile(d.path() / "m.conf", "timeout_ms = 1234\n");
-    EXPECT_EQ(loadConfig((d.path() / "m.conf").string())->timeout, 1234ms);
+    EXPECT_EQ(loadFile((d.path() / "m.conf").string())->timeout, 1234ms);
 }
 
 TEST(Config, PathUnderRootOrFromEnvironment) {
@@ -204,7 +216,7 @@ TEST(Config, DropInsAreReadInNameOrderAfterTheFile) {
     mdevmc::test::writeFile(d.path() / "m.conf.d/30-c.conf", "facts.nvidia = -type.name\n");
     mdevmc::test::writeFile(d.path() / "m.conf.d/99-ignored.txt", "bogus = 1\n");
     mdevmc::test::writeFile(d.path() / "m.conf.d/.hidden.conf", "bogus = 1\n");
-    auto c = loadConfig(file.string());
+    auto c = loadFile(file.string());
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->mode, Mode::Audit);
     EXPECT_EQ(c->timeout, 2000ms);
@@ -212,14 +224,14 @@ TEST(Config, DropInsAreReadInNameOrderAfterTheFile) {
     EXPECT_EQ(c->facts.size(), 2U);
     // A bad drop-in names itself.
     mdevmc::test::writeFile(d.path() / "m.conf.d/40-bad.conf", "\nmode = off\n");
-    c = loadConfig(file.string());
+    c = loadFile(file.string());
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().message, (d.path() / "m.conf.d/40-bad.conf").string() +
                                      ":2: 'mode' takes enforce or audit, not 'off'");
     // Drop-ins apply without the main file too.
     std::filesystem::remove(d.path() / "m.conf.d/40-bad.conf");
     std::filesystem::remove(file);
-    c = loadConfig(file.string());
+    c = loadFile(file.string());
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->mode, Mode::Enforce);
     EXPECT_EQ(c->timeout, 2000ms);
@@ -230,7 +242,7 @@ TEST(Config, FifoIsRefusedAtOnce) {
     const auto fifo = d.path() / "m.conf";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
     const auto start = std::chrono::steady_clock::now();
-    auto c = loadConfig(fifo.string());
+    auto c = loadFile(fifo.string());
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().message,
@@ -240,7 +252,7 @@ TEST(Config, FifoIsRefusedAtOnce) {
     std::filesystem::create_directories(d.path() / "m.conf.d");
     const auto dropin = d.path() / "m.conf.d/10-fifo.conf";
     ASSERT_EQ(::mkfifo(dropin.c_str(), 0644), 0);
-    c = loadConfig(fifo.string());
+    c = loadFile(fifo.string());
     EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().message.find("10-fifo.conf' is not a regular file"), std::string::npos);
@@ -249,7 +261,7 @@ TEST(Config, FifoIsRefusedAtOnce) {
 TEST(Config, DirectoryAndOversizedFilesAreErrors) {
     mdevmc::test::TempDir d;
     std::filesystem::create_directories(d.path() / "dir.conf");
-    auto c = loadConfig((d.path() / "dir.conf").string());
+    auto c = loadFile((d.path() / "dir.conf").string());
     ASSERT_FALSE(c);
     EXPECT_NE(c.error().message.find("dir.conf' is not a regular file"), std::string::npos)
         << c.error().message;
@@ -258,23 +270,45 @@ TEST(Config, DirectoryAndOversizedFilesAreErrors) {
     std::string text(64 * 1024, '#');
     text[text.size() - 1] = '\n';
     mdevmc::test::writeFile(d.path() / "big.conf", text);
-    c = loadConfig((d.path() / "big.conf").string());
+    c = loadFile((d.path() / "big.conf").string());
     EXPECT_TRUE(c) << c.error().message;
     mdevmc::test::writeFile(d.path() / "big.conf", text + "#");
-    c = loadConfig((d.path() / "big.conf").string());
+    c = loadFile((d.path() / "big.conf").string());
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().message, "configuration file '" + (d.path() / "big.conf").string() +
                                      "' is larger than 65536 bytes");
 }
 
 TEST(Config, UnreadableFileIsAnErrorNotTheDefaults) {
-    if (::geteuid() == 0) {
-        GTEST_SKIP() << "root reads any file";
-    }
     mdevmc::test::TempDir d;
     mdevmc::test::writeFile(d.path() / "m.conf", "mode = audit\n");
-    std::filesystem::permissions(d.path() / "m.conf", std::filesystem::perms::none);
-    auto c = loadConfig((d.path() / "m.conf").string());
+    const auto root = Root::open("/");
+    const std::string path = (d.path() / "m.conf").string();
+    for (const int err : {EIO, EACCES, ETIMEDOUT}) {
+        mdevmc::test::ScriptedAttrIo io;
+        io.lookupsFrom(*root);
+        io.failLookups(path, err);
+        auto c = loadConfig(path, io, Deadline::never());
+        ASSERT_FALSE(c) << err;
+        EXPECT_EQ(c.error().err, err);
+        EXPECT_EQ(c.error().message.rfind("cannot read configuration file '" + path + "': ", 0), 0U)
+            << c.error().message;
+    }
+}
+
+TEST(Config, UnlistableDropInDirectoryIsAnError) {
+    mdevmc::test::TempDir d;
+    mdevmc::test::writeFile(d.path() / "m.conf", "mode = audit\n");
+    const auto root = Root::open("/");
+    const std::string path = (d.path() / "m.conf").string();
+    mdevmc::test::ScriptedAttrIo io;
+    io.lookupsFrom(*root);
+    io.failLookups(path + ".d", EIO);
+    auto c = loadConfig(path, io, Deadline::never());
     ASSERT_FALSE(c);
-    EXPECT_NE(c.error().message.find("cannot read configuration file"), std::string::npos);
+    EXPECT_NE(c.error().message.find("cannot list configuration directory"), std::string::npos);
+    // A missing directory is no error.
+    mdevmc::test::ScriptedAttrIo fine;
+    fine.lookupsFrom(*root);
+    ASSERT_TRUE(loadConfig(path, fine, Deadline::never()));
 }

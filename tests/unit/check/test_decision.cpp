@@ -64,6 +64,7 @@ protected:
         auto r = Root::open(dir.path().string());
         ASSERT_TRUE(r);
         root.emplace(std::move(*r));
+        io.lookupsFrom(*root);
         host.emplace(*root, io);
         config.attr_timeout = 100ms;
         source.host = "hostA";
@@ -111,9 +112,9 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
     EXPECT_EQ(d.devices[0].evidence, Evidence::Protocol);
     EXPECT_EQ(d.devices[0].detail,
               "target driver rejected the source migration_version (EINVAL: Invalid argument)");
-    EXPECT_EQ(refusalText("mdev-migcheck: refusing migration of vm1: ", "vm1", d),
-              std::string("mdev-migcheck: refusing migration of vm1: ") + d.devices[0].message +
-                  " (evidence: protocol)\n");
+    EXPECT_EQ(refusalLines("mdev-migcheck: refusing migration of vm1: ", "vm1", d),
+              std::vector<std::string>{std::string("mdev-migcheck: refusing migration of vm1: ") +
+                                       d.devices[0].message + " (evidence: protocol)"});
 }
 
 TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
@@ -259,11 +260,12 @@ TEST_F(DecisionTest, EveryDeviceGetsAVerdict) {
     EXPECT_EQ(d.devices[0].reason, Reason::Rejected);
     EXPECT_EQ(d.devices[1].reason, Reason::TypeMismatch);
     EXPECT_EQ(d.devices[2].reason, Reason::InvalidUuid);
-    const std::string text = refusalText("mdev-migcheck: refusing migration of vm1: ", "vm1", d);
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
-    EXPECT_EQ(text.rfind("mdev-migcheck: refusing migration of vm1: mdev " + std::string(kU1), 0),
-              0U);
-    EXPECT_NE(text.find("mdev-migcheck: vm1: mdev " + std::string(kU2)), std::string::npos);
+    const auto lines = refusalLines("mdev-migcheck: refusing migration of vm1: ", "vm1", d);
+    ASSERT_EQ(lines.size(), 3U);
+    EXPECT_EQ(
+        lines[0].rfind("mdev-migcheck: refusing migration of vm1: mdev " + std::string(kU1), 0),
+        0U);
+    EXPECT_EQ(lines[1].rfind("mdev-migcheck: vm1: mdev " + std::string(kU2), 0), 0U);
 }
 
 TEST_F(DecisionTest, ReasonNamesAreStable) {

@@ -147,17 +147,20 @@ protected:
         fs::permissions(p, executable ? fs::perms(0755) : fs::perms(0644));
     }
     std::vector<std::string> names(const Config& c = Config{}) {
-        Oracles o(*root, c);
+        DirectAttrIo io(*root);
+        Oracles o(*root, io, c);
         return o.names();
     }
     OracleAnswer check(const std::string& name, std::chrono::milliseconds d = 5s,
                        const Config& c = Config{}) {
-        Oracles o(*root, c);
+        DirectAttrIo io(*root);
+        Oracles o(*root, io, c);
         return o.check(name, kUuid, "mtty-2", "mtty", "tok", Deadline::after(d));
     }
     OracleAnswer record(const std::string& name, std::chrono::milliseconds d = 5s) {
         const Config c;
-        Oracles o(*root, c);
+        DirectAttrIo io(*root);
+        Oracles o(*root, io, c);
         return o.record(name, kUuid, "mtty-2", "mtty", Deadline::after(d));
     }
 

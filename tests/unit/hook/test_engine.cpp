@@ -33,6 +33,7 @@ protected:
         auto r = Root::open(dir.path().string());
         ASSERT_TRUE(r);
         root.emplace(std::move(*r));
+        io.lookupsFrom(*root);
     }
     int run(std::vector<std::string> args, const std::string& xml) {
         out.str("");

@@ -54,3 +54,35 @@ TEST(HookOps, RefusalPrefix) {
               "mdev-migcheck: refusing migration of vgpu1: ");
     EXPECT_EQ(refusalPrefix(HookOp::Restore, "vm"), "mdev-migcheck: refusing restore of vm: ");
 }
+
+TEST(HookOps, PrefilterFollowsWhatLibvirtsParserCanSee) {
+    // Found: the attribute in any spelling libvirt's parser reads as type=mdev.
+    for (const char* xml : {"<hostdev type=\"mdev\"/>", "<hostdev type = 'mdev'/>",
+                            "<hostdev x:type='mdev'/>", "<hostdev type=\n'mdev'/>"}) {
+        EXPECT_TRUE(mayContainMdev(xml)) << xml;
+    }
+    // Passed on: what could spell it another way.
+    for (const char* xml :
+         {"<hostdev type='&#x6d;dev'/>", "<!DOCTYPE d [<!ENTITY m \"mdev\">]><d/>",
+          "<?xml version='1.0' encoding='UTF-16'?><d/>", "\x4c\x84\x96\x94", "<d>&m;</d>",
+          "<d><![CDATA[x]]></d>"}) {
+        EXPECT_TRUE(mayContainMdev(xml)) << xml;
+    }
+    EXPECT_TRUE(mayContainMdev(std::string("<\0d\0", 4))); // UTF-16
+    EXPECT_TRUE(mayContainMdev("\xff\xfe<\x00"));          // UTF-16 with a BOM, cut
+    // Not an mdev hostdev: a mention, a name, the predefined entities.
+    for (const char* xml :
+         {"<domain><description>mdev test</description></domain>", "<name>mdev1</name>",
+          "<disk type='mdevx'/>", "<d a='b &amp; c &lt; &gt; &quot; &apos;'/>",
+          "\xef\xbb\xbf <domain/>", "<hostdev type='mdev '/>"}) {
+        EXPECT_FALSE(mayContainMdev(xml)) << xml;
+    }
+}
+
+TEST(HookOps, LooseRuleForPiecesOfAHugeDocument) {
+    EXPECT_TRUE(mentionsMdev("xxmdevxx"));
+    EXPECT_TRUE(mentionsMdev("a &#109; b"));
+    EXPECT_TRUE(mentionsMdev(std::string("a\0b", 3)));
+    EXPECT_FALSE(mentionsMdev("<disk>&amp;&lt;</disk>   "));
+    EXPECT_FALSE(mentionsMdev("plain text"));
+}

@@ -419,6 +419,7 @@ TEST_F(FingerprintRead, MultiLineAndHostileValues) {
 TEST_F(FingerprintRead, FailedAndStalledReadsAreRecordedAsErrors) {
     const std::string type_dir = paths::type(kGpu, "nvidia-231");
     ScriptedAttrIo io;
+    io.lookupsFrom(*root);
     io.onRead(type_dir + "/name", "GRID T4-2Q\n");
     io.stallRead(type_dir + "/description");
     io.onRead(type_dir + "/device_api", "", EIO);
@@ -443,9 +444,9 @@ TEST_F(FingerprintRead, FailedAndStalledReadsAreRecordedAsErrors) {
 namespace {
 
 // Reads through the real files; one path hangs until its deadline.
-class HangingIo : public AttrIo {
+class HangingIo : public DirectAttrIo {
 public:
-    HangingIo(const Root& root, std::string hung) : direct_(root), hung_(std::move(hung)) {}
+    HangingIo(const Root& root, std::string hung) : DirectAttrIo(root), hung_(std::move(hung)) {}
     AttrRead read(std::string_view rel, Deadline deadline) override {
         if (rel == hung_) {
             while (!deadline.expired()) {
@@ -456,14 +457,13 @@ public:
         if (deadline.expired()) {
             return AttrRead{0, true, {}};
         }
-        return direct_.read(rel, deadline);
+        return DirectAttrIo::read(rel, deadline);
     }
     AttrWrite write(std::string_view, std::string_view, Deadline) override {
         return AttrWrite{EACCES, false, 0};
     }
 
 private:
-    DirectAttrIo direct_;
     std::string hung_;
 };
 
@@ -492,6 +492,7 @@ TEST_F(FingerprintRead, OneHungAttributeCostsOnlyItsOwnRead) {
 TEST_F(FingerprintRead, OneOfTwoIdsUnreadable) {
     const std::string pd = "sys/devices/pci0000:00/" + std::string(kGpu);
     ScriptedAttrIo io;
+    io.lookupsFrom(*root);
     io.onRead(pd + "/vendor", "0x10de\n");
     io.onRead(pd + "/device", "", EIO);
     const Fingerprint fp = read(io);

@@ -111,11 +111,11 @@ TEST(VersionLocation, PrefersThePerDeviceAttribute) {
     ASSERT_TRUE(root);
     DirectAttrIo io(*root);
     MdevHost host(*root, io);
-    auto plain = host.device("c2177883-f1bb-47f0-914d-32a22e3a8804");
-    auto own = host.device("0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a");
+    auto plain = host.device("c2177883-f1bb-47f0-914d-32a22e3a8804", Deadline::never());
+    auto own = host.device("0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a", Deadline::never());
     ASSERT_TRUE(plain && own);
-    const VersionLocation lp = versionLocation(*root, *plain);
-    const VersionLocation lo = versionLocation(*root, *own);
+    const VersionLocation lp = versionLocation(*plain);
+    const VersionLocation lo = versionLocation(*own);
     EXPECT_FALSE(lp.per_device);
     EXPECT_TRUE(lo.per_device);
     EXPECT_EQ(readVersion(io, lp, Deadline::never()).version, "type-version");

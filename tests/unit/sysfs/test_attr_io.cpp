@@ -131,3 +131,70 @@ TEST_F(AttrIoTest, WorkerSocketsAreClosed) {
     }
     EXPECT_EQ(openFds(), before);
 }
+
+// Every lookup answers the same from the worker as from this process, errors
+// included (message and errno).
+TEST_F(AttrIoTest, WorkerLookupsAgreeWithDirect) {
+    writeFile(dir.path() / "sys/devices/p/t/name", "x\n");
+    writeFile(dir.path() / "sys/devices/p/own", "v\n");
+    std::filesystem::create_directories(dir.path() / "sys/class");
+    std::filesystem::create_directory_symlink("../devices/p", dir.path() / "sys/class/p");
+    std::filesystem::create_directory_symlink("t", dir.path() / "sys/devices/p/type");
+    std::filesystem::create_directory_symlink("/etc", dir.path() / "sys/class/abs");
+    DirectAttrIo direct(*root);
+    WorkerAttrIo worker(*root);
+    const auto d = Deadline::after(5s);
+    const auto same = [](const auto& a, const auto& b) {
+        ASSERT_EQ(a.has_value(), b.has_value());
+        if (!a) {
+            EXPECT_EQ(a.error().message, b.error().message);
+            EXPECT_EQ(a.error().err, b.error().err);
+        }
+    };
+    for (const char* p : {"sys/class/p", "sys/class/p/type", "sys/class/abs", "sys/none", "..",
+                          "sys/class/p/../../.."}) {
+        const auto a = direct.resolve(p, d);
+        const auto b = worker.resolve(p, d);
+        same(a, b);
+        if (a) {
+            EXPECT_EQ(*a, *b) << p;
+        }
+    }
+    EXPECT_EQ(*worker.resolve("sys/class/p/type", d), "sys/devices/p/t");
+    EXPECT_EQ(*worker.readLink("sys/class/p", d), "../devices/p");
+    same(direct.readLink("sys/attr", d), worker.readLink("sys/attr", d));
+    EXPECT_EQ(*worker.list("sys/devices/p", d), (std::vector<std::string>{"own", "t", "type"}));
+    same(direct.list("sys/nothing", d), worker.list("sys/nothing", d));
+    EXPECT_TRUE(S_ISLNK(worker.stat("sys/class/p", false, d)->mode));
+    EXPECT_TRUE(S_ISDIR(worker.stat("sys/class/p", true, d)->mode));
+    auto probe = worker.probeDir("sys/class/p", {"type", "own"}, {"own", "t", "none"}, d);
+    ASSERT_TRUE(probe) << probe.error().message;
+    EXPECT_EQ(probe->dir, "sys/devices/p");
+    ASSERT_EQ(probe->links.size(), 2U);
+    EXPECT_EQ(*probe->links[0], "t");
+    EXPECT_FALSE(probe->links[1]);
+    EXPECT_EQ(probe->links[1].error().err, EINVAL);
+    EXPECT_EQ(probe->files, (std::vector<int>{0, EINVAL, ENOENT}));
+    EXPECT_EQ(*worker.readFile("sys/attr", 100, d), std::optional<std::string>("hello\n"));
+    EXPECT_EQ(*worker.readFile("sys/none", 100, d), std::nullopt);
+    EXPECT_EQ(worker.readFile("sys/attr", 3, d).error().err, EFBIG);
+    EXPECT_EQ(worker.readFile("sys", 100, d).error().err, EINVAL);
+    EXPECT_EQ(worker.workersStarted(), 1);
+}
+
+// A lookup that never returns (a FIFO's open stands in for a hung mount)
+// costs only the worker: the caller is back at its deadline.
+TEST_F(AttrIoTest, StuckLookupTimesOutInTheWorker) {
+    ASSERT_EQ(::mkfifo((dir.path() / "sys/fifo").c_str(), 0600), 0);
+    WorkerAttrIo io(*root);
+    const auto start = std::chrono::steady_clock::now();
+    // readFile opens without blocking: a FIFO is refused, never waited on.
+    EXPECT_EQ(io.readFile("sys/fifo", 100, Deadline::after(5s)).error().err, EINVAL);
+    // An attribute write to it blocks in open(2): the worker is abandoned.
+    EXPECT_TRUE(io.write("sys/fifo", "x", Deadline::after(150ms)).timed_out);
+    auto r = io.resolve("sys/attr", Deadline::after(5s));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(*r, "sys/attr");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    EXPECT_EQ(io.workersStarted(), 2);
+}
