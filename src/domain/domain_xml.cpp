@@ -99,6 +99,13 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
             msg.pop_back();
         }
+        // Some of libxml2's messages have more than one line ("Input is not
+        // proper UTF-8 ...\nBytes: 0xFF ..."); the hook's refusal is one.
+        for (char& c : msg) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                c = ' ';
+            }
+        }
         err = "domain XML is not well-formed: line " + std::to_string(e ? e->line : 0) + ": " + msg;
     }
     if (!err.empty()) {

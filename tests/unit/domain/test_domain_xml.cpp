@@ -315,3 +315,11 @@ TEST(DomainXml, NamespaceUriThatCannotBeWrittenBackIsRefused) {
     EXPECT_TRUE(DomainXml::parse("<domain><metadata><x:y xmlns:x=\"http://example.org/a?b=c\"/>"
                                  "</metadata></domain>"));
 }
+
+TEST(DomainXml, ParseErrorIsOneLine) {
+    // libxml2 reports bytes that are not UTF-8 on a second line.
+    const auto d = DomainXml::parse("<domain><name>vm</name>\xff\xff\xff\xff</domain>");
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().message.find('\n'), std::string::npos) << d.error().message;
+    EXPECT_NE(d.error().message.find("Bytes: 0xFF"), std::string::npos) << d.error().message;
+}
