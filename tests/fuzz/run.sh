@@ -40,7 +40,7 @@ rc=0
 "$build/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
     -dict="$dict" -artifact_prefix="$artifacts/" \
     "$found" "tests/fuzz/corpus/$target" >"$log" 2>&1 || rc=$?
-grep -E '^#[0-9]+ +(pulse|NEW|REDUCE|INITED|DONE)' "$log" | tail -n 1 || true
+grep -E '^#[0-9]+[[:space:]]+(pulse|NEW|REDUCE|INITED|DONE)' "$log" | tail -n 1 || true
 grep -E '^(stat::|Done )' "$log" || true
 if [ "$rc" -ne 0 ]; then
     echo "run.sh: $target stopped with status $rc; the input is in $artifacts (log: $log)" >&2
