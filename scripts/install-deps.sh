@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages mdev-migcheck needs to build, lint, test and
 # package itself.  Usage:
-#   scripts/install-deps.sh [build|lint|test|e2e|package|all]
+#   scripts/install-deps.sh [build|lint|fuzz|test|e2e|package|all]
 # (default: all).  Idempotent; needs root (apt-get).
 set -eu
 
@@ -14,17 +14,19 @@ test="mdevctl jq util-linux iproute2 procps python3"
 e2e="libvirt-clients libvirt-daemon-system libvirt-daemon-system-sysv
 qemu-system-x86 qemu-utils"
 lint="clang clang-format clang-tidy shellcheck"
+fuzz="clang libclang-rt-14-dev"
 package="debhelper dpkg-dev fakeroot lintian rpm file python3"
 
 case "$what" in
 build) pkgs=$build ;;
 lint) pkgs="$build $lint" ;;
+fuzz) pkgs="$build $fuzz" ;;
 test) pkgs="$build $test" ;;
 e2e) pkgs="$build $test $e2e" ;;
 package) pkgs="$build $package" ;;
-all) pkgs="$build $lint $test $e2e $package" ;;
+all) pkgs="$build $lint $fuzz $test $e2e $package" ;;
 *)
-    echo "install-deps.sh: unknown set '$what' (expected build, lint, test, e2e, package or all)" >&2
+    echo "install-deps.sh: unknown set '$what' (expected build, lint, fuzz, test, e2e, package or all)" >&2
     exit 2
     ;;
 esac

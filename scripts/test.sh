@@ -5,8 +5,11 @@
 # if they find anything; builds with GCC and warnings as errors and runs
 # every tier (unit, process, simfs, e2e with real libvirt daemons and QEMU
 # guests, package); builds with clang and warnings as errors and runs the
-# unit and process tiers; then runs those two tiers again under
-# AddressSanitizer + UndefinedBehaviorSanitizer (GCC).
+# unit and process tiers; builds the libFuzzer targets (clang,
+# -DMDEVMC_FUZZ=ON) and runs each briefly from its seeds and on its
+# regression inputs (ctest -L fuzz; tests/fuzz/run.sh for long runs); then
+# runs the unit and process tiers again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (GCC).
 #   scripts/test.sh            everything
 #   scripts/test.sh -L unit    only the GCC build and the tests whose label
 #                              matches (ctest -L); no lint, clang or ASan
@@ -38,6 +41,13 @@ if [ "$full" = yes ]; then
         -DCMAKE_BUILD_TYPE=RelWithDebInfo
     cmake --build "$clang_build" -j"$jobs"
     ctest --test-dir "$clang_build" --output-on-failure -j"$jobs" -L 'unit|process'
+
+    step "fuzz targets: bounded runs and regression inputs"
+    fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
+    CC=clang CXX=clang++ cmake -S . -B "$fuzz_build" -DMDEVMC_FUZZ=ON -DMDEVMC_WERROR=ON \
+        -DMDEVMC_BUILD_TESTS=OFF -DMDEVMC_BUILD_SIMFS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    cmake --build "$fuzz_build" -j"$jobs" --target fuzzers
+    ctest --test-dir "$fuzz_build" --output-on-failure -j"$jobs" -L fuzz
 
     step "AddressSanitizer build, unit and process tests"
     asan=${ASAN_BUILD_DIR:-build-asan}

@@ -32,6 +32,32 @@ void onEntityDecl(void* vctxt, const xmlChar*, int, const xmlChar*, const xmlCha
     xmlStopParser(ctxt);
 }
 
+// The first namespace declaration beneath ROOT whose URI libxml2 cannot
+// write back as it read it: xmlNodeDump() writes a declaration's value
+// without escaping, so '<' or '&' would make the output not well-formed and
+// a tab, newline or carriage return would come back as a space.
+const xmlNs* unwritableNamespace(const xmlNode* root) {
+    const xmlNode* n = root;
+    while (n != nullptr) {
+        if (n->type == XML_ELEMENT_NODE) {
+            for (const xmlNs* ns = n->nsDef; ns != nullptr; ns = ns->next) {
+                if (ns->href != nullptr && std::strpbrk(C(ns->href), "<&\t\n\r") != nullptr) {
+                    return ns;
+                }
+            }
+        }
+        if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
+            n = n->children;
+            continue;
+        }
+        while (n != nullptr && n != root && n->next == nullptr) {
+            n = n->parent;
+        }
+        n = n == nullptr || n == root ? nullptr : n->next;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 struct DomainXml::Impl {
@@ -100,6 +126,13 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
         while (!msg.empty() && msg.back() == ' ') {
             msg.pop_back();
         }
+        // Some of libxml2's messages have more than one line ("Input is not
+        // proper UTF-8 ...\nBytes: 0xFF ..."); the hook's refusal is one.
+        for (char& c : msg) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                c = ' ';
+            }
+        }
         err = "domain XML is not well-formed: line " + std::to_string(e ? e->line : 0) + ": " + msg;
     }
     if (!err.empty()) {
@@ -109,6 +142,12 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     impl->doc = std::move(doc);
     if (!isElement(impl->root(), "domain")) {
         return fail("XML document is not a libvirt domain (its root element is not <domain>)",
+                    EINVAL);
+    }
+    if (const xmlNs* ns = unwritableNamespace(impl->root())) {
+        return fail("domain XML declares a namespace URI " + quoteValue(C(ns->href)) +
+                        " with a character that cannot be written back ('<', '&', tab, newline "
+                        "or carriage return)",
                     EINVAL);
     }
     return DomainXml(std::move(impl));

@@ -31,6 +31,17 @@ std::string xmlEscape(std::string_view s) {
         case '\'':
             out += "&apos;";
             break;
+        // A parser replaces a tab, newline or carriage return in an
+        // attribute value with a space; as references they are kept.
+        case '\t':
+            out += "&#9;";
+            break;
+        case '\n':
+            out += "&#10;";
+            break;
+        case '\r':
+            out += "&#13;";
+            break;
         default:
             out += c;
         }
@@ -205,8 +216,14 @@ std::string formatMetadata(const Metadata& m, bool with_ns, int indent) {
         out += ">\n";
         for (const auto& f : e.fingerprint.facts) {
             out += pad + "    <" + p + "fact name=\"" + xmlEscape(f.name) + "\"";
-            out += f.value ? " value=\"" + xmlEscape(*f.value) + "\""
-                           : " error=\"" + xmlEscape(f.error.value_or("EIO")) + "\"";
+            // Both or neither (a record that is not valid) are written as
+            // they are, so that the element read back is not valid either.
+            if (f.value) {
+                out += " value=\"" + xmlEscape(*f.value) + "\"";
+            }
+            if (f.error) {
+                out += " error=\"" + xmlEscape(*f.error) + "\"";
+            }
             out += "/>\n";
         }
         if (e.oracle) {

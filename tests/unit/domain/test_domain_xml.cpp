@@ -301,3 +301,25 @@ TEST(Metadata, CheckEntry) {
                           std::nullopt};
     EXPECT_EQ(checkEntry(no_type), "it has a version but no type");
 }
+
+TEST(DomainXml, NamespaceUriThatCannotBeWrittenBackIsRefused) {
+    // libxml2 writes a namespace declaration's value as it is: '<' or '&'
+    // would make the XML handed back to libvirt not well-formed.
+    for (const char* uri : {"urn:a&lt;b", "urn:a&amp;b", "urn:a&#13;b", "urn:a&#9;b"}) {
+        const std::string xml =
+            std::string("<domain><metadata><x:y xmlns:x=\"") + uri + "\"/></metadata></domain>";
+        const auto d = DomainXml::parse(xml);
+        ASSERT_FALSE(d) << uri;
+        EXPECT_NE(d.error().message.find("namespace URI"), std::string::npos) << d.error().message;
+    }
+    EXPECT_TRUE(DomainXml::parse("<domain><metadata><x:y xmlns:x=\"http://example.org/a?b=c\"/>"
+                                 "</metadata></domain>"));
+}
+
+TEST(DomainXml, ParseErrorIsOneLine) {
+    // libxml2 reports bytes that are not UTF-8 on a second line.
+    const auto d = DomainXml::parse("<domain><name>vm</name>\xff\xff\xff\xff</domain>");
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().message.find('\n'), std::string::npos) << d.error().message;
+    EXPECT_NE(d.error().message.find("Bytes: 0xFF"), std::string::npos) << d.error().message;
+}

@@ -327,3 +327,29 @@ TEST(MetadataFormat2, CheckEntryOnBuiltEntries) {
     e.oracle = OracleRecord{std::string(33, 'n'), "t"};
     EXPECT_NE(checkEntry(e)->find("its oracle name"), std::string::npos);
 }
+
+TEST(MetadataFormat2, InvalidFactsAreWrittenAsTheyAre) {
+    // A fact with neither a value nor an error, or with both, is not valid;
+    // the element written from it must not read back as a valid one.
+    Metadata m = format2();
+    m.entries[0].fingerprint.facts = {{"driver", std::nullopt, std::nullopt},
+                                      {"driver.version", "550.54.10", "EIO"}};
+    const std::string text = formatMetadata(m);
+    EXPECT_NE(text.find("<mdevmc:fact name=\"driver\"/>"), std::string::npos) << text;
+    EXPECT_NE(text.find("value=\"550.54.10\" error=\"EIO\""), std::string::npos) << text;
+    DomainXml w = parseOk(domainWith(""));
+    w.setMetadata(m);
+    const auto back = parseOk(w.serialize()).metadata();
+    ASSERT_TRUE(back.has_value());
+    ASSERT_TRUE(back->entries[0].problem.has_value());
+    EXPECT_EQ(back->entries[0].fingerprint.facts.at(0).error, std::nullopt);
+    EXPECT_EQ(back->entries[0].fingerprint.facts.at(1).error, "EIO");
+}
+
+TEST(MetadataFormat2, TabNewlineAndCarriageReturnSurviveInAttributes) {
+    Metadata m = format2();
+    m.host = "host\tA\nB\r";
+    DomainXml d = parseOk(domainWith(""));
+    d.setMetadata(m);
+    EXPECT_EQ(parseOk(d.serialize()).metadata()->host, "host\tA\nB\r");
+}
