@@ -121,9 +121,7 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     } else if (doc == nullptr || !ctxt->wellFormed) {
         const xmlError* e = xmlCtxtGetLastError(ctxt.get());
         std::string msg = e != nullptr && e->message != nullptr ? e->message : "unknown error";
-        // Its first line: libxml2 may add more ("Bytes: 0xC9 ...").
-        msg.resize(std::min(msg.find('\n'), msg.size()));
-        while (!msg.empty() && msg.back() == ' ') {
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
             msg.pop_back();
         }
         // Some of libxml2's messages have more than one line ("Input is not

@@ -123,10 +123,14 @@ bool isOtherReference(std::string_view xml, std::size_t at) {
 
 // True if the "mdev" at XML[at] is the whole value of an attribute named
 // type (or PREFIX:type): type, blanks, '=', blanks, a quote, mdev, the
-// same quote.
-bool isTypeMdev(std::string_view xml, std::size_t at) {
-    if (at == 0 || at + 4 >= xml.size()) {
-        return false;
+// same quote.  CUT: XML is a piece of a document, whose start may cut that
+// spelling; what reaches the start of the piece then counts as a match.
+bool isTypeMdev(std::string_view xml, std::size_t at, bool cut) {
+    if (at == 0) {
+        return cut;
+    }
+    if (at + 4 >= xml.size()) {
+        return false; // a piece's end: the next piece sees it whole
     }
     const char quote = xml[at - 1];
     if ((quote != '\'' && quote != '"') || xml[at + 4] != quote) {
@@ -136,14 +140,43 @@ bool isTypeMdev(std::string_view xml, std::size_t at) {
     while (i > 0 && isBlank(xml[i - 1])) {
         --i;
     }
-    if (i == 0 || xml[i - 1] != '=') {
+    if (i == 0) {
+        return cut;
+    }
+    if (xml[i - 1] != '=') {
         return false;
     }
     --i;
     while (i > 0 && isBlank(xml[i - 1])) {
         --i;
     }
-    return i >= 4 && xml.substr(i - 4, 4) == "type";
+    if (i < 4) {
+        return cut;
+    }
+    return xml.substr(i - 4, 4) == "type";
+}
+
+// What may spell an mdev hostdev anywhere in XML (a document, or a piece
+// of one when CUT): an encoding declaration, a DTD, a CDATA section (or a
+// comment), a reference other than the predefined ones, type='mdev'.
+bool hasMdevSpelling(std::string_view xml, bool cut) {
+    if (xml.find("encoding") != std::string_view::npos ||
+        xml.find("<!") != std::string_view::npos) {
+        return true;
+    }
+    for (std::size_t at = xml.find('&'); at != std::string_view::npos; at = xml.find('&', at + 1)) {
+        // In a piece, a reference cut at its end is seen whole in the next.
+        if ((!cut || xml.size() - at >= 6) && isOtherReference(xml, at)) {
+            return true;
+        }
+    }
+    for (std::size_t at = xml.find("mdev"); at != std::string_view::npos;
+         at = xml.find("mdev", at + 1)) {
+        if (isTypeMdev(xml, at, cut)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace
@@ -159,39 +192,11 @@ bool mayContainMdev(std::string_view xml) {
     if (start < xml.size() && xml[start] != '<') {
         return true; // EBCDIC, or something a parser may read as another encoding
     }
-    if (xml.find("encoding") != std::string_view::npos ||
-        xml.find("<!") != std::string_view::npos) {
-        return true; // an encoding declaration, a DTD, a CDATA section (or a comment)
-    }
-    for (std::size_t at = xml.find('&'); at != std::string_view::npos; at = xml.find('&', at + 1)) {
-        if (isOtherReference(xml, at)) {
-            return true;
-        }
-    }
-    for (std::size_t at = xml.find("mdev"); at != std::string_view::npos;
-         at = xml.find("mdev", at + 1)) {
-        if (isTypeMdev(xml, at)) {
-            return true;
-        }
-    }
-    return false;
+    return hasMdevSpelling(xml, false);
 }
 
 bool mentionsMdev(std::string_view piece) {
-    if (piece.find('\0') != std::string_view::npos ||
-        piece.find("mdev") != std::string_view::npos ||
-        piece.find("<!") != std::string_view::npos ||
-        piece.find("encoding") != std::string_view::npos) {
-        return true;
-    }
-    for (std::size_t at = piece.find('&'); at != std::string_view::npos;
-         at = piece.find('&', at + 1)) {
-        // A reference cut at the end of the piece is seen whole in the next.
-        if (piece.size() - at >= 6 && isOtherReference(piece, at)) {
-            return true;
-        }
-    }
-    return false;
+    return piece.find('\0') != std::string_view::npos || hasMdevSpelling(piece, true);
 }
 
 } // namespace mdevmc

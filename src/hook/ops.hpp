@@ -60,10 +60,10 @@ std::string refusalPrefix(HookOp op, std::string_view domain);
 // the size of XML and never false for an XML that has one.
 bool mayContainMdev(std::string_view xml);
 
-// The loose form of mayContainMdev for a piece of a document too large to
-// hold (the hook reads such a document in pieces that overlap by
-// kMentionOverlap bytes): true if the piece has "mdev", a NUL byte, "<!",
-// "encoding" or a reference other than the predefined ones.
+// mayContainMdev for a piece of a document too large to hold (the hook
+// reads such a document in pieces that overlap by kMentionOverlap bytes):
+// the same rule, where a spelling cut by the start of the piece counts as
+// found.
 bool mentionsMdev(std::string_view piece);
 inline constexpr std::size_t kMentionOverlap = 16;
 

@@ -32,7 +32,7 @@ class FuzzAttrIo : public AttrIo {
 public:
     // Loads every regular file under ROOT; the migration_version files are
     // the only ones that may be written.
-    explicit FuzzAttrIo(const Root& root) : root_(root) {
+    explicit FuzzAttrIo(const Root& root) : root_(root), lookups_(root) {
         namespace fs = std::filesystem;
         const fs::path base(root.path());
         for (const auto& entry : fs::recursive_directory_iterator(base)) {
@@ -103,6 +103,28 @@ public:
         return io_.write(canonical.path, data, deadline);
     }
 
+    // Lookups change nothing: they are made on the tree itself.
+    Result<std::string> resolve(std::string_view rel, Deadline d) override {
+        return lookups_.resolve(rel, d);
+    }
+    Result<std::string> readLink(std::string_view rel, Deadline d) override {
+        return lookups_.readLink(rel, d);
+    }
+    Result<std::vector<std::string>> list(std::string_view path, Deadline d) override {
+        return lookups_.list(path, d);
+    }
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline d) override {
+        return lookups_.stat(rel, follow, d);
+    }
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline d) override {
+        return lookups_.probeDir(rel, links, files, d);
+    }
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline d) override {
+        return lookups_.readFile(path, max, d);
+    }
+
     // The writes of the current run.
     const std::vector<test::ScriptedAttrIo::Write>& writes() const { return io_.log; }
 
@@ -149,6 +171,7 @@ private:
     }
 
     const Root& root_;
+    DirectAttrIo lookups_;
     std::error_code ec_;
     test::ScriptedAttrIo template_;
     test::ScriptedAttrIo io_;

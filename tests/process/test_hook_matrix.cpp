@@ -5,6 +5,7 @@
 #include "domain/domain_xml.hpp"
 #include "sim_mount.hpp"
 
+#include <csignal>
 #include <gtest/gtest.h>
 #include <thread>
 
@@ -346,4 +347,67 @@ TEST_F(HookMatrix, TwoDevicesOneBadBothReported) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1); // only the failing one
     // The compatible device was probed, the failing one could not be.
     EXPECT_NE(target->writes().find("10de-1eb8-nvidia-63-2.1"), std::string::npos);
+}
+
+// The simulator stops while the hook's lookup of the device waits in it:
+// the lookup never returns, not even to a signal.  The hook's own process
+// touches no path beneath the root, so it still refuses within its budget
+// and closes libvirt's pipes; only its abandoned worker stays behind.
+TEST_F(HookMatrix, SimulatorStoppedDuringALookup) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const std::string xml = annotate(domain({kU1}));
+    ASSERT_EQ(target->command("hang-lookup bus/mdev/devices/" + std::string(kU1)), 0);
+    RunResult r;
+    std::thread hook([&] { r = migrate(xml); });
+    bool held = false;
+    for (int i = 0; i < 500 && !held; ++i) {
+        held = readFile(target->control()).find("\"waiting\":1") != std::string::npos;
+        if (!held) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    EXPECT_TRUE(held);
+    ASSERT_EQ(::kill(target->pid(), SIGSTOP), 0);
+    hook.join();
+    ASSERT_EQ(::kill(target->pid(), SIGCONT), 0);
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err).rfind(kRefusing + "mdev " + kU1 + " (nvidia-63): ", 0), 0U);
+    EXPECT_NE(firstLine(r.err).find("resolve '" + target->sys().string() + "/bus/mdev/devices/" +
+                                    kU1 + "' timed out"),
+              std::string::npos)
+        << r.err;
+    EXPECT_LT(r.eof_after, 2500ms); // attr_timeout_ms = 500, timeout_ms = 3000
+}
+
+// A lookup that ignores signals for a while (the simulator's stall) is
+// bounded the same way.
+TEST_F(HookMatrix, StalledLookupIsBounded) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const std::string xml = annotate(domain({kU1}));
+    ASSERT_EQ(target->command("stall bus/mdev/devices/" + std::string(kU1) + " 4000"), 0);
+    const RunResult r = migrate(xml);
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("' timed out"), std::string::npos) << r.err;
+    EXPECT_LT(r.eof_after, 2500ms);
+}
+
+// The configuration on a hung mount: read by the worker, bounded by the
+// default attribute deadline, and an error (never the defaults).
+TEST_F(HookMatrix, ConfigurationOnAHungMountIsBounded) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    const std::string xml = annotate(domain({kU1}));
+    ASSERT_EQ(target->command("stall class/mdev_bus/x.conf 6000"), 0);
+    const std::string conf = (target->sys() / "class/mdev_bus/x.conf").string();
+    const RunResult r =
+        runProgram({MDEVMC_HOOK, "vgpu", "migrate", "begin", "-"},
+                   libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + target->root().string(),
+                                       "MDEV_MIGCHECK_CONFIG=" + conf}),
+                   xml);
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "cannot read configuration file '" + conf + "': timed out");
+    EXPECT_LT(r.eof_after, 4000ms); // the default attr_timeout_ms is 2000
 }

@@ -79,10 +79,15 @@ TEST(HookOps, PrefilterFollowsWhatLibvirtsParserCanSee) {
     }
 }
 
-TEST(HookOps, LooseRuleForPiecesOfAHugeDocument) {
-    EXPECT_TRUE(mentionsMdev("xxmdevxx"));
+TEST(HookOps, PiecesOfAHugeDocument) {
+    EXPECT_TRUE(mentionsMdev("<hostdev type='mdev'/>"));
     EXPECT_TRUE(mentionsMdev("a &#109; b"));
     EXPECT_TRUE(mentionsMdev(std::string("a\0b", 3)));
+    // A spelling cut by the start of the piece counts as found.
+    EXPECT_TRUE(mentionsMdev("'mdev'/>"));
+    EXPECT_TRUE(mentionsMdev("  = 'mdev'/>"));
+    EXPECT_TRUE(mentionsMdev("pe='mdev'/>"));
+    EXPECT_FALSE(mentionsMdev("<description>an mdev test</description>"));
     EXPECT_FALSE(mentionsMdev("<disk>&amp;&lt;</disk>   "));
-    EXPECT_FALSE(mentionsMdev("plain text"));
+    EXPECT_FALSE(mentionsMdev("plain text &am")); // the next piece sees it whole
 }

@@ -8,7 +8,7 @@
 using namespace mdevmc;
 
 // In a child with stdout and stderr closed: both are /dev/null afterwards,
-// so the next open takes 3.
+// so the next open takes a number above 2.
 TEST(StdFds, ClosedStandardDescriptorsAreReopened) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
@@ -19,7 +19,7 @@ TEST(StdFds, ClosedStandardDescriptorsAreReopened) {
             ::_exit(10);
         }
         const int fd = ::open("/dev/null", O_RDONLY);
-        ::_exit(fd == 3 && ::fcntl(1, F_GETFD) >= 0 && ::fcntl(2, F_GETFD) >= 0 ? 0 : 11);
+        ::_exit(fd > 2 && ::fcntl(1, F_GETFD) >= 0 && ::fcntl(2, F_GETFD) >= 0 ? 0 : 11);
     }
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
