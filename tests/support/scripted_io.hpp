@@ -36,6 +36,10 @@ public:
         writes_[path] = {0, false, count};
     }
     void stallWrite(const std::string& path) { writes_[path] = {0, true, SIZE_MAX}; }
+    // Writes to PATH are never made: no worker could be started (ERR).
+    void cannotWrite(const std::string& path, int err) {
+        writes_[path] = {err, false, SIZE_MAX, true};
+    }
 
     AttrRead read(std::string_view rel, Deadline) override {
         ++read_count;
@@ -55,6 +59,9 @@ public:
         const Behaviour& b = it->second;
         if (b.stall) {
             return AttrWrite{0, true, 0};
+        }
+        if (b.not_made) {
+            return AttrWrite{b.err, false, 0, true};
         }
         if (b.err != 0) {
             return AttrWrite{b.err, false, 0};
@@ -120,6 +127,7 @@ private:
         int err = 0;
         bool stall = false;
         std::size_t count = SIZE_MAX;
+        bool not_made = false;
     };
     std::map<std::string, AttrRead> reads_;
     std::map<std::string, Behaviour> writes_;

@@ -117,6 +117,20 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
                                        d.devices[0].message + " (evidence: protocol)"});
 }
 
+TEST_F(DecisionTest, WriteThatCouldNotBeMadeIsNotTheDriversRejection) {
+    sys.addDevice(kU1, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.cannotWrite(devAttr(kU1, kP1), EAGAIN);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1)});
+    ASSERT_EQ(d.devices.size(), 1U);
+    EXPECT_FALSE(d.compatible());
+    EXPECT_EQ(d.devices[0].detail, "the migration_version write could not be made (EAGAIN: "
+                                   "Resource temporarily unavailable): the driver was not asked; "
+                                   "retry");
+    EXPECT_EQ(d.devices[0].message.find("rejected"), std::string::npos);
+}
+
 TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
     sys.addDevice(kU1, kP1, kType);
     const Decision d = decide({hostdev(kU1)}, std::nullopt, *host, config, Deadline::after(5s));

@@ -83,6 +83,17 @@ TEST(ProbeVersion, StallAndMissing) {
               ProbeResult::Status::Missing);
 }
 
+// A write that could not be made (a failed fork) is no answer of the
+// driver: never reported as a rejection.
+TEST(ProbeVersion, WriteNotMadeIsNoRejection) {
+    ScriptedAttrIo io;
+    io.cannotWrite(kAt.path, EAGAIN);
+    const ProbeResult p = probeVersion(io, kAt, "1.0", Deadline::never());
+    EXPECT_EQ(p.status, ProbeResult::Status::NotMade);
+    EXPECT_EQ(p.err, EAGAIN);
+    EXPECT_FALSE(p.accepted());
+}
+
 TEST(ProbeVersion, InvalidVersionIsNeverWritten) {
     ScriptedAttrIo io;
     io.onWrite(kAt.path, 0);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 using namespace mdevmc;
 using mdevmc::test::readFile;
@@ -197,4 +198,19 @@ TEST_F(AttrIoTest, StuckLookupTimesOutInTheWorker) {
     EXPECT_EQ(*r, "sys/attr");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     EXPECT_EQ(io.workersStarted(), 2);
+}
+
+// A dropped worker is reaped, not left for init: once the WorkerAttrIo is
+// gone, its worker is no child of this process any more.
+TEST_F(AttrIoTest, WorkersAreReaped) {
+    pid_t pid = -1;
+    {
+        WorkerAttrIo io(*root);
+        EXPECT_TRUE(io.read("sys/attr", Deadline::after(5s)).ok());
+        pid = io.workerPid();
+        ASSERT_GT(pid, 0);
+    }
+    errno = 0;
+    EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
 }
