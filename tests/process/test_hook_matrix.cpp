@@ -411,3 +411,26 @@ TEST_F(HookMatrix, ConfigurationOnAHungMountIsBounded) {
               kRefusing + "cannot read configuration file '" + conf + "': timed out");
     EXPECT_LT(r.eof_after, 4000ms); // the default attr_timeout_ms is 2000
 }
+
+// Slow reads that fit the budget: the XML handed back records what the
+// check read, not the timeouts of a second pass on a spent deadline.
+TEST_F(HookMatrix, SlowReadsDoNotPoisonTheRecordHandedBack) {
+    const std::vector<std::string> uuids{kU1, kU2, "11111111-2222-4333-8444-555555555555",
+                                         "66666666-7777-4888-8999-aaaaaaaaaaaa"};
+    std::vector<DevDef> devs;
+    for (const auto& u : uuids) {
+        devs.push_back(DevDef{u});
+    }
+    hosts(topology({ParentDef{}}, devs), topology({ParentDef{}}, devs));
+    const std::string xml = annotate(domain(uuids));
+    ASSERT_EQ(target->command("delay-read " + kAttr + " 300"), 0);
+    const RunResult r = migrate(xml);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto m = metadataOf(r.out);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->entries.size(), 4U);
+    for (const auto& e : m->entries) {
+        EXPECT_EQ(e.version, "10de-1eb8-nvidia-63-2.1") << e.uuid;
+        EXPECT_FALSE(e.error) << e.uuid << ": " << *e.error;
+    }
+}
