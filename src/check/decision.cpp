@@ -2,12 +2,14 @@
 
 #include "check/evidence.hpp"
 #include "check/recording.hpp"
+#include "mdev/migration_version.hpp"
 #include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <unordered_set>
 #include <utility>
 
 namespace mdevmc {
@@ -153,17 +155,85 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
     v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
     EvidenceInput in{*rec, *dev, *v.here, host, config, dc.oracles, deadline, dc.same_host};
     decideByEvidence(v, in);
-    // A device that vanished while it was checked: nothing was learnt.
-    {
-        auto again = host.device(v.uuid, deadline.capped(config.attr_timeout));
-        if (!again || again->type_id != rec->type) {
+    return v;
+}
+
+// The record of a hostdev that the per-device stages will look up here.
+const MetadataEntry* usableRecord(const MdevHostdev& hd, const std::optional<Metadata>& source) {
+    if (!hd.uuid_valid || !source || source->problem) {
+        return nullptr;
+    }
+    const MetadataEntry* rec = source->find(hd.uuid);
+    return rec != nullptr && !rec->problem ? rec : nullptr;
+}
+
+// Makes ahead, in three batches (the device lookups, the reads of their
+// migration_version, the protocol's writes), the accesses the per-device
+// stages will ask for, so that they cost the worker three exchanges in all
+// instead of three per device.  A write is made ahead only where the
+// protocol stage will make it: the device is of the recorded type, its
+// attribute reads a valid version and the source recorded a valid one.
+void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHostdev>& hostdevs,
+              const std::optional<Metadata>& source, const Config& config, Deadline deadline) {
+    std::vector<IoRequest> lookups;
+    std::vector<const MetadataEntry*> recs;
+    std::unordered_set<std::string> seen;
+    for (std::size_t i = 0; i < hostdevs.size() && i < kMaxCheckedMdevs; ++i) {
+        const MetadataEntry* rec = usableRecord(hostdevs[i], source);
+        if (rec != nullptr && seen.insert(hostdevs[i].uuid).second) {
+            lookups.push_back(MdevHost::deviceRequest(hostdevs[i].uuid));
+            recs.push_back(rec);
+        }
+    }
+    auto found = io.batch(lookups, deadline, config.attr_timeout);
+    std::vector<IoRequest> reads;
+    std::vector<const MetadataEntry*> read_recs;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        const auto dev = host.deviceFrom(recs[i]->uuid, found[i].probe);
+        if (dev && dev->type_id == recs[i]->type) {
+            reads.push_back(IoRequest::read(versionLocation(*dev).path));
+            read_recs.push_back(recs[i]);
+        }
+        io.add(lookups[i], std::move(found[i]));
+    }
+    auto versions = io.batch(reads, deadline, config.attr_timeout);
+    std::vector<IoRequest> writes;
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        const MetadataEntry* rec = read_recs[i];
+        if (versionFrom(versions[i].read).status == VersionRead::Status::Ok && rec->version &&
+            checkVersion(*rec->version)) {
+            writes.push_back(IoRequest::write(reads[i].path, *rec->version + "\n"));
+        }
+        io.add(reads[i], std::move(versions[i]));
+    }
+    io.prefetch(writes, deadline, config.attr_timeout);
+}
+
+// A device that vanished while it was checked: nothing was learnt.  Every
+// device found is looked up again, in one batch, once all are decided.
+void refuseVanished(Decision& d, const MdevHost& host, const Config& config, Deadline deadline) {
+    std::vector<IoRequest> again;
+    std::vector<DeviceVerdict*> which;
+    for (auto& v : d.devices) {
+        if (v.here) {
+            again.push_back(MdevHost::deviceRequest(v.uuid));
+            which.push_back(&v);
+        }
+    }
+    const auto replies = host.io().batch(again, deadline, config.attr_timeout);
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        DeviceVerdict& v = *which[i];
+        const auto dev = host.deviceFrom(v.uuid, replies[i].probe);
+        // Gone, or another device under its UUID; a lookup that failed
+        // otherwise (it timed out) leaves the verdict of the check.
+        const bool gone = dev ? dev->type_id != v.type : dev.error().err == ENOENT;
+        if (gone) {
             v.evidence = Evidence::None;
             v.oracle.clear();
             refuse(v, Reason::DeviceMissing, ENODEV,
                    "the device disappeared from this host during the check");
         }
     }
-    return v;
 }
 
 } // namespace
@@ -209,12 +279,15 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     if (hostdevs.empty()) {
         return d;
     }
-    Oracles oracles(host.root(), host.io(), config);
+    PrefetchedIo io(host.io());
+    const MdevHost here(host.root(), io);
+    prefetch(io, here, hostdevs, source, config, deadline);
+    Oracles oracles(host.root(), io, config);
     FingerprintCache facts;
     const bool same_host =
         source && !source->host_id.empty() &&
-        source->host_id == readHostId(host, deadline.capped(config.attr_timeout));
-    DecisionContext dc{source, host, config, oracles, facts, same_host, deadline};
+        source->host_id == readHostId(here, deadline.capped(config.attr_timeout));
+    DecisionContext dc{source, here, config, oracles, facts, same_host, deadline};
     for (const auto& hd : hostdevs) {
         if (d.devices.size() < kMaxCheckedMdevs) {
             d.devices.push_back(decideOne(hd, dc));
@@ -229,6 +302,7 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
                    std::to_string(kMaxCheckedMdevs));
         d.devices.push_back(std::move(v));
     }
+    refuseVanished(d, here, config, deadline);
     return d;
 }
 

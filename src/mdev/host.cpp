@@ -51,10 +51,20 @@ Result<MdevDevice> MdevHost::device(std::string_view uuid_in, Deadline deadline)
         return fail("mdev UUID " + quoteValue(uuid_in) + " is not a canonical UUID", EINVAL);
     }
     const std::string uuid = canonicalUuid(uuid_in);
-    const std::string link = paths::device(uuid);
+    const IoRequest req = deviceRequest(uuid);
+    return deviceFrom(uuid, io_.probeDir(req.path, req.links, req.files, deadline));
+}
+
+IoRequest MdevHost::deviceRequest(std::string_view uuid) {
     // The device directory sits in its parent's directory; its mdev_type
     // link points at the parent's mdev_supported_types/TYPE.
-    auto probe = io_.probeDir(link, {"mdev_type"}, {paths::kMigrationVersion}, deadline);
+    return IoRequest::probe(paths::device(uuid), {"mdev_type"}, {paths::kMigrationVersion});
+}
+
+Result<MdevDevice> MdevHost::deviceFrom(std::string_view uuid_in,
+                                        const Result<DirProbe>& probe) const {
+    const std::string uuid(uuid_in);
+    const std::string link = paths::device(uuid);
     if (!probe) {
         if (probe.error().err == ENOENT) {
             return fail("mdev " + uuid + " does not exist on this host (no '" +

@@ -56,6 +56,10 @@ public:
     // The device with UUID (validated first), found in one access.  ENOENT
     // if there is none.
     Result<MdevDevice> device(std::string_view uuid, Deadline deadline) const;
+    // The one access device() makes for UUID (canonical), and what it makes
+    // of its answer: for making that access ahead, in a batch.
+    static IoRequest deviceRequest(std::string_view uuid);
+    Result<MdevDevice> deviceFrom(std::string_view uuid, const Result<DirProbe>& probe) const;
     // Every mdev on this host, sorted by UUID; devices that cannot be
     // resolved are skipped.
     Result<std::vector<MdevDevice>> devices(Deadline deadline) const;

@@ -20,8 +20,11 @@ VersionLocation typeVersionLocation(std::string_view parent, std::string_view ty
 }
 
 VersionRead readVersion(AttrIo& io, const VersionLocation& where, Deadline deadline) {
+    return versionFrom(io.read(where.path, deadline));
+}
+
+VersionRead versionFrom(AttrRead r) {
     VersionRead out;
-    AttrRead r = io.read(where.path, deadline);
     if (r.timed_out) {
         out.status = VersionRead::Status::TimedOut;
         return out;

@@ -39,6 +39,8 @@ struct VersionRead {
 
 // Reads a migration_version attribute; strips one trailing newline.
 VersionRead readVersion(AttrIo& io, const VersionLocation& where, Deadline deadline);
+// What readVersion makes of the read R.
+VersionRead versionFrom(AttrRead r);
 
 struct ProbeResult {
     enum class Status {

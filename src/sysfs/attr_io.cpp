@@ -8,6 +8,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -244,6 +245,104 @@ Result<std::optional<std::string>> DirectAttrIo::readFile(std::string_view path,
     return direct::readFile(root_, path, max);
 }
 
+std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadline overall,
+                                   std::chrono::milliseconds each) {
+    std::vector<IoReply> out;
+    out.reserve(requests.size());
+    for (const auto& r : requests) {
+        IoReply reply;
+        if (overall.expired()) {
+            // Past the deadline nothing is touched.
+            reply.read.timed_out = true;
+            reply.write.timed_out = true;
+            reply.probe = fail("resolve '" + r.path + "' timed out", ETIMEDOUT);
+            out.push_back(std::move(reply));
+            continue;
+        }
+        const Deadline d = overall.capped(each);
+        switch (r.op) {
+        case IoRequest::Op::Read:
+            reply.read = read(r.path, d);
+            break;
+        case IoRequest::Op::Write:
+            reply.write = write(r.path, r.data, d);
+            break;
+        case IoRequest::Op::Probe:
+            reply.probe = probeDir(r.path, r.links, r.files, d);
+            break;
+        }
+        out.push_back(std::move(reply));
+    }
+    return out;
+}
+
+namespace {
+
+// The key of a request in PrefetchedIo: its kind and every argument.
+std::string requestKey(const IoRequest& r) {
+    std::string k(1, static_cast<char>('0' + static_cast<int>(r.op)));
+    for (const std::string* part : {&r.path, &r.data}) {
+        k += '\0' + std::to_string(part->size()) + ':' + *part;
+    }
+    for (const auto* names : {&r.links, &r.files}) {
+        k += '\0' + std::to_string(names->size());
+        for (const auto& n : *names) {
+            k += '\0' + n;
+        }
+    }
+    return k;
+}
+
+} // namespace
+
+void PrefetchedIo::prefetch(const std::vector<IoRequest>& requests, Deadline overall,
+                            std::chrono::milliseconds each) {
+    if (requests.empty()) {
+        return;
+    }
+    auto replies = inner_.batch(requests, overall, each);
+    for (std::size_t i = 0; i < requests.size() && i < replies.size(); ++i) {
+        add(requests[i], std::move(replies[i]));
+    }
+}
+
+void PrefetchedIo::add(const IoRequest& request, IoReply reply) {
+    ready_.emplace(requestKey(request), std::move(reply));
+}
+
+std::optional<IoReply> PrefetchedIo::take(const IoRequest& request) {
+    const auto it = ready_.find(requestKey(request));
+    if (it == ready_.end()) {
+        return std::nullopt;
+    }
+    IoReply r = std::move(it->second);
+    ready_.erase(it);
+    ++hits_;
+    return r;
+}
+
+AttrRead PrefetchedIo::read(std::string_view rel, Deadline deadline) {
+    if (auto r = take(IoRequest::read(std::string(rel)))) {
+        return std::move(r->read);
+    }
+    return inner_.read(rel, deadline);
+}
+
+AttrWrite PrefetchedIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
+    if (auto r = take(IoRequest::write(std::string(rel), std::string(data)))) {
+        return r->write;
+    }
+    return inner_.write(rel, data, deadline);
+}
+
+Result<DirProbe> PrefetchedIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
+                                        const std::vector<std::string>& files, Deadline deadline) {
+    if (auto r = take(IoRequest::probe(std::string(rel), links, files))) {
+        return std::move(r->probe);
+    }
+    return inner_.probeDir(rel, links, files, deadline);
+}
+
 // ---------------------------------------------------------------------------
 // The worker.  Requests and replies are frames on a stream socket: a 32-bit
 // length, then fields, each a 32-bit length and its bytes.  A request's
@@ -448,6 +547,99 @@ Error replyError(const Fields& r, std::size_t at) {
     return Error{r[at + 1], e != 0 ? e : EIO, 0};
 }
 
+// A lookup the worker did not answer: timed out, or ERR.
+Unexpected<Error> lookupFailed(const Root& root, std::string_view what, std::string_view path,
+                               bool timed_out, int err) {
+    const std::string shown = displayPath(root, path);
+    if (timed_out) {
+        return fail(std::string(what) + " '" + shown + "' timed out", ETIMEDOUT);
+    }
+    return fail("cannot " + std::string(what) + " '" + shown + "': " + errnoText(err), err);
+}
+
+Fields requestFields(const IoRequest& r) {
+    switch (r.op) {
+    case IoRequest::Op::Read:
+        return {"r", r.path};
+    case IoRequest::Op::Write:
+        return {"w", r.path, r.data};
+    case IoRequest::Op::Probe:
+        break;
+    }
+    Fields req{"P", r.path, num(static_cast<long long>(r.links.size()))};
+    req.insert(req.end(), r.links.begin(), r.links.end());
+    req.insert(req.end(), r.files.begin(), r.files.end());
+    return req;
+}
+
+AttrRead readReply(std::optional<Fields> r, bool timed_out, int err) {
+    AttrRead out;
+    out.err = err;
+    out.timed_out = timed_out;
+    out.not_made = !r && !timed_out;
+    if (r) {
+        out.err = static_cast<int>(toNum((*r)[0]));
+        out.data = std::move((*r)[1]);
+    }
+    return out;
+}
+
+AttrWrite writeReply(const std::optional<Fields>& r, bool timed_out, int err) {
+    AttrWrite out;
+    out.err = err;
+    out.timed_out = timed_out;
+    out.not_made = !r && !timed_out;
+    if (r) {
+        out.err = static_cast<int>(toNum((*r)[0]));
+        out.written = static_cast<std::size_t>(toNum((*r)[1]));
+    }
+    return out;
+}
+
+Result<DirProbe> probeReply(const Root& root, std::optional<Fields> r, bool timed_out, int err,
+                            const IoRequest& req) {
+    if (!r) {
+        return lookupFailed(root, "resolve", req.path, timed_out, err);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    if (r->size() != 3 + 3 * req.links.size() + req.files.size()) {
+        return lookupFailed(root, "resolve", req.path, false, EIO);
+    }
+    DirProbe p;
+    p.dir = std::move((*r)[2]);
+    std::size_t at = 3;
+    for (std::size_t i = 0; i < req.links.size(); ++i, at += 3) {
+        if (toNum((*r)[at]) != 0) {
+            p.links.emplace_back(Unexpected<Error>(replyError(*r, at)));
+        } else {
+            p.links.emplace_back(std::move((*r)[at + 2]));
+        }
+    }
+    for (std::size_t i = 0; i < req.files.size(); ++i, ++at) {
+        p.files.push_back(static_cast<int>(toNum((*r)[at])));
+    }
+    return p;
+}
+
+IoReply toReply(const Root& root, const IoRequest& req, std::optional<Fields> r, bool timed_out,
+                int err) {
+    IoReply out;
+    switch (req.op) {
+    case IoRequest::Op::Read:
+        out.read = readReply(std::move(r), timed_out, err);
+        break;
+    case IoRequest::Op::Write:
+        out.write = writeReply(r, timed_out, err);
+        break;
+    case IoRequest::Op::Probe:
+        out.probe = probeReply(root, std::move(r), timed_out, err, req);
+        break;
+    }
+    return out;
+}
+
 } // namespace
 
 WorkerAttrIo::~WorkerAttrIo() {
@@ -529,6 +721,12 @@ std::optional<Fields> WorkerAttrIo::call(const Fields& request, Deadline deadlin
         dropWorker();
         return std::nullopt;
     }
+    return receive(deadline, timed_out, err);
+}
+
+std::optional<Fields> WorkerAttrIo::receive(Deadline deadline, bool& timed_out, int& err) {
+    timed_out = false;
+    err = 0;
     std::string data;
     std::uint32_t size = 0;
     std::size_t want = sizeof size;
@@ -575,43 +773,23 @@ std::optional<Fields> WorkerAttrIo::call(const Fields& request, Deadline deadlin
     return reply;
 }
 
-Unexpected<Error> WorkerAttrIo::lookupFailed(std::string_view what, std::string_view path,
-                                             bool timed_out, int err) const {
-    const std::string shown = displayPath(root_, path);
-    if (timed_out) {
-        return fail(std::string(what) + " '" + shown + "' timed out", ETIMEDOUT);
-    }
-    return fail("cannot " + std::string(what) + " '" + shown + "': " + errnoText(err), err);
-}
-
 AttrRead WorkerAttrIo::read(std::string_view rel, Deadline deadline) {
-    AttrRead out;
     bool timed_out = false;
-    auto r = call({"r", std::string(rel)}, deadline, timed_out, out.err);
-    out.timed_out = timed_out;
-    out.not_made = !r && !timed_out;
-    if (r) {
-        out.err = static_cast<int>(toNum((*r)[0]));
-        out.data = std::move((*r)[1]);
-    }
-    return out;
+    int err = 0;
+    auto r = call({"r", std::string(rel)}, deadline, timed_out, err);
+    return readReply(std::move(r), timed_out, err);
 }
 
 AttrWrite WorkerAttrIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
-    AttrWrite out;
     if (data.size() > 2 * kAttrMax) {
+        AttrWrite out;
         out.err = E2BIG;
         return out;
     }
     bool timed_out = false;
-    const auto r = call({"w", std::string(rel), std::string(data)}, deadline, timed_out, out.err);
-    out.timed_out = timed_out;
-    out.not_made = !r && !timed_out;
-    if (r) {
-        out.err = static_cast<int>(toNum((*r)[0]));
-        out.written = static_cast<std::size_t>(toNum((*r)[1]));
-    }
-    return out;
+    int err = 0;
+    const auto r = call({"w", std::string(rel), std::string(data)}, deadline, timed_out, err);
+    return writeReply(r, timed_out, err);
 }
 
 Result<std::string> WorkerAttrIo::resolve(std::string_view rel, Deadline deadline) {
@@ -619,7 +797,7 @@ Result<std::string> WorkerAttrIo::resolve(std::string_view rel, Deadline deadlin
     int err = 0;
     auto r = call({"R", std::string(rel)}, deadline, timed_out, err);
     if (!r || r->size() != 3) {
-        return lookupFailed("resolve", rel, timed_out, err != 0 ? err : EIO);
+        return lookupFailed(root_, "resolve", rel, timed_out, err != 0 ? err : EIO);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));
@@ -632,7 +810,7 @@ Result<std::string> WorkerAttrIo::readLink(std::string_view rel, Deadline deadli
     int err = 0;
     auto r = call({"L", std::string(rel)}, deadline, timed_out, err);
     if (!r || r->size() != 3) {
-        return lookupFailed("read link", rel, timed_out, err != 0 ? err : EIO);
+        return lookupFailed(root_, "read link", rel, timed_out, err != 0 ? err : EIO);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));
@@ -645,7 +823,7 @@ Result<std::vector<std::string>> WorkerAttrIo::list(std::string_view path, Deadl
     int err = 0;
     auto r = call({"D", std::string(path)}, deadline, timed_out, err);
     if (!r) {
-        return lookupFailed("list", path, timed_out, err);
+        return lookupFailed(root_, "list", path, timed_out, err);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));
@@ -659,7 +837,7 @@ Result<FileKind> WorkerAttrIo::stat(std::string_view rel, bool follow, Deadline 
     int err = 0;
     auto r = call({"S", std::string(rel), follow ? "1" : "0"}, deadline, timed_out, err);
     if (!r || r->size() != 3) {
-        return lookupFailed("stat", rel, timed_out, err != 0 ? err : EIO);
+        return lookupFailed(root_, "stat", rel, timed_out, err != 0 ? err : EIO);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));
@@ -669,35 +847,68 @@ Result<FileKind> WorkerAttrIo::stat(std::string_view rel, bool follow, Deadline 
 
 Result<DirProbe> WorkerAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
                                         const std::vector<std::string>& files, Deadline deadline) {
-    Fields req{"P", std::string(rel), num(static_cast<long long>(links.size()))};
-    req.insert(req.end(), links.begin(), links.end());
-    req.insert(req.end(), files.begin(), files.end());
+    const IoRequest req = IoRequest::probe(std::string(rel), links, files);
     bool timed_out = false;
     int err = 0;
-    auto r = call(req, deadline, timed_out, err);
-    if (!r) {
-        return lookupFailed("resolve", rel, timed_out, err);
-    }
-    if (toNum((*r)[0]) != 0) {
-        return Unexpected<Error>(replyError(*r, 0));
-    }
-    if (r->size() != 3 + 3 * links.size() + files.size()) {
-        return lookupFailed("resolve", rel, false, EIO);
-    }
-    DirProbe p;
-    p.dir = std::move((*r)[2]);
-    std::size_t at = 3;
-    for (std::size_t i = 0; i < links.size(); ++i, at += 3) {
-        if (toNum((*r)[at]) != 0) {
-            p.links.emplace_back(Unexpected<Error>(replyError(*r, at)));
-        } else {
-            p.links.emplace_back(std::move((*r)[at + 2]));
+    auto r = call(requestFields(req), deadline, timed_out, err);
+    return probeReply(root_, std::move(r), timed_out, err, req);
+}
+
+std::vector<IoReply> WorkerAttrIo::batch(const std::vector<IoRequest>& requests, Deadline overall,
+                                         std::chrono::milliseconds each) {
+    std::vector<IoReply> out;
+    out.reserve(requests.size());
+    // Requests go ahead of the answers, at most kWindow bytes unanswered, so
+    // that a worker stuck in one never blocks this process on a full socket.
+    constexpr std::size_t kWindow = 32768;
+    while (out.size() < requests.size()) {
+        const std::size_t first = out.size();
+        if (overall.expired() || !ensureWorker()) {
+            const bool late = overall.expired();
+            const int e = late ? 0 : (errno != 0 ? errno : EAGAIN);
+            for (std::size_t i = first; i < requests.size(); ++i) {
+                out.push_back(toReply(root_, requests[i], std::nullopt, late, e));
+            }
+            break;
+        }
+        std::size_t sent = first;
+        std::deque<std::size_t> sizes;
+        std::size_t in_flight = 0;
+        bool broken = false;
+        while (out.size() < requests.size() && !broken) {
+            while (sent < requests.size() && (sent == out.size() || in_flight < kWindow)) {
+                const std::string frame = encode(requestFields(requests[sent]));
+                if (!writeAll(sock_.get(), frame)) {
+                    broken = true;
+                    break;
+                }
+                sizes.push_back(frame.size());
+                in_flight += frame.size();
+                ++sent;
+            }
+            if (broken) {
+                break;
+            }
+            // The next request starts when the previous answer is in: its
+            // bound counts from now.
+            bool timed_out = false;
+            int err = 0;
+            auto r = receive(overall.capped(each), timed_out, err);
+            const bool lost = !r;
+            out.push_back(toReply(root_, requests[out.size()], std::move(r), timed_out, err));
+            in_flight -= sizes.front();
+            sizes.pop_front();
+            if (lost) {
+                break; // the worker is gone: a new one takes the rest
+            }
+        }
+        if (broken) {
+            const int e = errno != 0 ? errno : EPIPE;
+            dropWorker();
+            out.push_back(toReply(root_, requests[out.size()], std::nullopt, false, e));
         }
     }
-    for (std::size_t i = 0; i < files.size(); ++i, ++at) {
-        p.files.push_back(static_cast<int>(toNum((*r)[at])));
-    }
-    return p;
+    return out;
 }
 
 Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path, std::size_t max,
@@ -707,7 +918,7 @@ Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path,
     auto r =
         call({"F", std::string(path), num(static_cast<long long>(max))}, deadline, timed_out, err);
     if (!r || r->size() != 4) {
-        return lookupFailed("read", path, timed_out, err != 0 ? err : EIO);
+        return lookupFailed(root_, "read", path, timed_out, err != 0 ? err : EIO);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));

@@ -11,6 +11,8 @@
 #include "sysfs/root.hpp"
 #include "util/deadline.hpp"
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +56,32 @@ struct FileKind {
 // The most a listing or a whole-file read returns.
 inline constexpr std::size_t kListMax = std::size_t{1} << 20;
 
+// One access of a batch (see AttrIo::batch): a read, a write or a probeDir.
+struct IoRequest {
+    enum class Op { Read, Write, Probe };
+    Op op = Op::Read;
+    std::string path;
+    std::string data;               // Write
+    std::vector<std::string> links; // Probe
+    std::vector<std::string> files; // Probe
+
+    static IoRequest read(std::string path) { return {Op::Read, std::move(path), {}, {}, {}}; }
+    static IoRequest write(std::string path, std::string data) {
+        return {Op::Write, std::move(path), std::move(data), {}, {}};
+    }
+    static IoRequest probe(std::string path, std::vector<std::string> links,
+                           std::vector<std::string> files) {
+        return {Op::Probe, std::move(path), {}, std::move(links), std::move(files)};
+    }
+};
+
+// Its answer: the member of its kind.
+struct IoReply {
+    AttrRead read;
+    AttrWrite write;
+    Result<DirProbe> probe = DirProbe{};
+};
+
 // A lookup that did not finish before its deadline fails with ETIMEDOUT and
 // a message naming the path.
 class AttrIo {
@@ -82,6 +110,61 @@ public:
     // never by a domain).  list() takes an absolute path too.
     virtual Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                         Deadline deadline) = 0;
+
+    // Makes REQUESTS in order, each bounded by EACH from when it starts and
+    // all by OVERALL, and answers them in order.  The worker takes them in
+    // one exchange; this default makes them one by one.
+    virtual std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
+                                       std::chrono::milliseconds each);
+};
+
+// An AttrIo whose reads, writes and probes may have been made ahead, in one
+// batch, by prefetch(): a call that matches a prefetched request (same
+// kind, path and data) takes its reply, once; every other call goes to the
+// AttrIo it wraps.  Prefetch only what the caller will ask for anyway.
+class PrefetchedIo : public AttrIo {
+public:
+    explicit PrefetchedIo(AttrIo& inner) : inner_(inner) {}
+
+    void prefetch(const std::vector<IoRequest>& requests, Deadline overall,
+                  std::chrono::milliseconds each);
+    // Keeps REPLY for the next call matching REQUEST (made by the caller,
+    // e.g. with batch(), to look at the answer first).
+    void add(const IoRequest& request, IoReply reply);
+    // How many prefetched replies were taken (for tests).
+    int hits() const { return hits_; }
+
+    AttrRead read(std::string_view rel, Deadline deadline) override;
+    AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) override;
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline deadline) override;
+    Result<std::string> resolve(std::string_view rel, Deadline deadline) override {
+        return inner_.resolve(rel, deadline);
+    }
+    Result<std::string> readLink(std::string_view rel, Deadline deadline) override {
+        return inner_.readLink(rel, deadline);
+    }
+    Result<std::vector<std::string>> list(std::string_view path, Deadline deadline) override {
+        return inner_.list(path, deadline);
+    }
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) override {
+        return inner_.stat(rel, follow, deadline);
+    }
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline deadline) override {
+        return inner_.readFile(path, max, deadline);
+    }
+    std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
+                               std::chrono::milliseconds each) override {
+        return inner_.batch(requests, overall, each);
+    }
+
+private:
+    std::optional<IoReply> take(const IoRequest& request);
+
+    AttrIo& inner_;
+    std::multimap<std::string, IoReply> ready_;
+    int hits_ = 0;
 };
 
 // The filesystem operations behind AttrIo, done in this process without a
@@ -142,6 +225,10 @@ public:
                               const std::vector<std::string>& files, Deadline deadline) override;
     Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                 Deadline deadline) override;
+    // Sends the requests ahead and reads each answer in turn; one that does
+    // not come in time costs its worker, and a new one takes the rest.
+    std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
+                               std::chrono::milliseconds each) override;
 
     // How many workers were started (for tests).
     int workersStarted() const { return started_; }
@@ -156,8 +243,9 @@ private:
     // nullopt with TIMED_OUT set, or with ERR set when the worker could not
     // be reached.
     std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out, int& err);
-    Unexpected<Error> lookupFailed(std::string_view what, std::string_view path, bool timed_out,
-                                   int err) const;
+    // Reads the worker's next reply until DEADLINE (the worker is dropped if
+    // none comes); TIMED_OUT and ERR as for call().
+    std::optional<Fields> receive(Deadline deadline, bool& timed_out, int& err);
     bool ensureWorker();
     void dropWorker();
 

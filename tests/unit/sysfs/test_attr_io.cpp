@@ -214,3 +214,74 @@ TEST_F(AttrIoTest, WorkersAreReaped) {
     EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
     EXPECT_EQ(errno, ECHILD);
 }
+
+// A batch is answered in order, as the single calls would answer.
+TEST_F(AttrIoTest, WorkerBatchAnswersInOrder) {
+    std::filesystem::create_directories(dir.path() / "sys/dev");
+    std::filesystem::create_directory_symlink("../sys", dir.path() / "sys/dev/up");
+    WorkerAttrIo io(*root);
+    const auto replies =
+        io.batch({IoRequest::read("sys/attr"), IoRequest::write("sys/attr", "world\n"),
+                  IoRequest::read("sys/attr"), IoRequest::probe("sys/dev", {"up"}, {"none"}),
+                  IoRequest::read("sys/missing")},
+                 Deadline::after(5s), 1s);
+    ASSERT_EQ(replies.size(), 5U);
+    EXPECT_EQ(replies[0].read.data, "hello\n");
+    EXPECT_EQ(replies[1].write.written, 6U);
+    EXPECT_EQ(replies[2].read.data, "world\n");
+    ASSERT_TRUE(replies[3].probe);
+    EXPECT_EQ(replies[3].probe->dir, "sys/dev");
+    EXPECT_EQ(*replies[3].probe->links.at(0), "../sys");
+    EXPECT_EQ(replies[3].probe->files, std::vector<int>{ENOENT});
+    EXPECT_EQ(replies[4].read.err, ENOENT);
+    EXPECT_EQ(io.workersStarted(), 1);
+}
+
+// One request of a batch that never returns costs its own bound and its
+// worker; a new worker answers the rest.
+TEST_F(AttrIoTest, WorkerBatchStuckRequestCostsOnlyItself) {
+    ASSERT_EQ(::mkfifo((dir.path() / "sys/stuck").c_str(), 0600), 0);
+    WorkerAttrIo io(*root);
+    const auto replies =
+        io.batch({IoRequest::read("sys/attr"), IoRequest::write("sys/stuck", "x"),
+                  IoRequest::read("sys/attr"), IoRequest::probe("sys", {}, {"attr"})},
+                 Deadline::after(5s), 150ms);
+    ASSERT_EQ(replies.size(), 4U);
+    EXPECT_TRUE(replies[0].read.ok());
+    EXPECT_TRUE(replies[1].write.timed_out);
+    EXPECT_TRUE(replies[2].read.ok());
+    EXPECT_EQ(replies[2].read.data, "hello\n");
+    ASSERT_TRUE(replies[3].probe);
+    EXPECT_EQ(replies[3].probe->files, std::vector<int>{0});
+    EXPECT_EQ(io.workersStarted(), 2);
+}
+
+// A prefetched reply answers one matching call; the next goes through.
+TEST_F(AttrIoTest, PrefetchedRepliesAreTakenOnce) {
+    DirectAttrIo direct(*root);
+    PrefetchedIo io(direct);
+    io.prefetch({IoRequest::read("sys/attr"), IoRequest::write("sys/attr", "ahead\n")},
+                Deadline::after(5s), 1s);
+    EXPECT_EQ(readFile(dir.path() / "sys/attr"), "ahead\n"); // made ahead
+    writeFile(dir.path() / "sys/attr", "chang\n");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "hello\n"); // prefetched
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "chang\n");
+    EXPECT_EQ(io.write("sys/attr", "other\n", Deadline::never()).written, 6U); // no match
+    EXPECT_EQ(io.write("sys/attr", "ahead\n", Deadline::never()).written, 6U); // prefetched
+    EXPECT_EQ(readFile(dir.path() / "sys/attr"), "other\n");
+    EXPECT_EQ(io.hits(), 2);
+}
+
+// Past the overall deadline a batch touches nothing.
+TEST_F(AttrIoTest, ExpiredBatchTouchesNothing) {
+    DirectAttrIo direct(*root);
+    const auto replies =
+        direct.batch({IoRequest::write("sys/attr", "x")}, Deadline::after(0ms), 1s);
+    ASSERT_EQ(replies.size(), 1U);
+    EXPECT_TRUE(replies[0].write.timed_out);
+    EXPECT_EQ(readFile(dir.path() / "sys/attr"), "hello\n");
+    WorkerAttrIo worker(*root);
+    EXPECT_TRUE(
+        worker.batch({IoRequest::read("sys/attr")}, Deadline::after(0ms), 1s)[0].read.timed_out);
+    EXPECT_EQ(worker.workersStarted(), 0);
+}
