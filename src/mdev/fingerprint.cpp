@@ -257,8 +257,9 @@ const Fingerprint& FingerprintCache::put(std::string_view parent, std::string_vi
 namespace {
 
 // The facts of the type and its parent: the same for every device of them.
-Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::string_view type_id,
-                          Deadline deadline, std::optional<std::chrono::milliseconds> per_read) {
+Fingerprint readTypeFactsFrom(const MdevHost& host, std::string_view parent,
+                              std::string_view type_id, Deadline deadline,
+                              std::optional<std::chrono::milliseconds> per_read) {
     Fingerprint fp;
     Reader rd(host, deadline, per_read);
     fp.facts.push_back({std::string(fact::kType), std::string(type_id), std::nullopt});
@@ -311,6 +312,51 @@ Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::st
         }
     }
     return fp;
+}
+
+// The accesses of readTypeFactsFrom, made ahead in two batches (what needs
+// nothing, then what needs the parent's directory and driver), so that the
+// facts of a type cost the hook's worker two exchanges.  A module's
+// srcversion is read along with its version, used only if there is none.
+Fingerprint readTypeFacts(const MdevHost& host, std::string_view parent, std::string_view type_id,
+                          Deadline deadline, std::optional<std::chrono::milliseconds> per_read) {
+    PrefetchedIo io(host.io());
+    const auto each = per_read.value_or(std::chrono::milliseconds(1LL << 40));
+    const std::vector<IoRequest> first{
+        IoRequest::read(paths::typeAttr(parent, type_id, "name")),
+        IoRequest::read(paths::typeAttr(parent, type_id, "description")),
+        IoRequest::read(paths::typeAttr(parent, type_id, "device_api")),
+        IoRequest::probe(joinPath(paths::kClassParents, parent), {"driver"}, {})};
+    auto replies = io.batch(first, deadline, each);
+    std::vector<IoRequest> second;
+    if (replies.size() == first.size() && replies[3].probe) {
+        const DirProbe& p = *replies[3].probe;
+        const auto [kind, under] = parentKind(p.dir);
+        if (kind == "pci") {
+            for (const char* id : {"vendor", "device", "subsystem_vendor", "subsystem_device"}) {
+                second.push_back(IoRequest::read(joinPath(p.dir, id)));
+            }
+        }
+        std::string driver;
+        if (!p.links.empty() && p.links[0] && isValidName(baseName(*p.links[0]))) {
+            driver = baseName(*p.links[0]);
+        }
+        const Profile& prof = profileFor(driver, kind);
+        for (const std::string& module :
+             {!driver.empty() ? moduleOf(driver) : std::string(prof.module),
+              std::string(prof.vendor_module)}) {
+            if (!module.empty() && isValidName(module)) {
+                second.push_back(IoRequest::read(joinPath("sys/module", module) + "/version"));
+                second.push_back(IoRequest::read(joinPath("sys/module", module) + "/srcversion"));
+            }
+        }
+    }
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        io.add(first[i], std::move(replies[i]));
+    }
+    io.prefetch(second, deadline, each);
+    const MdevHost ahead(host.root(), io);
+    return readTypeFactsFrom(ahead, parent, type_id, deadline, per_read);
 }
 
 } // namespace

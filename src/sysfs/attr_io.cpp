@@ -430,31 +430,71 @@ bool writeAll(int fd, std::string_view data) {
     return true;
 }
 
-// Reads one frame's body from FD (blocking: the worker's side).
-std::optional<std::string> readFrame(int fd) {
-    std::string data;
-    std::uint32_t size = 0;
-    std::size_t want = sizeof size;
-    while (data.size() < want) {
+} // namespace
+
+// Frames taken from a byte stream: what one recv(2) brings may hold several
+// frames, or part of one.
+class FrameBuffer {
+public:
+    void append(const char* p, std::size_t n) { data_.append(p, n); }
+    void clear() {
+        data_.clear();
+        at_ = 0;
+    }
+    // The next whole frame's body; nullopt if it is not all in yet.  BAD is
+    // set for a frame larger than kMaxFrame.
+    std::optional<std::string> next(bool& bad) {
+        bad = false;
+        std::uint32_t size = 0;
+        if (data_.size() - at_ < sizeof size) {
+            compact();
+            return std::nullopt;
+        }
+        std::memcpy(&size, data_.data() + at_, sizeof size);
+        if (size > kMaxFrame) {
+            bad = true;
+            return std::nullopt;
+        }
+        if (data_.size() - at_ - sizeof size < size) {
+            compact();
+            return std::nullopt;
+        }
+        std::string body = data_.substr(at_ + sizeof size, size);
+        at_ += sizeof size + size;
+        return body;
+    }
+
+private:
+    void compact() {
+        data_.erase(0, at_);
+        at_ = 0;
+    }
+    std::string data_;
+    std::size_t at_ = 0;
+};
+
+namespace {
+
+// Reads the next frame's body from FD (blocking: the worker's side).
+std::optional<std::string> readFrame(int fd, FrameBuffer& in) {
+    for (;;) {
+        bool bad = false;
+        if (auto body = in.next(bad)) {
+            return body;
+        }
+        if (bad) {
+            return std::nullopt;
+        }
         char buf[65536];
-        const std::size_t chunk = std::min(sizeof buf, want - data.size());
-        const ssize_t n = ::recv(fd, buf, chunk, 0);
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
             return std::nullopt;
         }
-        data.append(buf, static_cast<std::size_t>(n));
-        if (want == sizeof size && data.size() == sizeof size) {
-            std::memcpy(&size, data.data(), sizeof size);
-            if (size > kMaxFrame) {
-                return std::nullopt;
-            }
-            want += size;
-        }
+        in.append(buf, static_cast<std::size_t>(n));
     }
-    return data.substr(sizeof size);
 }
 
 // A failed Result as fields: errno, message.
@@ -526,8 +566,9 @@ Fields serve(const Root& root, const Fields& req) {
 }
 
 [[noreturn]] void workerMain(const Root& root, int sock) {
+    FrameBuffer in;
     for (;;) {
-        const auto frame = readFrame(sock);
+        const auto frame = readFrame(sock, in);
         if (!frame) {
             ::_exit(0);
         }
@@ -642,6 +683,8 @@ IoReply toReply(const Root& root, const IoRequest& req, std::optional<Fields> r,
 
 } // namespace
 
+WorkerAttrIo::WorkerAttrIo(const Root& root) : root_(root), in_(std::make_unique<FrameBuffer>()) {}
+
 WorkerAttrIo::~WorkerAttrIo() {
     dropWorker();
 }
@@ -692,6 +735,7 @@ bool WorkerAttrIo::ensureWorker() {
 
 void WorkerAttrIo::dropWorker() {
     sock_.reset();
+    in_->clear();
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         // Reap it if it is gone already (a worker whose socket just closed
@@ -727,10 +771,34 @@ std::optional<Fields> WorkerAttrIo::call(const Fields& request, Deadline deadlin
 std::optional<Fields> WorkerAttrIo::receive(Deadline deadline, bool& timed_out, int& err) {
     timed_out = false;
     err = 0;
-    std::string data;
-    std::uint32_t size = 0;
-    std::size_t want = sizeof size;
-    while (data.size() < want) {
+    for (;;) {
+        bool bad = false;
+        if (auto body = in_->next(bad)) {
+            auto reply = decode(*body);
+            if (!reply || reply->size() < 2) {
+                err = EIO;
+                dropWorker();
+                return std::nullopt;
+            }
+            return reply;
+        }
+        if (bad) {
+            err = EIO;
+            dropWorker();
+            return std::nullopt;
+        }
+        // Whatever has come (often several answers of a batch at once).
+        char buf[65536];
+        const ssize_t n = ::recv(sock_.get(), buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            in_->append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            err = EIO;
+            dropWorker();
+            return std::nullopt;
+        }
         const auto left = deadline.remaining().count();
         pollfd p{sock_.get(), POLLIN, 0};
         const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1LL << 30)));
@@ -742,35 +810,7 @@ std::optional<Fields> WorkerAttrIo::receive(Deadline deadline, bool& timed_out, 
             dropWorker();
             return std::nullopt;
         }
-        char buf[65536];
-        const ssize_t n =
-            ::recv(sock_.get(), buf, std::min(sizeof buf, want - data.size()), MSG_DONTWAIT);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-        if (n <= 0) {
-            err = EIO;
-            dropWorker();
-            return std::nullopt;
-        }
-        data.append(buf, static_cast<std::size_t>(n));
-        if (want == sizeof size && data.size() == sizeof size) {
-            std::memcpy(&size, data.data(), sizeof size);
-            if (size > kMaxFrame) {
-                err = EIO;
-                dropWorker();
-                return std::nullopt;
-            }
-            want += size;
-        }
     }
-    auto reply = decode(std::string_view(data).substr(sizeof size));
-    if (!reply || reply->size() < 2) {
-        err = EIO;
-        dropWorker();
-        return std::nullopt;
-    }
-    return reply;
 }
 
 AttrRead WorkerAttrIo::read(std::string_view rel, Deadline deadline) {
@@ -876,15 +916,17 @@ std::vector<IoReply> WorkerAttrIo::batch(const std::vector<IoRequest>& requests,
         std::size_t in_flight = 0;
         bool broken = false;
         while (out.size() < requests.size() && !broken) {
+            std::string frames;
             while (sent < requests.size() && (sent == out.size() || in_flight < kWindow)) {
                 const std::string frame = encode(requestFields(requests[sent]));
-                if (!writeAll(sock_.get(), frame)) {
-                    broken = true;
-                    break;
-                }
+                frames += frame;
                 sizes.push_back(frame.size());
                 in_flight += frame.size();
                 ++sent;
+            }
+            if (!frames.empty() && !writeAll(sock_.get(), frames)) {
+                broken = true;
+                break;
             }
             if (broken) {
                 break;

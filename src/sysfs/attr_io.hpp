@@ -202,6 +202,8 @@ private:
     const Root& root_;
 };
 
+class FrameBuffer;
+
 // Accesses the filesystem from a worker process, so that an access that
 // never returns (a store callback stuck in the driver, a lookup on a hung
 // mount) costs only the worker: on a deadline the worker is killed and left
@@ -210,7 +212,7 @@ private:
 // process itself touches no path beneath the root.
 class WorkerAttrIo : public AttrIo {
 public:
-    explicit WorkerAttrIo(const Root& root) : root_(root) {}
+    explicit WorkerAttrIo(const Root& root);
     ~WorkerAttrIo() override;
     WorkerAttrIo(const WorkerAttrIo&) = delete;
     WorkerAttrIo& operator=(const WorkerAttrIo&) = delete;
@@ -252,6 +254,7 @@ private:
     const Root& root_;
     pid_t pid_ = -1;
     UniqueFd sock_;
+    std::unique_ptr<FrameBuffer> in_; // what came from the worker, not yet taken
     int started_ = 0;
 };
 

@@ -486,7 +486,7 @@ TEST_F(FingerprintRead, OneHungAttributeCostsOnlyItsOwnRead) {
     const Fingerprint late =
         readFingerprint(host, kGpu, "nvidia-231", nullptr, Deadline::after(100ms), 5s);
     EXPECT_EQ(valueOf(late, fact::kTypeDescription), "(error ETIMEDOUT)");
-    EXPECT_EQ(valueOf(late, fact::kDriverVersion), "(error ETIMEDOUT)");
+    EXPECT_EQ(valueOf(late, fact::kParentKind), "(error ETIMEDOUT)");
 }
 
 TEST_F(FingerprintRead, OneOfTwoIdsUnreadable) {
