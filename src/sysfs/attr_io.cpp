@@ -145,9 +145,15 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
                           const std::vector<std::string>& links,
                           const std::vector<std::string>& files) {
     DirProbe p;
-    MDEVMC_TRY_ASSIGN(p.dir, root.resolve(rel));
     UniqueFd dirfd;
-    MDEVMC_TRY_ASSIGN(dirfd, root.open(p.dir, O_PATH | O_DIRECTORY));
+    if (auto fd = root.open(rel, O_PATH | O_DIRECTORY)) {
+        dirfd = std::move(*fd);
+    } else {
+        // The walk says why, as resolve() says it.
+        MDEVMC_TRY(root.resolve(rel));
+        return Unexpected<Error>(fd.error());
+    }
+    MDEVMC_TRY_ASSIGN(p.dir, root.pathOf(dirfd.get(), rel));
     for (const auto& name : links) {
         std::string buf(4096, '\0');
         const ssize_t n = ::readlinkat(dirfd.get(), name.c_str(), buf.data(), buf.size());

@@ -163,12 +163,36 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
     if (base.empty() || base == "." || base == "..") {
         return fail("'" + display(rel) + "' does not name an attribute file", EINVAL);
     }
-    UniqueFd dirfd;
-    MDEVMC_TRY_ASSIGN(dirfd, open(dir, O_PATH | O_DIRECTORY));
-    UniqueFd owned(::openat(dirfd.get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
-    if (!owned.valid()) {
-        const int e = errno;
+    // One openat2 where there is one: O_NOFOLLOW applies to the last
+    // component only (ELOOP), the others are followed beneath the root.
+    UniqueFd owned;
+    int e = g_openat2_missing ? ENOSYS : EAGAIN;
+    const std::string r(rel);
+    for (int attempt = 0; attempt < kBeneathRetries && e == EAGAIN; ++attempt) {
+        const int fd = sysOpenat2(fd_.get(), r.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            owned.reset(fd);
+            e = 0;
+        } else {
+            e = errno;
+        }
+    }
+    if (e == ENOSYS) {
+        g_openat2_missing = true;
+    }
+    if (e != 0 && e != ENOSYS && e != EAGAIN) {
         return fail("cannot open '" + display(rel) + "': " + errnoText(e), e);
+    }
+    if (!owned.valid()) {
+        // No openat2, or it kept racing: the directory beneath the root,
+        // then the last component without following it.
+        UniqueFd dirfd;
+        MDEVMC_TRY_ASSIGN(dirfd, open(dir, O_PATH | O_DIRECTORY));
+        owned.reset(::openat(dirfd.get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+        if (!owned.valid()) {
+            const int err = errno;
+            return fail("cannot open '" + display(rel) + "': " + errnoText(err), err);
+        }
     }
     struct stat st {};
     if (::fstat(owned.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -212,6 +236,25 @@ std::optional<std::string> Root::resolveFast(std::string_view rel) const {
         return std::nullopt; // moved, deleted, or another namespace's view
     }
     return at->substr(prefix.size());
+}
+
+Result<std::string> Root::pathOf(int fd, std::string_view rel) const {
+    if (const auto at = procPath(fd)) {
+        if (!canonical_) {
+            canonical_ = procPath(fd_.get());
+        }
+        if (canonical_) {
+            const std::string& base = *canonical_;
+            if (*at == base) {
+                return std::string();
+            }
+            const std::string prefix = base == "/" ? base : base + "/";
+            if (at->compare(0, prefix.size(), prefix) == 0) {
+                return at->substr(prefix.size());
+            }
+        }
+    }
+    return resolve(rel);
 }
 
 Result<std::string> Root::resolve(std::string_view rel) const {

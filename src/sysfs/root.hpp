@@ -50,6 +50,10 @@ public:
     // ELOOP after 40 links.
     Result<std::string> resolve(std::string_view rel) const;
 
+    // Where FD, opened from REL beneath the root, is: as resolve(REL), from
+    // the kernel's name of FD when it can tell.
+    Result<std::string> pathOf(int fd, std::string_view rel) const;
+
     // The target of the symlink REL (its last component is not followed).
     Result<std::string> readLink(std::string_view rel) const;
 
