@@ -178,6 +178,8 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
     std::vector<IoRequest> lookups;
     std::vector<const MetadataEntry*> recs;
     std::unordered_set<std::string> seen;
+    lookups.push_back(IoRequest::read(kMachineIdPath));
+    recs.push_back(nullptr);
     for (std::size_t i = 0; i < hostdevs.size() && i < kMaxCheckedMdevs; ++i) {
         const MetadataEntry* rec = usableRecord(hostdevs[i], source);
         if (rec != nullptr && seen.insert(hostdevs[i].uuid).second) {
@@ -189,6 +191,10 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
     std::vector<IoRequest> reads;
     std::vector<const MetadataEntry*> read_recs;
     for (std::size_t i = 0; i < found.size(); ++i) {
+        if (recs[i] == nullptr) {
+            io.add(lookups[i], std::move(found[i]));
+            continue;
+        }
         const auto dev = host.deviceFrom(recs[i]->uuid, found[i].probe);
         if (dev && dev->type_id == recs[i]->type) {
             reads.push_back(IoRequest::read(versionLocation(*dev).path));
@@ -284,9 +290,8 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     prefetch(io, here, hostdevs, source, config, deadline);
     Oracles oracles(host.root(), io, config);
     FingerprintCache facts;
-    const bool same_host =
-        source && !source->host_id.empty() &&
-        source->host_id == readHostId(here, deadline.capped(config.attr_timeout));
+    d.host_id = readHostId(here, deadline.capped(config.attr_timeout));
+    const bool same_host = source && !source->host_id.empty() && source->host_id == d.host_id;
     DecisionContext dc{source, here, config, oracles, facts, same_host, deadline};
     for (const auto& hd : hostdevs) {
         if (d.devices.size() < kMaxCheckedMdevs) {

@@ -90,6 +90,7 @@ std::string evidenceName(const DeviceVerdict& v);
 
 struct Decision {
     std::vector<DeviceVerdict> devices;
+    std::string host_id; // this host's machine id, as readHostId() read it ("" if none)
     bool compatible() const;
 };
 

@@ -10,7 +10,7 @@
 namespace mdevmc {
 
 std::string readHostId(const MdevHost& host, Deadline deadline) {
-    AttrRead r = host.io().read("etc/machine-id", deadline);
+    AttrRead r = host.io().read(kMachineIdPath, deadline);
     if (!r.ok()) {
         return {};
     }

@@ -15,6 +15,7 @@
 
 namespace mdevmc {
 
+inline constexpr const char* kMachineIdPath = "etc/machine-id";
 // This host's stable identity: ROOT/etc/machine-id (32 hex digits), or an
 // empty string.
 std::string readHostId(const MdevHost& host, Deadline deadline);

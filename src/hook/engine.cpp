@@ -70,7 +70,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     // This host's record, from what the check read (no second pass).
     Metadata mine;
     mine.host = ctx.host_name;
-    mine.host_id = readHostId(host, Deadline::after(ctx.config.attr_timeout));
+    mine.host_id = d.host_id;
     for (const auto& v : d.devices) {
         if (v.here) {
             mine.entries.push_back(*v.here);
