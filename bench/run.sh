@@ -139,7 +139,8 @@ mkdir -p "$(dirname "$out")"
 {
     echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $runs runs"
     awk -v runs="$runs" '
-    function verdict(x, target) { return x <= target ? "met" : "NOT met" }
+    # Judged on the ratio as printed (two decimals).
+    function verdict(x, target) { return sprintf("%.2f", x) + 0 <= target ? "met" : "NOT met" }
     { t[$1] = $2; rc[$1] = $3; order[NR] = $1 }
     END {
         f = t["floor"]
