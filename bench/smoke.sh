@@ -3,12 +3,17 @@
 # runs, checking that it still works, never how fast anything is: every
 # case ran and exited 0, the table and every target line parse.
 #   bench/smoke.sh BUILD
-# Exits 77 (skipped) when not root: the list cases need a mount namespace.
+# Exits 77 (skipped) when not root or without mdevctl (scripts/install-deps.sh
+# test installs it): the list cases need both.
 set -euo pipefail
 
 build=${1:?usage: smoke.sh BUILD_DIR}
 if [ "$(id -u)" -ne 0 ]; then
     echo "smoke.sh: not root: the list cases need a private mount namespace" >&2
+    exit 77
+fi
+if ! command -v mdevctl >/dev/null; then
+    echo "smoke.sh: mdevctl is not installed: the list cases need it" >&2
     exit 77
 fi
 work=$(mktemp -d /tmp/mdevmc-bench-smoke.XXXXXX)
