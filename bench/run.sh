@@ -1,10 +1,22 @@
 #!/bin/bash
-# Measures what mdev-migcheck-hook costs libvirt, against a floor (a C
-# program that only reads stdin) measured in the same run:
-#   (a) prepare begin, VM without mdev   (target: within 1.5x the floor)
-#   (b) migrate begin, VM without mdev   (target: within 1.5x the floor)
-#   (c) migrate begin with 1, 16 and 64 mdevs (target: linear growth)
-# The simulated host is a plain-file sysfs tree.  Usage: bench/run.sh BUILD [RUNS]
+# Measures what mdev-migcheck-hook costs libvirt, against marks measured in
+# the same run, cases interleaved run by run:
+#   floor        a C program that only reads stdin (process creation)
+#   bench-limit  a C program that makes only the system calls a check of N
+#                mdevs needs (bench/limit.c), for N = 1, 16, 64
+#   mdevctl list on the same tree (64 mdevs), for `mdev-migcheck list`
+# and reports the targets:
+#   (a) prepare begin, VM without mdev   within 1.1x the floor
+#   (b) migrate begin, VM without mdev   within 1.1x the floor
+#   (c) migrate begin, 1 mdev            within 1.5x the floor
+#   (d) migrate begin, 64 mdevs          within 1.3x bench-limit
+#   (e) mdev-migcheck list, 64 mdevs     within 1.5x mdevctl list
+# and the cost per extra mdev.  The simulated host is a plain-file sysfs
+# tree.  Debian's mdevctl reads only /sys: the run happens in a private
+# mount namespace where the tree is bind-mounted on /sys (root needed; if
+# that fails, the list cases are left out and (e) says "not run").
+# Usage: bench/run.sh BUILD [RUNS]   (results also in BENCH_OUT, default
+# BUILD/bench/results.txt)
 set -euo pipefail
 
 build=$(realpath "${1:?usage: run.sh BUILD_DIR [RUNS]}")
@@ -12,8 +24,9 @@ runs=${2:-300}
 hook=$build/libexec/mdev-migcheck/mdev-migcheck-hook
 cli=$build/bin/mdev-migcheck
 floor=$build/bench/bench-floor
+limit=$build/bench/bench-limit
 bench=$build/bench/hookbench
-for f in "$hook" "$cli" "$floor" "$bench"; do
+for f in "$hook" "$cli" "$floor" "$limit" "$bench"; do
     [ -x "$f" ] || { echo "run.sh: '$f' is missing: build the project first" >&2; exit 2; }
 done
 
@@ -83,18 +96,51 @@ for n in 1 16 64; do
 done
 env=MDEV_MIGCHECK_ROOT=$root
 
-"$bench" "$runs" \
-    floor "$work/plain.xml" - -- "$floor" :: \
-    prepare-no-mdev "$work/plain.xml" "$env" -- "$hook" plain prepare begin - :: \
-    migrate-no-mdev "$work/plain.xml" "$env" -- "$hook" plain migrate begin - :: \
-    migrate-1-mdev "$work/mdev1.xml" "$env" -- "$hook" vm1 migrate begin - :: \
-    migrate-16-mdev "$work/mdev16.xml" "$env" -- "$hook" vm16 migrate begin - :: \
-    migrate-64-mdev "$work/mdev64.xml" "$env" -- "$hook" vm64 migrate begin - \
-    >"$work/raw.txt"
+version=$(cat "$tdir/migration_version")
+uuids() { # N
+    local i
+    for i in $(seq 1 "$1"); do uuid "$i"; echo; done
+}
+mapfile -t u1 < <(uuids 1)
+mapfile -t u16 < <(uuids 16)
+mapfile -t u64 < <(uuids 64)
+"$limit" "$version" "${u64[@]}" <"$work/plain.xml" ||
+    { echo "run.sh: bench-limit failed on the bench host" >&2; exit 1; }
 
-mkdir -p "$build/bench"
-out=$build/bench/results.txt
-awk -v runs="$runs" '
+cases=(
+    floor "$work/plain.xml" - -- "$floor" ::
+    prepare-no-mdev "$work/plain.xml" "$env" -- "$hook" plain prepare begin - ::
+    migrate-no-mdev "$work/plain.xml" "$env" -- "$hook" plain migrate begin - ::
+    limit-1-mdev "$work/mdev1.xml" "$env" -- "$limit" "$version" "${u1[@]}" ::
+    migrate-1-mdev "$work/mdev1.xml" "$env" -- "$hook" vm1 migrate begin - ::
+    limit-16-mdev "$work/mdev16.xml" "$env" -- "$limit" "$version" "${u16[@]}" ::
+    migrate-16-mdev "$work/mdev16.xml" "$env" -- "$hook" vm16 migrate begin - ::
+    limit-64-mdev "$work/mdev64.xml" "$env" -- "$limit" "$version" "${u64[@]}" ::
+    migrate-64-mdev "$work/mdev64.xml" "$env" -- "$hook" vm64 migrate begin - ::
+    cli-version /dev/null - -- "$cli" --version
+)
+list_cases=(
+    :: mdevctl-list-64 /dev/null - -- "$(command -v mdevctl || echo /usr/sbin/mdevctl)" list ::
+    cli-list-64 /dev/null "$env" -- "$cli" list
+)
+# Both list the tree as /sys in a private mount namespace (mdevctl reads
+# nothing else); the CLI is given the same tree as its root.
+# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+in_ns=(unshare --mount --propagation private sh -c 'mount --bind "$0" /sys && exec "$@"' "$root/sys")
+if command -v mdevctl >/dev/null && "${in_ns[@]}" mdevctl list >/dev/null 2>&1; then
+    "${in_ns[@]}" "$bench" "$runs" "${cases[@]}" "${list_cases[@]}" >"$work/raw.txt"
+else
+    echo "run.sh: no mdevctl, or cannot bind-mount a tree on /sys in a private mount namespace: the list cases are not run" >&2
+    "$bench" "$runs" "${cases[@]}" >"$work/raw.txt"
+fi
+
+out=${BENCH_OUT:-$build/bench/results.txt}
+mkdir -p "$(dirname "$out")"
+{
+    echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $runs runs"
+    awk -v runs="$runs" '
+    # Judged on the ratio as printed (two decimals).
+    function verdict(x, target) { return sprintf("%.2f", x) + 0 <= target ? "met" : "NOT met" }
     { t[$1] = $2; rc[$1] = $3; order[NR] = $1 }
     END {
         f = t["floor"]
@@ -104,11 +150,24 @@ awk -v runs="$runs" '
             n = order[i]
             printf "%-18s %10.1f %8.2f %5d\n", n, t[n], t[n] / f, rc[n]
         }
-        a = t["prepare-no-mdev"] / f; b = t["migrate-no-mdev"] / f
-        per1 = (t["migrate-16-mdev"] - t["migrate-1-mdev"]) / 15
-        per2 = (t["migrate-64-mdev"] - t["migrate-16-mdev"]) / 48
-        printf "\n(a) prepare, no mdev: %.2fx floor (target <= 1.5x): %s\n", a, a <= 1.5 ? "met" : "NOT met"
-        printf "(b) migrate, no mdev: %.2fx floor (target <= 1.5x): %s\n", b, b <= 1.5 ? "met" : "NOT met"
-        printf "(c) cost per extra mdev: %.1f us from 1 to 16, %.1f us from 16 to 64 (ratio %.2f; linear = 1)\n", per1, per2, per2 / per1
-    }' "$work/raw.txt" | tee "$out"
+        printf "\nhook / bench-limit: 1 mdev %.2fx, 16 mdevs %.2fx, 64 mdevs %.2fx\n",
+            t["migrate-1-mdev"] / t["limit-1-mdev"], t["migrate-16-mdev"] / t["limit-16-mdev"],
+            t["migrate-64-mdev"] / t["limit-64-mdev"]
+        a = t["prepare-no-mdev"] / f; b = t["migrate-no-mdev"] / f; c = t["migrate-1-mdev"] / f
+        d = t["migrate-64-mdev"] / t["limit-64-mdev"]
+        printf "\n(a) prepare, no mdev: %.2fx floor (target <= 1.1x): %s\n", a, verdict(a, 1.1)
+        printf "(b) migrate, no mdev: %.2fx floor (target <= 1.1x): %s\n", b, verdict(b, 1.1)
+        printf "(c) migrate, 1 mdev: %.2fx floor (target <= 1.5x): %s\n", c, verdict(c, 1.5)
+        printf "(d) migrate, 64 mdevs: %.2fx bench-limit (target <= 1.3x): %s\n", d, verdict(d, 1.3)
+        if ("cli-list-64" in t) {
+            e = t["cli-list-64"] / t["mdevctl-list-64"]
+            printf "(e) mdev-migcheck list, 64 mdevs: %.2fx mdevctl list (target <= 1.5x): %s\n", e, verdict(e, 1.5)
+        } else {
+            printf "(e) mdev-migcheck list, 64 mdevs: not run (no mdevctl or no mount namespace)\n"
+        }
+        printf "cost per extra mdev: hook %.1f us from 1 to 16, %.1f us from 16 to 64; bench-limit %.1f us, %.1f us\n",
+            (t["migrate-16-mdev"] - t["migrate-1-mdev"]) / 15, (t["migrate-64-mdev"] - t["migrate-16-mdev"]) / 48,
+            (t["limit-16-mdev"] - t["limit-1-mdev"]) / 15, (t["limit-64-mdev"] - t["limit-16-mdev"]) / 48
+    }' "$work/raw.txt"
+} | tee "$out"
 echo "results: $out"

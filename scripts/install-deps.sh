@@ -7,7 +7,7 @@ set -eu
 
 what=${1:-all}
 
-build="cmake g++ make pkg-config libxml2-dev libxml2-utils libboost-dev
+build="cmake g++ make pkg-config libxml2-dev libxml2-utils libicu-dev liblzma-dev zlib1g-dev libboost-dev
 libboost-filesystem-dev libgtest-dev googletest libfuse3-dev fuse3
 libvirt-dev nlohmann-json3-dev"
 test="mdevctl jq util-linux iproute2 procps python3"

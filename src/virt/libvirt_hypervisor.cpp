@@ -2,28 +2,33 @@
 
 #include "domain/metadata.hpp"
 #include "util/unique_c_ptr.hpp"
+#include "virt/libvirt_api.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 namespace mdevmc {
 
 namespace {
+
+// libvirt's entry points.  Only called once connect() has loaded them: no
+// libvirt object exists before.
+const LibvirtApi& lv() {
+    return **libvirtApi();
+}
 
 // libvirt prints every error to stderr unless told otherwise; we report
 // each once, where it happens.
 void quiet(void*, virErrorPtr) {}
 
 std::string lastError() {
-    const virError* e = virGetLastError();
+    const virError* e = lv().getLastError();
     return e != nullptr && e->message != nullptr ? e->message : "unknown libvirt error";
 }
 
 int lastCode() {
-    const virError* e = virGetLastError();
+    const virError* e = lv().getLastError();
     return e != nullptr ? e->code : 0;
 }
 
@@ -32,8 +37,16 @@ Unexpected<Error> failLibvirt(const std::string& context) {
     return failVirt(context + lastError(), lastCode());
 }
 
-using Conn = UniqueCPtr<virConnect, virConnectClose>;
-using Dom = UniqueCPtr<virDomain, virDomainFree>;
+void closeConnect(virConnectPtr c) {
+    lv().connectClose(c);
+}
+
+void freeDomain(virDomainPtr d) {
+    lv().domainFree(d);
+}
+
+using Conn = UniqueCPtr<virConnect, closeConnect>;
+using Dom = UniqueCPtr<virDomain, freeDomain>;
 
 // The array virConnectListAllDomains returns: every domain in it and the
 // array itself are released.
@@ -45,7 +58,7 @@ public:
     DomainList& operator=(const DomainList&) = delete;
     ~DomainList() {
         for (int i = 0; i < count_; ++i) {
-            virDomainFree(doms_.get()[i]);
+            freeDomain(doms_.get()[i]);
         }
     }
     int size() const { return count_; }
@@ -58,11 +71,11 @@ private:
 
 DomainRef refOf(virDomainPtr d) {
     DomainRef r;
-    if (const char* n = virDomainGetName(d)) {
+    if (const char* n = lv().domainGetName(d)) {
         r.name = n;
     }
     char uuid[VIR_UUID_STRING_BUFLEN] = {};
-    if (virDomainGetUUIDString(d, uuid) == 0) {
+    if (lv().domainGetUUIDString(d, uuid) == 0) {
         r.uuid = uuid;
     }
     return r;
@@ -80,7 +93,7 @@ struct LibvirtHypervisor::Impl {
     std::string uri;
 
     Result<Dom> domain(const DomainRef& d) {
-        Dom p(virDomainLookupByUUIDString(conn.get(), d.uuid.c_str()));
+        Dom p(lv().domainLookupByUUIDString(conn.get(), d.uuid.c_str()));
         if (!p) {
             return failLibvirt("domain '" + d.name + "' (" + d.uuid + "): ");
         }
@@ -92,8 +105,11 @@ LibvirtHypervisor::LibvirtHypervisor(std::unique_ptr<Impl> impl) : impl_(std::mo
 LibvirtHypervisor::~LibvirtHypervisor() = default;
 
 Result<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::connect(const std::string& uri) {
-    virSetErrorFunc(nullptr, quiet);
-    Conn c(virConnectOpen(uri.c_str()));
+    if (auto api = libvirtApi(); !api) {
+        return fail("cannot connect to '" + uri + "': " + api.error().message, api.error().err);
+    }
+    lv().setErrorFunc(nullptr, quiet);
+    Conn c(lv().connectOpen(uri.c_str()));
     if (!c) {
         return failLibvirt("cannot connect to '" + uri + "': ");
     }
@@ -109,13 +125,13 @@ Result<DomainRef> LibvirtHypervisor::lookup(const std::string& spec) {
     int id = 0;
     const auto [p, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), id);
     if (ec == std::errc() && p == spec.data() + spec.size() && id >= 0) {
-        d.reset(virDomainLookupByID(c, id));
+        d.reset(lv().domainLookupByID(c, id));
     }
     if (!d && spec.size() == VIR_UUID_STRING_BUFLEN - 1) {
-        d.reset(virDomainLookupByUUIDString(c, spec.c_str()));
+        d.reset(lv().domainLookupByUUIDString(c, spec.c_str()));
     }
     if (!d) {
-        d.reset(virDomainLookupByName(c, spec.c_str()));
+        d.reset(lv().domainLookupByName(c, spec.c_str()));
     }
     if (!d) {
         return fail("no domain '" + spec + "' on '" + impl_->uri + "'", ENOENT);
@@ -126,7 +142,7 @@ Result<DomainRef> LibvirtHypervisor::lookup(const std::string& spec) {
 Result<std::vector<DomainRef>> LibvirtHypervisor::activeDomains() {
     virDomainPtr* raw = nullptr;
     const int n =
-        virConnectListAllDomains(impl_->conn.get(), &raw, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        lv().connectListAllDomains(impl_->conn.get(), &raw, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
     const DomainList doms(raw, n);
     if (n < 0) {
         return failLibvirt("cannot list the domains of '" + impl_->uri + "': ");
@@ -143,7 +159,7 @@ Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
     Dom dom;
     MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
     int st = 0, reason = 0;
-    if (virDomainGetState(dom.get(), &st, &reason, 0) != 0) {
+    if (lv().domainGetState(dom.get(), &st, &reason, 0) != 0) {
         return failLibvirt("domain '" + d.name + "': cannot get its state: ");
     }
     switch (st) {
@@ -162,7 +178,7 @@ Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
 Result<std::string> LibvirtHypervisor::liveXml(const DomainRef& d) {
     Dom dom;
     MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
-    const UniqueFreePtr<char> xml(virDomainGetXMLDesc(dom.get(), 0));
+    const UniqueFreePtr<char> xml(lv().domainGetXMLDesc(dom.get(), 0));
     if (!xml) {
         return failLibvirt("domain '" + d.name + "': cannot get its XML: ");
     }
@@ -172,8 +188,8 @@ Result<std::string> LibvirtHypervisor::liveXml(const DomainRef& d) {
 Result<void> LibvirtHypervisor::setLiveMetadata(const DomainRef& d, const std::string& element) {
     Dom dom;
     MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
-    if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, element.c_str(),
-                             kMetadataPrefix, kMetadataUri, VIR_DOMAIN_AFFECT_LIVE) != 0) {
+    if (lv().domainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, element.c_str(),
+                               kMetadataPrefix, kMetadataUri, VIR_DOMAIN_AFFECT_LIVE) != 0) {
         return failLibvirt("domain '" + d.name + "': cannot store its live metadata: ");
     }
     return {};

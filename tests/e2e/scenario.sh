@@ -219,6 +219,21 @@ compatible_chain)
     ;;
 older_minor)
     refused_case vm-older 2 "$(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)"
+    ours=$secs
+    # libvirt's own fastest refusal, for scale: the destination already runs
+    # a domain of that name (no mdev: the hook's front end exits at once).
+    start_vm b vm-dup
+    start_vm a vm-dup
+    migrate a b vm-dup
+    echo "libvirt_refused $secs" >>"$RESULTS/timings.txt"
+    expect "libvirt refuses a migration to a host running a domain of that name" test "$rc" -ne 0
+    expect "libvirt's reason names the domain" contains "$err" "vm-dup"
+    expect "vm-dup still running on A" test "$(state a vm-dup)" = running
+    expect "B's vm-dup still running" test "$(state b vm-dup)" = running
+    awk -v o="$ours" -v l="$secs" 'BEGIN {
+        printf "   refused by mdev-migcheck: %.3f s; refused by libvirt (name taken): %.3f s; ratio %.2f\n", o, l, l > 0 ? o / l : 0
+    }'
+    cleanup_vm vm-dup
     ;;
 other_device)
     refused_case vm-otherdev 3 "$(subject 3 i915-GVTg_V5_4 0000:00:05.0): $(rejected)"

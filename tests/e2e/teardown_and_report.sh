@@ -12,11 +12,16 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
     awk '
         /^success/ { s += $2; ns++ }
         /^refused_hung/ { h = $2; next }
+        /^libvirt_refused/ { l = $2; next }
+        /^refused_vm-older / { o = $2 }
         /^refused/ { r += $2; nr++ }
         END {
             if (ns && nr) {
                 printf "successful live migration (64 MiB TCG guest): %.2f s (mean of %d)\n", s / ns, ns
                 printf "refused migration (protocol, fingerprint or oracle verdict): %.3f s (mean of %d), %.1f%% of a successful one\n", r / nr, nr, 100 * (r / nr) / (s / ns)
+            }
+            if (l && o) {
+                printf "refused migration, vm-older (protocol): %.3f s; libvirt'"'"'s own refusal (domain name taken on the destination): %.3f s; ratio %.2f\n", o, l, o / l
             }
             if (h) {
                 printf "refused migration, attribute hung (attr_timeout_ms = 1500): %.2f s\n", h

@@ -143,3 +143,28 @@ TEST_F(CliOffline, BadRootIsAnError) {
     EXPECT_EQ(r.err,
               "MDEV_MIGCHECK_ROOT: root directory 'relative/root' is not an absolute path\n");
 }
+
+// Commands that talk to no daemon never load libvirt: with a libvirt.so.0
+// that has none of its entry points first on the library path they work,
+// and a daemon command says which library it cannot use.
+TEST_F(CliOffline, CommandsWithoutADaemonDoNotLoadLibvirt) {
+    const std::string broken = std::string("LD_LIBRARY_PATH=") + MDEVMC_FAKE_LIBVIRT_BROKEN_DIR;
+    const auto env = libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + dir.path().string(), broken});
+    const RunResult version = runProgram({MDEVMC_CLI, "--version"}, env, "");
+    EXPECT_EQ(version.exit_code, 0) << version.err;
+    const RunResult list = runProgram({MDEVMC_CLI, "list"}, env, "");
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find(kU1), std::string::npos) << list.out;
+    const RunResult annotate =
+        runProgram({MDEVMC_CLI, "annotate", "--xml", samplePath("vgpu-one-mdev.xml")}, env, "");
+    ASSERT_EQ(annotate.exit_code, 0) << annotate.err;
+    const RunResult check = runProgram({MDEVMC_CLI, "check", "--xml", "-"}, env, annotate.out);
+    EXPECT_EQ(check.exit_code, 0) << check.err;
+
+    const RunResult daemon =
+        runProgram({MDEVMC_CLI, "check", "-c", "test:///default", "vm"}, env, "");
+    EXPECT_EQ(daemon.exit_code, 2);
+    EXPECT_NE(daemon.err.find("cannot connect to 'test:///default'"), std::string::npos)
+        << daemon.err;
+    EXPECT_NE(daemon.err.find("libvirt.so.0"), std::string::npos) << daemon.err;
+}
