@@ -510,10 +510,55 @@ void putError(Fields& out, const Result<T>& r) {
     out.push_back(r ? std::string() : r.error().message);
 }
 
-Fields serve(const Root& root, const Fields& req) {
+Fields malformed() {
+    return {num(EINVAL), "malformed request"};
+}
+
+Fields serveList(const Root& root, std::string_view path) {
     Fields out;
+    const auto r = direct::list(root, path);
+    putError(out, r);
+    std::size_t total = 0;
+    for (const auto& n : r ? *r : std::vector<std::string>{}) {
+        total += n.size() + 4;
+        if (total > kListMax) {
+            return {num(E2BIG), "'" + displayPath(root, path) + "' has too many entries"};
+        }
+        out.push_back(n);
+    }
+    return out;
+}
+
+Fields serveProbe(const Root& root, const Fields& req) {
+    const auto nlinks = static_cast<std::size_t>(toNum(req[2]));
+    if (nlinks > req.size() - 3) {
+        return malformed();
+    }
+    const auto split = req.begin() + 3 + static_cast<long>(nlinks);
+    const std::vector<std::string> links(req.begin() + 3, split);
+    const std::vector<std::string> files(split, req.end());
+    const auto r = direct::probeDir(root, req[1], links, files);
+    Fields out;
+    putError(out, r);
+    if (!r) {
+        return out;
+    }
+    out.push_back(r->dir);
+    for (const auto& l : r->links) {
+        putError(out, l);
+        out.push_back(l ? *l : std::string());
+    }
+    for (const int e : r->files) {
+        out.push_back(num(e));
+    }
+    return out;
+}
+
+// One request, by its operation (see WorkerAttrIo's methods for the fields).
+Fields serve(const Root& root, const Fields& req) {
     const std::string& op = req[0];
     const std::string_view path = req.size() > 1 ? std::string_view(req[1]) : std::string_view();
+    Fields out;
     if (op == "r") {
         AttrRead r = direct::read(root, path);
         out = {num(r.err), std::move(r.data)};
@@ -525,48 +570,20 @@ Fields serve(const Root& root, const Fields& req) {
         putError(out, r);
         out.push_back(r ? *r : std::string());
     } else if (op == "D") {
-        const auto r = direct::list(root, path);
-        putError(out, r);
-        std::size_t total = 0;
-        for (const auto& n : r ? *r : std::vector<std::string>{}) {
-            total += n.size() + 4;
-            if (total > kListMax) {
-                return {num(E2BIG), "'" + displayPath(root, path) + "' has too many entries"};
-            }
-            out.push_back(n);
-        }
+        out = serveList(root, path);
     } else if (op == "S" && req.size() == 3) {
         const auto r = direct::stat(root, path, req[2] == "1");
         putError(out, r);
         out.push_back(num(r ? r->mode : 0));
     } else if (op == "P" && req.size() >= 3) {
-        const auto nlinks = static_cast<std::size_t>(toNum(req[2]));
-        if (nlinks > req.size() - 3) {
-            return {num(EINVAL), "malformed request"};
-        }
-        const std::vector<std::string> links(req.begin() + 3,
-                                             req.begin() + 3 + static_cast<long>(nlinks));
-        const std::vector<std::string> files(req.begin() + 3 + static_cast<long>(nlinks),
-                                             req.end());
-        const auto r = direct::probeDir(root, path, links, files);
-        putError(out, r);
-        if (r) {
-            out.push_back(r->dir);
-            for (const auto& l : r->links) {
-                putError(out, l);
-                out.push_back(l ? *l : std::string());
-            }
-            for (const int e : r->files) {
-                out.push_back(num(e));
-            }
-        }
+        out = serveProbe(root, req);
     } else if (op == "F" && req.size() == 3) {
         const auto r = direct::readFile(root, path, static_cast<std::size_t>(toNum(req[2])));
         putError(out, r);
         out.push_back(r && *r ? "1" : "0");
         out.push_back(r && *r ? **r : std::string());
     } else {
-        out = {num(EINVAL), "malformed request"};
+        out = malformed();
     }
     return out;
 }
