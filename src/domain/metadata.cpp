@@ -100,8 +100,8 @@ std::optional<std::string> checkOracle(const OracleRecord& o) {
 } // namespace
 
 const MetadataEntry* Metadata::find(std::string_view uuid) const {
-    if (by_uuid_.size() != entries.size()) {
-        // Not indexed (built by hand): a linear look.
+    if (indexed_ != entries.size()) {
+        // Not indexed (built by hand, or changed since): a linear look.
         const std::string want = canonicalUuid(uuid);
         for (const auto& e : entries) {
             if (canonicalUuid(e.uuid) == want) {
@@ -117,11 +117,10 @@ const MetadataEntry* Metadata::find(std::string_view uuid) const {
 void Metadata::index() {
     by_uuid_.clear();
     for (std::size_t i = 0; i < entries.size(); ++i) {
+        // The first record of a UUID, as a linear look finds it.
         by_uuid_.emplace(canonicalUuid(entries[i].uuid), i);
     }
-    if (by_uuid_.size() != entries.size()) {
-        by_uuid_.clear(); // duplicates: find() falls back to its linear look
-    }
+    indexed_ = entries.size();
 }
 
 std::optional<std::string> checkEntry(const MetadataEntry& e) {

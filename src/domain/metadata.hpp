@@ -75,6 +75,7 @@ struct Metadata {
 
 private:
     std::unordered_map<std::string, std::size_t> by_uuid_;
+    std::size_t indexed_ = static_cast<std::size_t>(-1); // entries.size() when index() ran
 };
 
 // Checks one entry: valid UUID, type id and parent names, exactly one of a

@@ -263,3 +263,21 @@ TEST_F(HookHostile, FailedWriteOfTheXmlRefuses) {
     expectOnlyHookLines(r.err);
     EXPECT_NE(r.err.find("cannot hand the domain XML back to libvirt"), std::string::npos) << r.err;
 }
+
+// Cost and trust: thousands of records of one UUID are found in constant
+// time, and neither conflicting record is trusted.
+TEST_F(HookHostile, DuplicateRecordsAreRefusedInLinearTime) {
+    std::string records;
+    for (int i = 0; i < 4000; ++i) {
+        records += record(kU1);
+    }
+    std::string hostdevs;
+    for (int i = 0; i < 256; ++i) {
+        hostdevs += hostdev(kU1);
+    }
+    const RunResult r = migrate(domain(hostdevs, records));
+    EXPECT_EQ(r.exit_code, 1);
+    expectOnlyHookLines(r.err);
+    EXPECT_NE(r.err.find("the UUID is recorded more than once"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("did not finish in time"), std::string::npos) << r.err;
+}
