@@ -1,7 +1,6 @@
 #include "sysfs/attr_io.hpp"
 
 #include "util/errno_name.hpp"
-#include "util/unique_c_ptr.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +8,6 @@
 #include <csignal>
 #include <cstring>
 #include <deque>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -98,26 +96,7 @@ Result<std::vector<std::string>> list(const Root& root, std::string_view path) {
     }
     UniqueFd fd;
     MDEVMC_TRY_ASSIGN(fd, openPath(root, path, O_RDONLY | O_DIRECTORY | O_NONBLOCK));
-    const UniqueCPtr<DIR, ::closedir> dir(::fdopendir(fd.get()));
-    if (!dir) {
-        const int e = errno;
-        return fail("cannot list '" + std::string(path) + "': " + errnoText(e), e);
-    }
-    fd.release(); // the DIR owns it now
-    std::vector<std::string> names;
-    errno = 0;
-    while (const dirent* d = ::readdir(dir.get())) {
-        const std::string_view n = d->d_name;
-        if (n != "." && n != "..") {
-            names.emplace_back(n);
-        }
-        errno = 0;
-    }
-    if (const int e = errno; e != 0) {
-        return fail("cannot list '" + std::string(path) + "': " + errnoText(e), e);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
+    return listDirectory(std::move(fd), std::string(path));
 }
 
 Result<FileKind> stat(const Root& root, std::string_view rel, bool follow) {

@@ -328,10 +328,14 @@ Result<std::string> Root::readLink(std::string_view rel) const {
 Result<std::vector<std::string>> Root::list(std::string_view rel) const {
     UniqueFd fd;
     MDEVMC_TRY_ASSIGN(fd, open(rel, O_RDONLY | O_DIRECTORY));
+    return listDirectory(std::move(fd), display(rel));
+}
+
+Result<std::vector<std::string>> listDirectory(UniqueFd fd, const std::string& shown) {
     const UniqueCPtr<DIR, ::closedir> dir(::fdopendir(fd.get()));
     if (!dir) {
         const int e = errno;
-        return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
+        return fail("cannot list '" + shown + "': " + errnoText(e), e);
     }
     fd.release(); // the DIR owns it now
     std::vector<std::string> names;
@@ -345,7 +349,7 @@ Result<std::vector<std::string>> Root::list(std::string_view rel) const {
     }
     const int e = errno;
     if (e != 0) {
-        return fail("cannot list '" + display(rel) + "': " + errnoText(e), e);
+        return fail("cannot list '" + shown + "': " + errnoText(e), e);
     }
     std::sort(names.begin(), names.end());
     return names;

@@ -76,6 +76,10 @@ private:
     mutable std::optional<std::string> canonical_; // the root as the kernel names it
 };
 
+// The names in the open directory FD, sorted, without "." and ".."
+// (SHOWN: the directory in messages).
+Result<std::vector<std::string>> listDirectory(UniqueFd fd, const std::string& shown);
+
 // Joins path components with '/'.
 std::string joinPath(std::string_view a, std::string_view b);
 

@@ -113,6 +113,16 @@ protected:
         }
         return d->metadata();
     }
+    // Waits (up to 5 s) until the target's simulator holds one access.
+    bool waitUntilHeld() const {
+        for (int i = 0; i < 500; ++i) {
+            if (readFile(target->control()).find("\"waiting\":1") != std::string::npos) {
+                return true;
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        return false;
+    }
     std::unique_ptr<SimHost> source, target;
 };
 
@@ -301,14 +311,7 @@ TEST_F(HookMatrix, DeviceVanishingMidCheck) {
     const std::string xml = annotate(domain({kU1}));
     RunResult r;
     std::thread hook([&] { r = migrate(xml); });
-    bool held = false;
-    for (int i = 0; i < 500 && !held; ++i) {
-        held = readFile(target->control()).find("\"waiting\":1") != std::string::npos;
-        if (!held) {
-            std::this_thread::sleep_for(10ms);
-        }
-    }
-    EXPECT_TRUE(held);
+    EXPECT_TRUE(waitUntilHeld());
     ASSERT_EQ(target->command("vanish " + std::string(kU1)), 0);
     ASSERT_EQ(target->command("release all"), 0);
     hook.join();
@@ -359,14 +362,7 @@ TEST_F(HookMatrix, SimulatorStoppedDuringALookup) {
     ASSERT_EQ(target->command("hang-lookup bus/mdev/devices/" + std::string(kU1)), 0);
     RunResult r;
     std::thread hook([&] { r = migrate(xml); });
-    bool held = false;
-    for (int i = 0; i < 500 && !held; ++i) {
-        held = readFile(target->control()).find("\"waiting\":1") != std::string::npos;
-        if (!held) {
-            std::this_thread::sleep_for(10ms);
-        }
-    }
-    EXPECT_TRUE(held);
+    EXPECT_TRUE(waitUntilHeld());
     ASSERT_EQ(::kill(target->pid(), SIGSTOP), 0);
     hook.join();
     ASSERT_EQ(::kill(target->pid(), SIGCONT), 0);
