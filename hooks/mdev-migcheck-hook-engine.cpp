@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
                         hostName(), std::cout, std::cerr, nullptr};
         ctx.spawn_recorder = [&cli](const std::string& dom) { return spawnRecorder(cli, dom); };
         int rc = runHook(args, xml, ctx);
+        io.leave(); // no wait for the worker on the way out
         std::cout.flush();
         if (!std::cout && checking && rc == 0) {
             // libvirt would take a cut document for the domain's definition.

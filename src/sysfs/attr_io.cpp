@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -683,6 +684,25 @@ IoReply toReply(const Root& root, const IoRequest& req, std::optional<Fields> r,
     return out;
 }
 
+// Reaps the killed worker PID if it dies within kReapWait; one stuck in the
+// kernel (an uninterruptible store) is left to init rather than waited for.
+// A pidfd wakes this process when the worker is gone; without one (before
+// Linux 5.3), it looks a few times.
+void reapBriefly(pid_t pid) {
+    constexpr int kReapWaitMs = 20;
+    const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (pidfd.valid()) {
+        pollfd p{pidfd.get(), POLLIN, 0};
+        while (::poll(&p, 1, kReapWaitMs) < 0 && errno == EINTR) {
+        }
+        ::waitpid(pid, nullptr, WNOHANG);
+        return;
+    }
+    for (int i = 0; i < 20 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i) {
+        ::usleep(kReapWaitMs * 1000 / 20);
+    }
+}
+
 } // namespace
 
 WorkerAttrIo::WorkerAttrIo(const Root& root) : root_(root), in_(std::make_unique<FrameBuffer>()) {}
@@ -740,14 +760,15 @@ void WorkerAttrIo::dropWorker() {
     in_->clear();
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
-        // Reap it if it is gone already (a worker whose socket just closed
-        // exits at once); a worker stuck in the kernel is left to init
-        // rather than waited for.
-        for (int i = 0; i < 20 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
-            ::usleep(50);
-        }
+        reapBriefly(pid_);
         pid_ = -1;
     }
+}
+
+void WorkerAttrIo::leave() {
+    sock_.reset();
+    in_->clear();
+    pid_ = -1;
 }
 
 std::optional<Fields> WorkerAttrIo::call(const Fields& request, Deadline deadline, bool& timed_out,

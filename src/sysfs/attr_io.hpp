@@ -232,6 +232,12 @@ public:
     std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
                                std::chrono::milliseconds each) override;
 
+    // For a process about to exit: closes the worker's socket without
+    // killing or waiting for it.  An idle worker exits on the closed socket;
+    // one stuck in the kernel is killed when this process exits
+    // (PR_SET_PDEATHSIG).  A later access starts a new worker.
+    void leave();
+
     // How many workers were started (for tests).
     int workersStarted() const { return started_; }
     // The worker's pid, -1 if there is none (for tests).

@@ -55,6 +55,23 @@ TEST_F(AttrIoTest, WorkerReadWrite) {
     EXPECT_EQ(io.workersStarted(), 1);
 }
 
+TEST_F(AttrIoTest, LeftWorkerExitsOnItsOwn) {
+    WorkerAttrIo io(*root);
+    ASSERT_TRUE(io.read("sys/attr", Deadline::after(5s)).ok());
+    const pid_t pid = io.workerPid();
+    ASSERT_GT(pid, 0);
+    io.leave();
+    EXPECT_EQ(io.workerPid(), -1);
+    // Not killed: it exits by itself, with status 0, on the closed socket.
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    // A later access starts a new worker.
+    EXPECT_TRUE(io.read("sys/attr", Deadline::after(5s)).ok());
+    EXPECT_EQ(io.workersStarted(), 2);
+}
+
 TEST_F(AttrIoTest, WorkerStaysBeneathTheRoot) {
     writeFile(dir.path() / "outside", "x");
     WorkerAttrIo io(*root);
