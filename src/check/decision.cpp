@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -173,6 +174,11 @@ const MetadataEntry* usableRecord(const MdevHostdev& hd, const std::optional<Met
 // instead of three per device.  A write is made ahead only where the
 // protocol stage will make it: the device is of the recorded type, its
 // attribute reads a valid version and the source recorded a valid one.
+//
+// A type-level attribute is read once, and each string written to it once,
+// for all the devices of that type on one parent: the driver's answer is the
+// type's, whichever of its devices asks (README, "How it works").  A
+// per-device attribute is read and written for its device alone.
 void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHostdev>& hostdevs,
               const std::optional<Metadata>& source, const Config& config, Deadline deadline) {
     std::vector<IoRequest> lookups;
@@ -188,8 +194,10 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
         }
     }
     auto found = io.batch(lookups, deadline, config.attr_timeout);
+    // Each distinct path read once; USERS[k] devices take its reply.
     std::vector<IoRequest> reads;
-    std::vector<const MetadataEntry*> read_recs;
+    std::vector<std::vector<const MetadataEntry*>> read_users;
+    std::unordered_map<std::string, std::size_t> read_at;
     for (std::size_t i = 0; i < found.size(); ++i) {
         if (recs[i] == nullptr) {
             io.add(lookups[i], std::move(found[i]));
@@ -197,22 +205,41 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
         }
         const auto dev = host.deviceFrom(recs[i]->uuid, found[i].probe);
         if (dev && dev->type_id == recs[i]->type) {
-            reads.push_back(IoRequest::read(versionLocation(*dev).path));
-            read_recs.push_back(recs[i]);
+            const std::string path = versionLocation(*dev).path;
+            const auto [it, fresh] = read_at.emplace(path, reads.size());
+            if (fresh) {
+                reads.push_back(IoRequest::read(path));
+                read_users.emplace_back();
+            }
+            read_users[it->second].push_back(recs[i]);
         }
         io.add(lookups[i], std::move(found[i]));
     }
     auto versions = io.batch(reads, deadline, config.attr_timeout);
     std::vector<IoRequest> writes;
-    for (std::size_t i = 0; i < versions.size(); ++i) {
-        const MetadataEntry* rec = read_recs[i];
-        if (versionFrom(versions[i].read).status == VersionRead::Status::Ok && rec->version &&
-            checkVersion(*rec->version)) {
-            writes.push_back(IoRequest::write(reads[i].path, *rec->version + "\n"));
+    std::vector<std::size_t> write_users;
+    std::unordered_map<std::string, std::size_t> write_at;
+    for (std::size_t i = 0; i < versions.size() && i < reads.size(); ++i) {
+        const bool readable = versionFrom(versions[i].read).status == VersionRead::Status::Ok;
+        for (const MetadataEntry* rec : read_users[i]) {
+            if (readable && rec->version && checkVersion(*rec->version)) {
+                const auto [it, fresh] = write_at.emplace(*rec->version, writes.size());
+                if (fresh) {
+                    writes.push_back(IoRequest::write(reads[i].path, *rec->version + "\n"));
+                    write_users.push_back(0);
+                }
+                ++write_users[it->second];
+            }
+            io.add(reads[i], versions[i]);
         }
-        io.add(reads[i], std::move(versions[i]));
+        write_at.clear(); // strings are per path
     }
-    io.prefetch(writes, deadline, config.attr_timeout);
+    auto probes = io.batch(writes, deadline, config.attr_timeout);
+    for (std::size_t i = 0; i < probes.size() && i < writes.size(); ++i) {
+        for (std::size_t n = 0; n < write_users[i]; ++n) {
+            io.add(writes[i], probes[i]);
+        }
+    }
 }
 
 // A device that vanished while it was checked: nothing was learnt.  Every

@@ -12,7 +12,14 @@ VersionLocation versionLocation(const MdevDevice& dev) {
     if (dev.own_version) {
         return {joinPath(dev.dir, paths::kMigrationVersion), true};
     }
-    return {joinPath(joinPath(dev.dir, "mdev_type"), paths::kMigrationVersion), false};
+    // The type's directory beside the device, under their parent: one path
+    // for every device of the type on that parent, without a link to follow.
+    const auto slash = dev.dir.rfind('/');
+    const std::string parent_dir =
+        slash == std::string::npos ? std::string() : dev.dir.substr(0, slash);
+    return {joinPath(joinPath(joinPath(parent_dir, "mdev_supported_types"), dev.type_id),
+                     paths::kMigrationVersion),
+            false};
 }
 
 VersionLocation typeVersionLocation(std::string_view parent, std::string_view type_id) {

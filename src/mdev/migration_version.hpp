@@ -12,7 +12,9 @@
 namespace mdevmc {
 
 // Where a device's migration_version lives: the per-device attribute when
-// it exists, else the one of its type (reached through mdev_type).
+// it exists, else the one of its type, in the parent's
+// mdev_supported_types/TYPE (where the device's mdev_type link leads): the
+// same path for every device of that type on that parent.
 struct VersionLocation {
     std::string path; // relative to the root
     bool per_device = false;

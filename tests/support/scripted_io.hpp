@@ -43,6 +43,7 @@ public:
 
     AttrRead read(std::string_view rel, Deadline) override {
         ++read_count;
+        read_log.emplace_back(rel);
         const auto it = reads_.find(std::string(rel));
         if (it == reads_.end()) {
             return AttrRead{ENOENT, false, {}};
@@ -103,6 +104,7 @@ public:
 
     std::vector<Write> log;
     int read_count = 0;
+    std::vector<std::string> read_log; // the paths read, in order
     int lookup_count = 0;
 
 private:

@@ -4,6 +4,7 @@
 #include "fake_sysfs.hpp"
 #include "scripted_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <gtest/gtest.h>
 
@@ -22,9 +23,11 @@ constexpr const char* kP2 = "0000:00:03.0";
 constexpr const char* kType = "nvidia-63";
 constexpr const char* kSrcVersion = "10de-1eb8-nvidia-63-2.1";
 
-std::string devAttr(const char* uuid, const char* parent) {
-    return std::string("sys/devices/pci0000:00/") + parent + "/" + uuid +
-           "/mdev_type/migration_version";
+// The migration_version a device of kType under PARENT is probed through:
+// its type's, beside it under the parent (the same for every such device).
+std::string devAttr(const char* /*uuid*/, const char* parent, const char* type = kType) {
+    return std::string("sys/devices/pci0000:00/") + parent + "/mdev_supported_types/" + type +
+           "/migration_version";
 }
 std::string typeAttr(const char* parent, const char* type) {
     return std::string("sys/class/mdev_bus/") + parent + "/mdev_supported_types/" + type +
@@ -94,6 +97,46 @@ TEST_F(DecisionTest, CompatibleWhenTheTargetAcceptsTheWrite) {
     EXPECT_EQ(d.devices[0].parent, kP1);
     ASSERT_EQ(io.log.size(), 1U);
     EXPECT_EQ(io.log[0].data, std::string(kSrcVersion) + "\n");
+}
+
+// A type-level attribute is read once and each recorded string written
+// once for all the devices of the type on one parent; devices with their
+// own attribute are probed one by one.
+TEST_F(DecisionTest, TypeLevelAttributeIsProbedOncePerParentTypeAndString) {
+    constexpr const char* kU3 = "90c6c135-ad44-41d0-b1b7-bae47de48627";
+    constexpr const char* kU4 = "6d1f4c5e-8b2a-4f3e-9c1d-2e3f4a5b6c7d";
+    sys.addDevice(kU1, kP1, kType);
+    sys.addDevice(kU2, kP1, kType);
+    sys.addDevice(kU3, kP2, kType);
+    sys.addDevice(kU4, kP1, kType, "own-1");
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU1, kP1), 0);
+    io.onRead(devAttr(kU3, kP2), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU3, kP2), EINVAL);
+    const std::string own =
+        std::string("sys/devices/pci0000:00/") + kP1 + "/" + kU4 + "/migration_version";
+    io.onRead(own, "own-1\n");
+    io.onWrite(own, 0);
+    for (const char* u : {kU1, kU2, kU3, kU4}) {
+        source.entries.push_back(recorded(u, kType, kSrcVersion));
+    }
+    const Decision d = run({hostdev(kU1), hostdev(kU2), hostdev(kU3), hostdev(kU4)});
+    ASSERT_EQ(d.devices.size(), 4U);
+    EXPECT_EQ(d.devices[0].reason, Reason::Compatible);
+    EXPECT_EQ(d.devices[1].reason, Reason::Compatible);
+    EXPECT_EQ(d.devices[2].reason, Reason::Rejected); // the other parent's answer
+    EXPECT_EQ(d.devices[3].reason, Reason::Compatible);
+    // One read and one write per (parent, type), one each for the device's own.
+    EXPECT_EQ(std::count_if(io.read_log.begin(), io.read_log.end(),
+                            [](const std::string& p) {
+                                return p.size() > 18 &&
+                                       p.compare(p.size() - 18, 18, "/migration_version") == 0;
+                            }),
+              3);
+    ASSERT_EQ(io.log.size(), 3U);
+    EXPECT_EQ(io.log[0].path, devAttr(kU1, kP1));
+    EXPECT_EQ(io.log[1].path, devAttr(kU3, kP2));
+    EXPECT_EQ(io.log[2].path, own);
 }
 
 TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
@@ -293,7 +336,7 @@ TEST_F(DecisionTest, RecordDevices) {
     sys.addDevice(kU1, kP1, kType);
     sys.addDevice(kU2, kP1, "nvidia-64");
     io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
-    io.onRead(devAttr(kU2, kP1), "", ENODEV);
+    io.onRead(devAttr(kU2, kP1, "nvidia-64"), "", ENODEV);
     const Metadata m = recordDevices(
         {hostdev(kU1), hostdev(kU2), hostdev("90c6c135-ad44-41d0-b1b7-bae47de48627"), hostdev(kU1)},
         *host, "hostB", config, Deadline::after(5s));

@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
 const std::string kAttr =
-    std::string("sys/devices/pci0000:00/0000:00:02.0/") + kU1 + "/mdev_type/migration_version";
+    "sys/devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/migration_version";
 
 std::string sample(const std::string& name) {
     return readFile(std::string(MDEVMC_SAMPLES_DIR) + "/" + name);
