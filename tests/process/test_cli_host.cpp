@@ -157,14 +157,17 @@ TEST_F(CliHost, Probe) {
              "8086-193b-i915-GVTg_V5_4-5.2"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out),
-              nlohmann::ordered_json::parse(R"([{"target": "0000:00:02.0 mdev )" +
-                                            std::string(kU1) +
-                                            R"(", "result": "accepted", "errno": null}])"));
+              nlohmann::ordered_json::parse(
+                  R"([{"parent": "0000:00:02.0", "type": "i915-GVTg_V5_4", "uuid": ")" +
+                  std::string(kU1) +
+                  R"(", "accepts": true, "result": "accepted", "errno": null}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_4", "--json", "8086-193b-i915-GVTg_V5_4-5.1"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
-        {"target": "0000:00:02.0", "result": "accepted", "errno": null},
-        {"target": "0000:00:03.0", "result": "rejected", "errno": "EINVAL"}])"));
+        {"parent": "0000:00:02.0", "type": "i915-GVTg_V5_4", "uuid": null, "accepts": true,
+         "result": "accepted", "errno": null},
+        {"parent": "0000:00:03.0", "type": "i915-GVTg_V5_4", "uuid": null, "accepts": false,
+         "result": "rejected", "errno": "EINVAL"}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_8", "8086-193b-i915-GVTg_V5_8-5.2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "0000:00:02.0: no migration_version attribute (no migration support)\n");
