@@ -47,7 +47,7 @@ std::vector<std::pair<std::string, std::string>> tableAfter(const std::string& d
             in_section = line == heading;
             continue;
         }
-        if (!in_section || line.rfind("|", 0) != 0) {
+        if (!in_section || line.rfind('|', 0) != 0) {
             if (in_section && rows > 0) {
                 break; // the table ended
             }
