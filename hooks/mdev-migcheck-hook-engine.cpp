@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
     if (!ensureStdFds()) {
         return checking ? 1 : 0;
     }
+    if (wantsHookHelp(argc, argv)) { // never libvirt's call: it passes four arguments
+        std::cout << hookUsage("mdev-migcheck-hook-engine")
+                  << "\nThe engine is started by mdev-migcheck-hook, with its arguments.\n";
+        return std::cout.flush() ? 0 : 1;
+    }
     const std::string refusing = refusalPrefix(
         argc >= 3 ? hookOpFromString(argv[2]) : HookOp::Unknown, argc >= 2 ? argv[1] : "-");
     const auto say = [](const std::string& line) { std::cerr << escapeLine(line) << '\n'; };

@@ -26,22 +26,27 @@ using namespace mdevmc;
 
 constexpr const char* kEngineName = "mdev-migcheck-hook-engine";
 
-// Writes LINE, escaped, and a newline to stderr.
-void say(const std::string& line) {
-    const std::string s = escapeLine(line) + "\n";
+// Writes S to FD; false if it could not be written whole.
+bool writeAll(int fd, const std::string& s) {
     const char* p = s.data();
     std::size_t left = s.size();
     while (left > 0) {
-        const ssize_t n = ::write(STDERR_FILENO, p, left);
+        const ssize_t n = ::write(fd, p, left);
         if (n <= 0) {
             if (n < 0 && errno == EINTR) {
                 continue;
             }
-            return;
+            return false;
         }
         p += n;
         left -= static_cast<std::size_t>(n);
     }
+    return true;
+}
+
+// Writes LINE, escaped, and a newline to stderr.
+void say(const std::string& line) {
+    writeAll(STDERR_FILENO, escapeLine(line) + "\n");
 }
 
 // Puts DATA on stdin and executes the engine; returns (an errno) only on
@@ -101,6 +106,10 @@ int main(int argc, char** argv) {
     using namespace mdevmc;
     if (!ensureStdFds()) {
         return 1; // not even /dev/null: nothing can be reported
+    }
+    if (wantsHookHelp(argc, argv)) { // never libvirt's call: it passes four arguments
+        const std::string usage = hookUsage("mdev-migcheck-hook");
+        return writeAll(STDOUT_FILENO, usage) ? 0 : 1;
     }
     const HookAction action =
         argc >= 4 ? hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3]))

@@ -41,8 +41,15 @@ FoundOption findOption(const std::string& a, const std::vector<OptionSpec>& spec
             name = name.substr(0, eq);
         }
         found.spec = findLong(specs, name);
-    } else if (a.size() == 2) {
+    } else {
+        // "-c VALUE" or, as getopt takes it, "-cVALUE" for an option with a
+        // value; short flags are not bundled.
         found.spec = findShort(specs, a[1]);
+        if (a.size() > 2 && (found.spec == nullptr || !found.spec->takes_value)) {
+            found.spec = nullptr;
+        } else if (a.size() > 2) {
+            found.inline_value = a.substr(2);
+        }
     }
     return found;
 }
@@ -71,7 +78,7 @@ Args::Args(const std::string& command, const std::vector<std::string>& args,
                         " --help')");
         }
         if (!spec->takes_value) {
-            if (found.inline_value) {
+            if (found.inline_value) { // "--flag=VALUE"
                 throw Fatal(who + ": option '--" + spec->long_name + "' takes no value");
             }
             values_[spec->long_name] = "";

@@ -20,7 +20,8 @@ struct OptionSpec {
 };
 
 // ARGS parsed against a command's options: "--name VALUE", "--name=VALUE",
-// "-c VALUE" and flags; "--" ends the options, "-" is an argument.
+// "-c VALUE", "-cVALUE" and flags (not bundled: "-ab" is unknown); "--"
+// ends the options, "-" is an argument.
 class Args {
 public:
     // Throws Fatal (exit 2) on a usage error.  COMMAND names the

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 #ifndef MDEVMC_VERSION
@@ -23,7 +24,8 @@ constexpr const char* kUsage =
 
 constexpr const char* kUsageTail =
     "\n"
-    "Run 'mdev-migcheck COMMAND --help' for a command's options.\n"
+    "Run 'mdev-migcheck COMMAND --help' for a command's options, 'mdev-migcheck\n"
+    "--version' (or -V) for the version of mdev-migcheck.\n"
     "\n"
     "Environment:\n"
     "  MDEV_MIGCHECK_ROOT    root holding sys/ and etc/ (default /), e.g. a simulated host\n"
@@ -34,12 +36,58 @@ constexpr const char* kUsageTail =
 
 void printUsage(std::ostream& o, const std::vector<Command>& table) {
     o << kUsage;
+    std::size_t width = 0;
+    for (const auto& c : table) {
+        width = std::max(width, std::string(c.name).size());
+    }
     for (const auto& c : table) {
         const std::string name = c.name;
-        o << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << c.summary
-          << '\n';
+        o << "  " << name << std::string(width + 2 - name.size(), ' ') << c.summary << '\n';
     }
     o << kUsageTail;
+}
+
+// The names a command had before, accepted for one more release: the old
+// name, the current one.
+struct DeprecatedName {
+    const char* old_name;
+    const char* name;
+};
+constexpr DeprecatedName kDeprecated[] = {
+    {"version", "migration-version"},
+};
+
+// NAME, or the current name of the deprecated NAME (said once on ERR).
+std::string currentName(const std::string& name, std::ostream& err) {
+    for (const auto& d : kDeprecated) {
+        if (name == d.old_name) {
+            err << "mdev-migcheck: '" << d.old_name << "' is deprecated, use '" << d.name
+                << "' (and 'mdev-migcheck --version' for the tool's version)\n";
+            return d.name;
+        }
+    }
+    return name;
+}
+
+// MESSAGE with "mdev-migcheck COMMAND: " before each of its lines that
+// does not start with "mdev-migcheck" already (or with a blank, as a
+// continuation).
+std::string prefixed(const std::string& command, const std::string& message) {
+    const std::string prefix = "mdev-migcheck " + command + ": ";
+    std::string out;
+    std::size_t start = 0;
+    while (start <= message.size()) {
+        const std::size_t end = std::min(message.find('\n', start), message.size());
+        const std::string line = message.substr(start, end - start);
+        const bool has_prefix = line.rfind("mdev-migcheck", 0) == 0 || line.empty() ||
+                                line[0] == ' ' || line[0] == '\t';
+        out += (has_prefix ? "" : prefix) + line;
+        if (end < message.size()) {
+            out += '\n';
+        }
+        start = end + 1;
+    }
+    return out;
 }
 
 } // namespace
@@ -53,12 +101,13 @@ int runCli(CliContext& ctx, const std::vector<std::string>& args,
         printUsage(args.empty() ? ctx.err : ctx.out, table);
         return args.empty() ? 2 : 0;
     }
-    if (args[0] == "--version") {
+    if (args[0] == "--version" || args[0] == "-V") {
         ctx.out << "mdev-migcheck " << MDEVMC_VERSION << '\n';
         return 0;
     }
+    const std::string name = currentName(args[0], ctx.err);
     for (const auto& c : table) {
-        if (args[0] != c.name) {
+        if (name != c.name) {
             continue;
         }
         const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -66,7 +115,13 @@ int runCli(CliContext& ctx, const std::vector<std::string>& args,
             ctx.out << c.help;
             return 0;
         }
-        return c.run(ctx, Args(c.name, rest, c.options));
+        // Every error of a command names it, whichever layer made the
+        // message (a file, the root, the configuration, a device).
+        try {
+            return c.run(ctx, Args(c.name, rest, c.options));
+        } catch (const Fatal& e) {
+            throw Fatal(prefixed(c.name, e.what()), e.exit_code());
+        }
     }
     throw Fatal("mdev-migcheck: unknown command '" + args[0] +
                 "' (run 'mdev-migcheck --help' for the list)");

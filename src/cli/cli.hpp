@@ -30,7 +30,7 @@ struct Command {
 Command annotateCommand();
 Command checkCommand();
 Command listCommand();
-Command versionCommand();
+Command migrationVersionCommand();
 Command probeCommand();
 
 // Every mdev-migcheck command, in the order of the usage text

@@ -28,7 +28,9 @@ constexpr const char* kHelp =
     "when a VM starts; use --all for VMs that were running before mdev-migcheck was\n"
     "installed.\n"
     "\n"
-    "With --xml, reads a domain XML instead and prints it with this host's record.\n"
+    "With --xml, reads a domain XML instead and prints it with this host's record\n"
+    "(a domain without mdevs unchanged); with --xml and --json, prints the record\n"
+    "as JSON instead of the XML.\n"
     "\n"
     "Options:\n"
     "  -c, --connect URI  libvirt connection (default qemu:///system)\n"
@@ -44,32 +46,51 @@ constexpr const char* kHelp =
     "Exit status: 0 recorded (or nothing to record), 1 some domain could not be\n"
     "annotated, 2 usage error or no connection.\n";
 
-// --xml FILE: prints the domain XML with this host's record.
-int annotateXmlFile(CliContext& ctx, const std::string& file) {
-    DomainXml xml = readDomainXml(ctx, file);
-    const LocalHost host;
-    xml.setMetadata(recordDevices(xml.mdevHostdevs(), host.mdevs, hostName(), host.env.config,
-                                  Deadline::never()));
-    ctx.out << xml.serialize();
-    return 0;
-}
-
-Json recordJson(const DomainRef& d, const LiveAnnotation& r) {
-    Json mdevs = Json::array();
+// What annotate did for domain D (name and UUID) as JSON: its outcome and
+// the record this host made for its mdevs.
+Json recordJson(const std::string& name, const std::string& uuid, const LiveAnnotation& r) {
+    Json devices = Json::array();
     for (const auto& e : r.metadata.entries) {
-        mdevs.push_back({
+        devices.push_back({
             {"uuid", e.uuid},
-            {"type", e.type},
-            {"version", e.version ? Json(*e.version) : Json(nullptr)},
-            {"error", e.error ? Json(*e.error) : Json(nullptr)},
+            {"type", stringOrNull(e.type)},
+            {"parent", stringOrNull(e.parent)},
+            {"migration_version", stringOrNull(e.version)},
+            {"migration_version_error", stringOrNull(e.error)},
+            {"oracle", e.oracle ? Json(e.oracle->name) : Json(nullptr)},
         });
     }
     return Json{
-        {"domain", d.name},
-        {"uuid", d.uuid},
+        {"domain", name},
+        {"domain_uuid", stringOrNull(uuid)},
         {"outcome", outcomeName(r.outcome)},
-        {"mdevs", std::move(mdevs)},
+        {"devices", std::move(devices)},
     };
+}
+
+// --xml FILE: prints the domain XML with this host's record (a domain
+// without mdevs as it was), or with --json what was recorded, as for a
+// running domain.
+int annotateXmlFile(CliContext& ctx, const std::string& file, bool json) {
+    DomainXml xml = readDomainXml(ctx, file);
+    const auto hostdevs = xml.mdevHostdevs();
+    LiveAnnotation r;
+    if (!hostdevs.empty()) {
+        const LocalHost host;
+        r.metadata =
+            recordDevices(hostdevs, host.mdevs, hostName(), host.env.config, Deadline::never());
+        const auto current = xml.metadata();
+        r.outcome = current && formatMetadata(*current) == formatMetadata(r.metadata)
+                        ? LiveAnnotation::Outcome::Unchanged
+                        : LiveAnnotation::Outcome::Recorded;
+        xml.setMetadata(r.metadata);
+    }
+    if (json) {
+        printJson(ctx.out, Json::array({recordJson(xml.name(), xml.uuid(), r)}));
+    } else {
+        ctx.out << xml.serialize();
+    }
+    return 0;
 }
 
 // DOMAIN... or --all, through libvirt.
@@ -80,7 +101,7 @@ int annotateDomains(CliContext& ctx, const Args& a) {
     if (a.has("all")) {
         auto all = hv->activeDomains();
         if (!all) {
-            throw Fatal("mdev-migcheck: " + all.error().message);
+            throw Fatal("mdev-migcheck annotate: " + all.error().message);
         }
         doms = *all;
     } else {
@@ -107,7 +128,7 @@ int annotateDomains(CliContext& ctx, const Args& a) {
             log.info("recorded " + describeRecord(d, r->metadata));
         }
         if (json) {
-            records.push_back(recordJson(d, *r));
+            records.push_back(recordJson(d.name, d.uuid, *r));
         } else if (r->outcome == LiveAnnotation::Outcome::NoMdev) {
             ctx.out << "domain " << d.name << ": no mdev, nothing to record\n";
         } else {
@@ -144,7 +165,7 @@ int run(CliContext& ctx, const Args& a) {
             throw Fatal("mdev-migcheck annotate: --xml takes no domain, --all, --wait or "
                         "--connect");
         }
-        return annotateXmlFile(ctx, *a.value("xml"));
+        return annotateXmlFile(ctx, *a.value("xml"), a.has("json"));
     }
     if (a.has("all") == !a.positional().empty()) {
         throw Fatal("mdev-migcheck annotate: name the domains, or give --all (see --help)");

@@ -8,6 +8,7 @@
 #include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
 
+#include <optional>
 #include <ostream>
 
 namespace mdevmc::cli {
@@ -34,8 +35,12 @@ constexpr const char* kHelp =
     "1 rejected everywhere (with the errno), 2 usage error or nothing to probe.\n";
 
 struct Target {
-    std::string label; // "PARENT" or "PARENT mdev UUID"
+    std::string parent;
+    std::optional<std::string> uuid; // a device's attribute, not its type's
     VersionLocation where;
+
+    // "PARENT" or "PARENT mdev UUID".
+    std::string label() const { return parent + (uuid ? " mdev " + *uuid : ""); }
 };
 
 // The answer of R for people.
@@ -72,10 +77,10 @@ std::vector<Target> targetsFor(const Args& a, const LocalHost& host, const std::
             throw Fatal("mdev-migcheck probe: mdev " + dev->uuid + " is of type " + dev->type_id +
                         ", not " + type);
         }
-        targets.push_back({dev->parent + " mdev " + dev->uuid, versionLocation(*dev)});
+        targets.push_back({dev->parent, dev->uuid, versionLocation(*dev)});
     } else {
         for (const auto& p : parentsFor("probe", host.mdevs, type, a.value("parent"))) {
-            targets.push_back({p, typeVersionLocation(p, type)});
+            targets.push_back({p, std::nullopt, typeVersionLocation(p, type)});
         }
     }
     return targets;
@@ -110,12 +115,15 @@ int run(CliContext& ctx, const Args& a) {
         any = any || r.accepted();
         if (a.has("json")) {
             json.push_back({
-                {"target", t.label},
+                {"parent", t.parent},
+                {"type", *type},
+                {"uuid", t.uuid ? Json(*t.uuid) : Json(nullptr)},
+                {"accepts", r.accepted()},
                 {"result", probeResultName(r.status)},
                 {"errno", errnoJson(r.err)},
             });
         } else {
-            ctx.out << t.label << ": " << answerText(r, host.env.config) << '\n';
+            ctx.out << t.label() << ": " << answerText(r, host.env.config) << '\n';
         }
     }
     if (a.has("json")) {

@@ -1,7 +1,13 @@
 #include "cli/decision_output.hpp"
 
+#include "util/host_name.hpp"
+
 #include <ostream>
 #include <string_view>
+
+#ifndef MDEVMC_VERSION
+#define MDEVMC_VERSION "unknown"
+#endif
 
 namespace mdevmc::cli {
 
@@ -59,7 +65,7 @@ Json decisionJson(const std::string& domain, const Decision& d) {
                                                             : Json(nullptr)},
                 {"compatible", c.compatible},
                 {"evidence", toString(c.evidence)},
-                {"why", c.why.empty() ? Json(nullptr) : Json(c.why)},
+                {"why", stringOrNull(c.why)},
                 {"errno", errnoJson(c.probe.err)},
                 {"available_instances",
                  c.available_instances ? Json(*c.available_instances) : Json(nullptr)},
@@ -67,18 +73,20 @@ Json decisionJson(const std::string& domain, const Decision& d) {
         }
         devices.push_back({
             {"uuid", v.uuid},
-            {"type", v.type},
-            {"parent", v.parent},
+            {"type", stringOrNull(v.type)},
+            {"parent", stringOrNull(v.parent)},
             {"verdict", verdictName(v)},
             {"reason", reasonName(v.reason)},
             {"evidence", evidenceName(v)},
             {"errno", errnoJson(v.err)},
             {"message", v.message},
-            {"detail", v.detail},
+            {"detail", stringOrNull(v.detail)},
             {"candidates", std::move(candidates)},
         });
     }
     return Json{
+        {"mdev_migcheck_version", MDEVMC_VERSION},
+        {"host", hostName()},
         {"domain", domain},
         {"compatible", d.compatible()},
         {"devices", std::move(devices)},

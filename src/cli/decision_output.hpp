@@ -19,9 +19,11 @@ const char* probeResultName(ProbeResult::Status s);
 // A heading, then one row per device.
 TextTable decisionTable(const Decision& d);
 
-// {"domain", "compatible", "devices": [{"uuid", "type", "parent",
-// "verdict", "reason", "errno", "message", "candidates": [{"parent",
-// "accepts", "result", "errno", "available_instances"}]}]}
+// {"mdev_migcheck_version", "host", "domain", "compatible", "devices":
+// [{"uuid", "type", "parent", "verdict", "reason", "evidence", "errno",
+// "message", "detail", "candidates": [{"parent", "accepts", "result",
+// "compatible", "evidence", "why", "errno", "available_instances"}]}]},
+// described in doc/json.md; "host" is this host's name.
 Json decisionJson(const std::string& domain, const Decision& d);
 
 // Prints D, the decision for DOMAIN, as JSON or as a table (or says that

@@ -104,6 +104,32 @@ std::string refusalPrefix(HookOp op, std::string_view domain) {
     return out;
 }
 
+bool wantsHookHelp(int argc, const char* const* argv) {
+    if (argc != 2) {
+        return false;
+    }
+    const std::string_view a = argv[1];
+    return a == "--help" || a == "-h";
+}
+
+std::string hookUsage(std::string_view program) {
+    std::string out = "Usage: ";
+    out += program;
+    out += " DOMAIN OPERATION SUB-OPERATION EXTRA\n"
+           "\n"
+           "The libvirt qemu hook of mdev-migcheck, installed as\n"
+           "/etc/libvirt/hooks/qemu.d/90-mdev-migcheck.  libvirt runs it for every\n"
+           "operation of every QEMU domain, with the domain XML on standard input.  At\n"
+           "'migrate begin' and 'restore begin' it refuses (exit 1, the reason on standard\n"
+           "error) a domain whose mediated devices this host cannot import; at 'started\n"
+           "begin' and 'reconnect begin' it starts the recorder of this host's versions;\n"
+           "every other operation exits 0 at once.  It is not meant to be run by hand:\n"
+           "'mdev-migcheck check' shows what it would decide.\n"
+           "\n"
+           "See mdev-migcheck-hook(8) and mdev-migcheck(8).\n";
+    return out;
+}
+
 namespace {
 
 bool isBlank(char c) {

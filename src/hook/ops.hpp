@@ -50,6 +50,13 @@ const char* actionWord(HookOp op);
 // incoming op starts (the reason follows).
 std::string refusalPrefix(HookOp op, std::string_view domain);
 
+// True for "PROGRAM --help" and "PROGRAM -h" alone: libvirt always passes
+// four arguments, so a domain named "--help" is never taken for a request.
+bool wantsHookHelp(int argc, const char* const* argv);
+
+// The hook's usage text, PROGRAM named.
+std::string hookUsage(std::string_view program);
+
 // False only when libvirt's parser cannot find an mdev hostdev in XML: the
 // text is ASCII-compatible (no NUL byte, no encoding declaration, starts
 // with '<' after an optional UTF-8 BOM and blanks), has no document type

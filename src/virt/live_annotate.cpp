@@ -22,8 +22,15 @@ const char* outcomeName(LiveAnnotation::Outcome o) {
     return "unknown";
 }
 
+std::string describeDomain(const DomainRef& d) {
+    if (d.uuid.empty() || d.uuid == d.name) {
+        return "domain " + d.name;
+    }
+    return "domain " + d.name + " (" + d.uuid + ")";
+}
+
 std::string describeRecord(const DomainRef& d, const Metadata& m) {
-    std::string out = "domain " + d.name + ":";
+    std::string out = describeDomain(d) + ":";
     for (const auto& e : m.entries) {
         out += " mdev " + e.uuid + (e.type.empty() ? "" : " (" + e.type + ")") + " ";
         if (e.version) {
@@ -95,18 +102,19 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
                 return 0;
             }
             if (!isTransientVirtError(r.error().virt_code)) {
-                log.error("not recording mdev versions: " + r.error().message);
+                log.error("not recording mdev versions of " + describeDomain(*d) + ": " +
+                          r.error().message);
                 return 1;
             }
             last_problem = r.error().message;
         } else if (st && *st == DomainRunState::Other) {
-            log.warning("not recording mdev versions: domain " + d->name + " is not running");
+            log.warning("not recording mdev versions: " + describeDomain(*d) + " is not running");
             return 1;
         } else if (!st) {
             last_problem = st.error().message;
         }
         if (deadline.expired()) {
-            log.error("not recording mdev versions of domain " + d->name + ": gave up after " +
+            log.error("not recording mdev versions of " + describeDomain(*d) + ": gave up after " +
                       std::to_string(config.record_wait.count()) + " ms: " + last_problem);
             return 1;
         }

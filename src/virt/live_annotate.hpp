@@ -44,7 +44,12 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
                       const std::string& host_name, const Config& config, const SysLog& log,
                       const Sleeper& sleep);
 
-// One line describing a record, for logs and the CLI.
+// "domain NAME (UUID)", or "domain NAME" when the UUID is unknown, for logs
+// and the CLI.
+std::string describeDomain(const DomainRef& d);
+
+// One line describing a record, for logs and the CLI: "domain NAME (UUID):
+// mdev ...".
 std::string describeRecord(const DomainRef& d, const Metadata& m);
 
 } // namespace mdevmc

@@ -2,7 +2,9 @@
 // simulated host, compared byte for byte with tests/golden/<case>.out.
 // MDEVMC_REGENERATE_GOLDEN=1 rewrites the files instead (see
 // tests/golden/README.md).
+#include "cli_sample_host.hpp"
 #include "sim_mount.hpp"
+#include "util/host_name.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,47 +14,34 @@ using namespace mdevmc::test;
 
 namespace {
 
-const char* kTopology = R"({"parents": [
-   {"address": "0000:00:02.0", "vendor": "8086", "device": "193b", "software_version": "5.2",
-    "iommu_group_base": 10,
-    "types": [{"id": "i915-GVTg_V5_4", "name": "GVTg_V5_4", "available_instances": 3},
-              {"id": "i915-GVTg_V5_8", "name": "GVTg_V5_8", "migration": "absent"},
-              {"id": "i915-GVTg_V5_2", "name": "GVTg_V5_2", "migration": "ENODEV"}]},
-   {"address": "0000:00:03.0", "vendor": "8086", "device": "193b", "software_version": "5.0",
-    "iommu_group_base": 20,
-    "types": [{"id": "i915-GVTg_V5_4", "name": "GVTg_V5_4", "available_instances": 0}]}],
- "devices": [{"uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804", "parent": "0000:00:02.0",
-              "type": "i915-GVTg_V5_4", "device_migration_version": true}]})";
-
-// Two mdevs recorded on a source host: one that exists here (compatible),
-// one that does not (refused, with the parents that offer its type).
-const char* kDomain = R"(<domain type='kvm'>
-  <name>vgpu3</name>
-  <uuid>3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d003</uuid>
-  <metadata>
-    <mdevmc:migcheck xmlns:mdevmc="urn:mdev-migcheck:metadata:1" host="hostA">
-      <mdevmc:mdev uuid="c2177883-f1bb-47f0-914d-32a22e3a8804" type="i915-GVTg_V5_4" parent="0000:00:02.0" version="8086-193b-i915-GVTg_V5_4-5.2"/>
-      <mdevmc:mdev uuid="0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a" type="i915-GVTg_V5_4" parent="0000:00:02.0" version="8086-193b-i915-GVTg_V5_4-5.1"/>
-    </mdevmc:migcheck>
-  </metadata>
-  <devices>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-      <source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source>
-    </hostdev>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-      <source><address uuid='0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a'/></source>
-    </hostdev>
-  </devices>
-</domain>
-)";
-
 bool regenerating() {
     const char* v = std::getenv("MDEVMC_REGENERATE_GOLDEN");
     return v != nullptr && std::string(v) == "1";
 }
 
-// Compares OUTPUT with tests/golden/NAME.out, or rewrites that file.
-void expectGolden(const std::string& name, const std::string& output) {
+// OUTPUT with what differs between machines and releases spelled as
+// placeholders: this host's name ("host" in JSON, host= in a record) as
+// @HOST@, the tool's version as @VERSION@.
+std::string normalized(std::string output) {
+    const auto replaceAll = [&output](const std::string& from, const std::string& to) {
+        for (auto at = output.find(from); at != std::string::npos;
+             at = output.find(from, at + to.size())) {
+            output.replace(at, from.size(), to);
+        }
+    };
+    const std::string host = mdevmc::hostName();
+    replaceAll("\"host\":\"" + host + "\"", "\"host\":\"@HOST@\"");
+    replaceAll(" host=\"" + host + "\"", " host=\"@HOST@\"");
+    replaceAll("\"mdev_migcheck_version\":\"" MDEVMC_VERSION "\"",
+               "\"mdev_migcheck_version\":\"@VERSION@\"");
+    replaceAll("mdev-migcheck " MDEVMC_VERSION "\n", "mdev-migcheck @VERSION@\n");
+    return output;
+}
+
+// Compares OUTPUT (normalized) with tests/golden/NAME.out, or rewrites that
+// file.
+void expectGolden(const std::string& name, const std::string& raw) {
+    const std::string output = normalized(raw);
     const std::filesystem::path file = std::filesystem::path(MDEVMC_GOLDEN_DIR) / (name + ".out");
     if (regenerating()) {
         writeFile(file, output);
@@ -100,12 +89,30 @@ TEST(CliGoldenHelp, HelpTexts) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err, readFile(std::filesystem::path(MDEVMC_GOLDEN_DIR) / "help.out"));
-    for (const char* c : {"annotate", "check", "list", "version", "probe"}) {
+    for (const char* c : {"annotate", "check", "list", "migration-version", "probe"}) {
         r = run({c, "--help"}, nowhere);
         EXPECT_EQ(r.exit_code, 0) << c;
         expectGolden(std::string("help-") + c, r.out);
         EXPECT_EQ(run({"help", c}, nowhere).out, r.out) << c;
     }
+}
+
+// --version and -V print the tool's version; 'version', the old name of
+// migration-version, still runs it and says so on stderr.
+TEST(CliGoldenHelp, ToolVersion) {
+    const std::filesystem::path nowhere = "/nonexistent";
+    for (const char* flag : {"--version", "-V"}) {
+        const RunResult r = run({flag}, nowhere);
+        EXPECT_EQ(r.exit_code, 0) << flag;
+        EXPECT_EQ(r.err, "") << flag;
+        expectGolden("tool-version", r.out);
+    }
+    const RunResult r = run({"version", "--help"}, nowhere);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out,
+              readFile(std::filesystem::path(MDEVMC_GOLDEN_DIR) / "help-migration-version.out"));
+    EXPECT_EQ(r.err, "mdev-migcheck: 'version' is deprecated, use 'migration-version' (and "
+                     "'mdev-migcheck --version' for the tool's version)\n");
 }
 
 TEST_F(CliGolden, List) {
@@ -116,15 +123,35 @@ TEST_F(CliGolden, List) {
 TEST_F(CliGolden, Check) {
     golden("check", {"check", "--xml", "-"}, 1, kDomain);
     golden("check-json", {"check", "--xml", "-", "--json"}, 1, kDomain);
+    golden("check-no-mdev", {"check", "--xml", "-"}, 0, kPlainDomain);
+    golden("check-no-mdev-json", {"check", "--xml", "-", "--json"}, 0, kPlainDomain);
 }
 
 TEST_F(CliGolden, Probe) {
     golden("probe", {"probe", "--type", "i915-GVTg_V5_4", "8086-193b-i915-GVTg_V5_4-5.1"}, 0);
     golden("probe-json",
            {"probe", "--type", "i915-GVTg_V5_4", "--json", "8086-193b-i915-GVTg_V5_4-5.1"}, 0);
+    golden("probe-uuid", {"probe", "--type", "i915-GVTg_V5_4", "--uuid", kSampleU1, "x"}, 1);
+    golden("probe-uuid-json",
+           {"probe", "--type", "i915-GVTg_V5_4", "--uuid", kSampleU1, "--json", "x"}, 1);
 }
 
-TEST_F(CliGolden, Version) {
-    golden("version", {"version", "i915-GVTg_V5_4"}, 0);
-    golden("version-json", {"version", "i915-GVTg_V5_8", "--json"}, 1);
+// One line per parent, 'PARENT VERSION', however many parents offer the
+// type; the version alone for a type on a parent or for a device.
+TEST_F(CliGolden, MigrationVersion) {
+    golden("migration-version", {"migration-version", "i915-GVTg_V5_4"}, 0);
+    golden("migration-version-one-parent", {"migration-version", "i915-GVTg_V5_1"}, 0);
+    golden("migration-version-parent",
+           {"migration-version", "i915-GVTg_V5_4", "--parent", "0000:00:03.0"}, 0);
+    golden("migration-version-uuid", {"migration-version", kSampleU1}, 0);
+    golden("migration-version-json", {"migration-version", "i915-GVTg_V5_8", "--json"}, 1);
+    golden("migration-version-uuid-json", {"migration-version", kSampleU1, "--json"}, 0);
+}
+
+TEST_F(CliGolden, AnnotateXml) {
+    golden("annotate-xml", {"annotate", "--xml", "-"}, 0, kDomain);
+    golden("annotate-xml-json", {"annotate", "--xml", "-", "--json"}, 0, kDomain);
+    // A domain without mdevs is printed as it came, without an empty record.
+    golden("annotate-xml-no-mdev", {"annotate", "--xml", "-"}, 0, kPlainDomain);
+    golden("annotate-xml-no-mdev-json", {"annotate", "--xml", "-", "--json"}, 0, kPlainDomain);
 }

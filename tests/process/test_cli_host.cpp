@@ -83,48 +83,66 @@ TEST_F(CliHost, List) {
         "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null})"));
 }
 
-TEST_F(CliHost, Version) {
-    RunResult r = cli({"version", kU1});
+// The value alone for a device or a type on a parent; 'PARENT VERSION'
+// lines for a type, whatever the number of parents.
+TEST_F(CliHost, MigrationVersion) {
+    RunResult r = cli({"migration-version", kU1});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(r.out, "8086-193b-i915-GVTg_V5_4-5.2\n");
-    r = cli({"version", "i915-GVTg_V5_4"});
+    r = cli({"migration-version", "i915-GVTg_V5_4"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(r.out, "0000:00:02.0 8086-193b-i915-GVTg_V5_4-5.2\n"
                      "0000:00:03.0 8086-193b-i915-GVTg_V5_4-5.0\n");
-    r = cli({"version", "i915-GVTg_V5_4", "--parent", "0000:00:03.0"});
+    r = cli({"migration-version", "i915-GVTg_V5_4", "--parent", "0000:00:03.0"});
     EXPECT_EQ(r.out, "8086-193b-i915-GVTg_V5_4-5.0\n");
-    r = cli({"version", "i915-GVTg_V5_8"});
+    r = cli({"migration-version", "i915-GVTg_V5_8"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_8 on parent 0000:00:02.0: "
+    EXPECT_EQ(r.err, "mdev-migcheck migration-version: type i915-GVTg_V5_8 on parent 0000:00:02.0: "
                      "migration_version is absent: no migration support\n");
-    r = cli({"version", "i915-GVTg_V5_8", "--json"});
+    r = cli({"migration-version", "i915-GVTg_V5_8", "--json"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.err, "");
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
-        {"parent": "0000:00:02.0", "migration_version": null,
-         "migration_version_error": "ENOENT"}])"));
-    r = cli({"version", "i915-GVTg_V5_4", "--json"});
+        {"parent": "0000:00:02.0", "type": "i915-GVTg_V5_8", "uuid": null,
+         "migration_version": null, "migration_version_error": "ENOENT"}])"));
+    r = cli({"migration-version", "i915-GVTg_V5_4", "--json"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
-        {"parent": "0000:00:02.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.2",
-         "migration_version_error": null},
-        {"parent": "0000:00:03.0", "migration_version": "8086-193b-i915-GVTg_V5_4-5.0",
-         "migration_version_error": null}])"));
-    r = cli({"version", "i915-GVTg_V5_2"});
+        {"parent": "0000:00:02.0", "type": "i915-GVTg_V5_4", "uuid": null,
+         "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null},
+        {"parent": "0000:00:03.0", "type": "i915-GVTg_V5_4", "uuid": null,
+         "migration_version": "8086-193b-i915-GVTg_V5_4-5.0", "migration_version_error": null}])"));
+    // One parent: still 'PARENT VERSION', as for two.
+    r = cli({"migration-version", "i915-GVTg_V5_8", "--parent", "0000:00:02.0"});
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "mdev-migcheck: type i915-GVTg_V5_2 on parent 0000:00:02.0: "
+    EXPECT_EQ(r.out, "");
+    r = cli({"migration-version", "i915-GVTg_V5_2"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "mdev-migcheck migration-version: type i915-GVTg_V5_2 on parent 0000:00:02.0: "
                      "migration_version cannot be read: ENODEV: No such device\n");
-    r = cli({"version", "nvidia-63"});
+    r = cli({"migration-version", "nvidia-63"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "mdev-migcheck version: no parent on this host offers type 'nvidia-63'\n");
-    r = cli({"version", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a"});
+    EXPECT_EQ(r.err,
+              "mdev-migcheck migration-version: no parent on this host offers type 'nvidia-63'\n");
+    r = cli({"migration-version", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a does not exist on this host"),
-              std::string::npos);
-    r = cli({"version", "../../etc"});
+    // The error of a lower layer names the command too.
+    EXPECT_EQ(r.err.rfind("mdev-migcheck migration-version: mdev "
+                          "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a does not exist on this host",
+                          0),
+              0U)
+        << r.err;
+    r = cli({"migration-version", "../../etc"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "mdev-migcheck version: '../../etc' is neither a UUID nor a valid mdev "
-                     "type id\n");
+    EXPECT_EQ(r.err,
+              "mdev-migcheck migration-version: '../../etc' is neither a UUID nor a valid mdev "
+              "type id\n");
+    // The deprecated name runs the same command and says so.
+    r = cli({"version", "i915-GVTg_V5_4", "--parent", "0000:00:03.0"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "8086-193b-i915-GVTg_V5_4-5.0\n");
+    EXPECT_EQ(r.err, "mdev-migcheck: 'version' is deprecated, use 'migration-version' (and "
+                     "'mdev-migcheck --version' for the tool's version)\n");
 }
 
 TEST_F(CliHost, Probe) {
@@ -139,14 +157,17 @@ TEST_F(CliHost, Probe) {
              "8086-193b-i915-GVTg_V5_4-5.2"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out),
-              nlohmann::ordered_json::parse(R"([{"target": "0000:00:02.0 mdev )" +
-                                            std::string(kU1) +
-                                            R"(", "result": "accepted", "errno": null}])"));
+              nlohmann::ordered_json::parse(
+                  R"([{"parent": "0000:00:02.0", "type": "i915-GVTg_V5_4", "uuid": ")" +
+                  std::string(kU1) +
+                  R"(", "accepts": true, "result": "accepted", "errno": null}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_4", "--json", "8086-193b-i915-GVTg_V5_4-5.1"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(nlohmann::ordered_json::parse(r.out), nlohmann::ordered_json::parse(R"([
-        {"target": "0000:00:02.0", "result": "accepted", "errno": null},
-        {"target": "0000:00:03.0", "result": "rejected", "errno": "EINVAL"}])"));
+        {"parent": "0000:00:02.0", "type": "i915-GVTg_V5_4", "uuid": null, "accepts": true,
+         "result": "accepted", "errno": null},
+        {"parent": "0000:00:03.0", "type": "i915-GVTg_V5_4", "uuid": null, "accepts": false,
+         "result": "rejected", "errno": "EINVAL"}])"));
     r = cli({"probe", "--type", "i915-GVTg_V5_8", "8086-193b-i915-GVTg_V5_8-5.2"});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "0000:00:02.0: no migration_version attribute (no migration support)\n");
@@ -205,14 +226,17 @@ TEST_F(CliHost, DomainFormsThroughLibvirt) {
     const auto& plain = doc[vgpu_first ? 1 : 0];
     EXPECT_EQ(vgpu["domain"], "vgpu-running");
     EXPECT_EQ(vgpu["outcome"], "recorded");
-    ASSERT_EQ(vgpu["mdevs"].size(), 2U);
-    EXPECT_EQ(vgpu["mdevs"][0], nlohmann::ordered_json::parse(R"({"uuid": ")" + std::string(kU1) +
-                                                              R"(",
-        "type": "i915-GVTg_V5_4", "version": "8086-193b-i915-GVTg_V5_4-5.2", "error": null})"));
-    EXPECT_TRUE(vgpu["mdevs"][1]["version"].is_null());
-    EXPECT_EQ(vgpu["mdevs"][1]["error"], "ENOENT");
+    ASSERT_EQ(vgpu["devices"].size(), 2U);
+    EXPECT_EQ(vgpu["devices"][0],
+              nlohmann::ordered_json::parse(R"({"uuid": ")" + std::string(kU1) + R"(",
+        "type": "i915-GVTg_V5_4", "parent": "0000:00:02.0",
+        "migration_version": "8086-193b-i915-GVTg_V5_4-5.2", "migration_version_error": null,
+        "oracle": null})"));
+    EXPECT_TRUE(vgpu["devices"][1]["migration_version"].is_null());
+    EXPECT_EQ(vgpu["devices"][1]["migration_version_error"], "ENOENT");
     EXPECT_EQ(plain, nlohmann::ordered_json::parse(R"({"domain": "plain-running",
-        "uuid": "6695eb01-f6a4-8304-79aa-97f2502e1940", "outcome": "no-mdev", "mdevs": []})"));
+        "domain_uuid": "6695eb01-f6a4-8304-79aa-97f2502e1940", "outcome": "no-mdev",
+        "devices": []})"));
     r = cli({"annotate", "-c", uri, "plain-running"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "domain plain-running: no mdev, nothing to record\n");

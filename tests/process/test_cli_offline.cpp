@@ -64,12 +64,15 @@ TEST_F(CliOffline, CheckRefusedWithJson) {
     const auto doc = nlohmann::ordered_json::parse(c.out);
     EXPECT_EQ(doc["domain"], "vgpu1");
     EXPECT_EQ(doc["compatible"], false);
-    EXPECT_EQ(doc.begin().key(), "domain");
+    EXPECT_EQ(doc.begin().key(), "mdev_migcheck_version");
+    EXPECT_EQ(doc["mdev_migcheck_version"], MDEVMC_VERSION);
+    EXPECT_TRUE(doc["host"].is_string());
     ASSERT_EQ(doc["devices"].size(), 1U) << c.out;
     const auto& dev = doc["devices"][0];
     EXPECT_EQ(dev["uuid"], kU1);
-    EXPECT_TRUE(dev["type"].is_string());
-    EXPECT_TRUE(dev["parent"].is_string());
+    // Nothing recorded, so no type; refused before the lookup, so no parent.
+    EXPECT_TRUE(dev["type"].is_null());
+    EXPECT_TRUE(dev["parent"].is_null());
     EXPECT_EQ(dev["verdict"], "refused");
     EXPECT_EQ(dev["reason"], "no-source-version");
     EXPECT_TRUE(dev["errno"].is_null());
@@ -114,10 +117,14 @@ TEST_F(CliOffline, UsageErrorsExitTwoAndNameTheProblem) {
     EXPECT_NE(r.err.find("unknown command 'frob'"), std::string::npos);
     r = cli({"check", "--xml", "/nonexistent/dom.xml"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "cannot read '/nonexistent/dom.xml': No such file or directory\n");
+    EXPECT_EQ(
+        r.err,
+        "mdev-migcheck check: cannot read '/nonexistent/dom.xml': No such file or directory\n");
     r = cli({"annotate", "--xml", "-"}, "<domain><oops></domain>");
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("standard input: domain XML is not well-formed"), std::string::npos);
+    EXPECT_EQ(
+        r.err.rfind("mdev-migcheck annotate: standard input: domain XML is not well-formed", 0), 0U)
+        << r.err;
     r = cli({});
     EXPECT_EQ(r.exit_code, 2);
 }
@@ -126,22 +133,67 @@ TEST_F(CliOffline, HelpEverywhere) {
     RunResult r = cli({"--help"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.out.find("Commands:"), std::string::npos);
-    for (const char* c : {"annotate", "check", "list", "version", "probe"}) {
+    for (const char* c : {"annotate", "check", "list", "migration-version", "probe"}) {
         r = cli({c, "--help"});
         EXPECT_EQ(r.exit_code, 0) << c;
         EXPECT_EQ(r.out.rfind(std::string("Usage: mdev-migcheck ") + c, 0), 0U) << r.out;
     }
-    r = cli({"--version"});
-    EXPECT_EQ(r.exit_code, 0);
-    EXPECT_EQ(r.out.rfind("mdev-migcheck ", 0), 0U);
+    for (const char* v : {"--version", "-V"}) {
+        r = cli({v});
+        EXPECT_EQ(r.exit_code, 0);
+        EXPECT_EQ(r.out, std::string("mdev-migcheck ") + MDEVMC_VERSION + "\n");
+    }
+}
+
+// Every error of a command is prefixed with it, whichever layer found it:
+// a missing file, a bad root, a configuration error, a missing device.
+TEST_F(CliOffline, EveryErrorNamesTheCommand) {
+    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf", "timeout = 5\n");
+    RunResult r = cli({"list"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck list: ", 0), 0U) << r.err;
+    std::filesystem::remove(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf");
+    r = cli({"migration-version", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3b"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck migration-version: ", 0), 0U) << r.err;
+    r = cli(
+        {"probe", "--type", "nvidia-63", "--uuid", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3b", "v"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck probe: ", 0), 0U) << r.err;
+    r = cli({"annotate", "--xml", "/nonexistent/dom.xml"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck annotate: cannot read", 0), 0U) << r.err;
+}
+
+// --xml with --json prints what was recorded as JSON, not the XML; a
+// domain without mdevs gets no empty record.
+TEST_F(CliOffline, AnnotateXmlJsonAndNoMdev) {
+    RunResult r = cli({"annotate", "--xml", samplePath("vgpu-two-mdevs.xml"), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto doc = nlohmann::ordered_json::parse(r.out);
+    ASSERT_EQ(doc.size(), 1U);
+    EXPECT_EQ(doc[0]["domain"], "vgpu2");
+    EXPECT_EQ(doc[0]["outcome"], "recorded");
+    ASSERT_EQ(doc[0]["devices"].size(), 2U);
+    EXPECT_EQ(doc[0]["devices"][1]["migration_version"], "10de-1eb8-nvidia-63-2.1-dev");
+    const std::string plain = readFile(samplePath("no-mdev.xml"));
+    r = cli({"annotate", "--xml", "-"}, plain);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find("migcheck"), std::string::npos) << r.out;
+    EXPECT_FALSE(DomainXml::parse(r.out)->metadata().has_value());
+    r = cli({"annotate", "--xml", "-", "--json"}, plain);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    doc = nlohmann::ordered_json::parse(r.out);
+    EXPECT_EQ(doc[0]["outcome"], "no-mdev");
+    EXPECT_EQ(doc[0]["devices"], nlohmann::ordered_json::array());
 }
 
 TEST_F(CliOffline, BadRootIsAnError) {
     const RunResult r = runProgram({MDEVMC_CLI, "check", "--xml", samplePath("vgpu-one-mdev.xml")},
                                    libvirtEnvironment({"MDEV_MIGCHECK_ROOT=relative/root"}), "");
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err,
-              "MDEV_MIGCHECK_ROOT: root directory 'relative/root' is not an absolute path\n");
+    EXPECT_EQ(r.err, "mdev-migcheck check: MDEV_MIGCHECK_ROOT: root directory 'relative/root' is "
+                     "not an absolute path\n");
 }
 
 // Commands that talk to no daemon never load libvirt: with a libvirt.so.0

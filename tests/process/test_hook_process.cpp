@@ -154,3 +154,26 @@ TEST_F(HookProcess, MissingEngineRefusesMigrationButNotStart) {
     EXPECT_EQ(s.exit_code, 0);
     EXPECT_EQ(s.err, "");
 }
+
+// "--help" or "-h" alone gets the usage on stdout; libvirt's four arguments
+// never do, even for a domain named "--help".
+TEST_F(HookProcess, HelpAloneOnlyPrintsUsage) {
+    const std::string engine =
+        (std::filesystem::path(MDEVMC_HOOK).parent_path() / "mdev-migcheck-hook-engine").string();
+    for (const std::string& program : {std::string(MDEVMC_HOOK), engine}) {
+        for (const char* flag : {"--help", "-h"}) {
+            const RunResult r = runProgram({program, flag}, libvirtEnvironment(), "");
+            EXPECT_EQ(r.exit_code, 0) << program << ' ' << flag;
+            EXPECT_EQ(r.out.rfind("Usage: mdev-migcheck-hook", 0), 0U) << r.out;
+            EXPECT_NE(r.out.find("DOMAIN OPERATION SUB-OPERATION EXTRA"), std::string::npos);
+            EXPECT_EQ(r.err, "");
+        }
+    }
+    RunResult r = hook("--help", "prepare", "begin", sample("vgpu-annotated.xml"));
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "");
+    r = hook("-h", "migrate", "begin", sample("vgpu-annotated.xml"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(DomainXml::parse(r.out)) << r.out; // checked and accepted, not usage
+}

@@ -210,7 +210,7 @@ TEST(DescribeRecord, OneLine) {
                          {},
                          std::nullopt});
     EXPECT_EQ(describeRecord({"vm1", "u"}, m),
-              "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
+              "domain vm1 (u): mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
               "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a migration_version unreadable: ENODEV");
     // A driver without the attribute is not an error; facts and a token are
     // said too.
@@ -218,7 +218,13 @@ TEST(DescribeRecord, OneLine) {
     m.entries[1].fingerprint.facts.push_back({"driver", std::string("nvidia"), std::nullopt});
     m.entries[1].oracle = OracleRecord{"nvml", "AQ"};
     EXPECT_EQ(describeRecord({"vm1", "u"}, m),
-              "domain vm1: mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
+              "domain vm1 (u): mdev c2177883-f1bb-47f0-914d-32a22e3a8804 (nvidia-63) version 'v1'; "
               "mdev 0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3a no migration_version, 1 kernel facts, "
               "oracle nvml token");
+}
+
+TEST(DescribeDomain, NameAndUuid) {
+    EXPECT_EQ(describeDomain({"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"}),
+              "domain vm1 (6695eb01-f6a4-8304-79aa-97f2502e193f)");
+    EXPECT_EQ(describeDomain({"vm1", ""}), "domain vm1");
 }

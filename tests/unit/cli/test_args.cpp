@@ -8,7 +8,7 @@ using namespace mdevmc::cli;
 namespace {
 
 const std::vector<OptionSpec> kSpecs{
-    {"connect", 'c', true}, {"xml", 0, true}, {"json", 0, false}, {"all", 0, false}};
+    {"connect", 'c', true}, {"xml", 0, true}, {"json", 0, false}, {"all", 'a', false}};
 
 // The message of the Fatal that parsing ARGS throws, or "" if none.
 std::string usageError(const std::vector<std::string>& args) {
@@ -45,6 +45,11 @@ TEST(Args, ShortAndLongFormsOfAValue) {
     EXPECT_EQ(Args("check", {"--xml="}, kSpecs).value("xml"), "");
     EXPECT_EQ(Args("check", {"--xml=a=b"}, kSpecs).value("xml"), "a=b");
     EXPECT_EQ(Args("check", {"--xml", "--json"}, kSpecs).value("xml"), "--json");
+    // As getopt takes them: the value attached to a short option.
+    EXPECT_EQ(Args("check", {"-cqemu+ssh://src/system", "dom"}, kSpecs).value("connect"),
+              "qemu+ssh://src/system");
+    EXPECT_EQ(Args("check", {"-c=u"}, kSpecs).value("connect"), "=u");
+    EXPECT_TRUE(Args("check", {"-a"}, kSpecs).has("all"));
     // The last one wins.
     EXPECT_EQ(Args("check", {"-c", "a", "--connect", "b"}, kSpecs).value("connect"), "b");
 }
@@ -69,8 +74,9 @@ TEST(Args, UnknownOptionIsNamed) {
               "mdev-migcheck check: unknown option '-x' (see 'mdev-migcheck check --help')");
     EXPECT_EQ(usageError({"--bogus=1"}),
               "mdev-migcheck check: unknown option '--bogus=1' (see 'mdev-migcheck check --help')");
-    // Short options are not bundled; long options are not abbreviated.
-    EXPECT_NE(usageError({"-cx"}).find("unknown option '-cx'"), std::string::npos);
+    // Short flags are not bundled; long options are not abbreviated.
+    EXPECT_NE(usageError({"-ac", "u"}).find("unknown option '-ac'"), std::string::npos);
+    EXPECT_NE(usageError({"-xc"}).find("unknown option '-xc'"), std::string::npos);
     EXPECT_NE(usageError({"--con", "u"}).find("unknown option '--con'"), std::string::npos);
 }
 

@@ -1,4 +1,5 @@
 #include "cli/decision_output.hpp"
+#include "util/host_name.hpp"
 
 #include <cerrno>
 #include <gtest/gtest.h>
@@ -95,6 +96,8 @@ TEST(DecisionOutput, TableText) {
 
 TEST(DecisionOutput, Json) {
     const Json j = decisionJson("vgpu1", sampleDecision());
+    EXPECT_EQ(j["mdev_migcheck_version"], MDEVMC_VERSION);
+    EXPECT_EQ(j["host"], hostName());
     EXPECT_EQ(j["domain"], "vgpu1");
     EXPECT_EQ(j["compatible"], false);
     ASSERT_EQ(j["devices"].size(), 3U);
@@ -111,7 +114,7 @@ TEST(DecisionOutput, Json) {
     EXPECT_EQ(ok["candidates"], Json::array());
 
     const Json& missing = j["devices"][1];
-    EXPECT_EQ(missing["parent"], ""); // a string, also when empty
+    EXPECT_TRUE(missing["parent"].is_null()); // absent: null, never ""
     EXPECT_EQ(missing["verdict"], "refused");
     EXPECT_EQ(missing["reason"], reasonName(Reason::DeviceMissing));
     EXPECT_EQ(missing["errno"], "ENOENT");
@@ -125,7 +128,9 @@ TEST(DecisionOutput, Json) {
                               "compatible": false, "evidence": "protocol",
                               "why": "rejects the version (EINVAL: Invalid argument)",
                               "errno": "EINVAL", "available_instances": null})j"));
-    EXPECT_EQ(j["devices"][2]["type"], "");
+    EXPECT_TRUE(j["devices"][2]["type"].is_null());
+    EXPECT_TRUE(j["devices"][2]["detail"].is_null());
+    EXPECT_EQ(j["devices"][2]["message"], "hostdev address 'not-a-uuid' is not a UUID");
 }
 
 TEST(DecisionOutput, JsonKeyOrderAndOneLine) {
@@ -140,7 +145,8 @@ TEST(DecisionOutput, JsonKeyOrderAndOneLine) {
     for (const auto& [k, v] : j.items()) {
         keys.push_back(k);
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{"domain", "compatible", "devices"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"mdev_migcheck_version", "host", "domain",
+                                              "compatible", "devices"}));
     keys.clear();
     for (const auto& [k, v] : j["devices"][1].items()) {
         keys.push_back(k);
@@ -163,8 +169,9 @@ TEST(DecisionOutput, NothingToCheck) {
     EXPECT_EQ(out.str(), "domain plain has no mdev hostdev: nothing to check\n");
     out.str("");
     EXPECT_EQ(printDecision(ctx, "plain", Decision{}, true), 0);
-    EXPECT_EQ(Json::parse(out.str()),
-              Json::parse(R"({"domain": "plain", "compatible": true, "devices": []})"));
+    Json expected{{"mdev_migcheck_version", MDEVMC_VERSION}, {"host", hostName()}};
+    expected.update(Json::parse(R"({"domain": "plain", "compatible": true, "devices": []})"));
+    EXPECT_EQ(Json::parse(out.str()), expected);
 }
 
 TEST(DecisionOutput, ProbeResultNames) {
