@@ -6,6 +6,10 @@
 #include "cli/host_env.hpp"
 #include "domain/domain_xml.hpp"
 
+#ifndef MDEVMC_VERSION
+#define MDEVMC_VERSION "unknown"
+#endif
+
 namespace mdevmc::cli {
 
 namespace {
@@ -34,7 +38,14 @@ int decideAndPrint(CliContext& ctx, const DomainXml& xml, const std::string& dom
     const LocalHost host;
     const Decision d = decide(xml.mdevHostdevs(), xml.metadata(), host.mdevs, host.env.config,
                               Deadline::after(host.env.config.timeout));
-    return printDecision(ctx, domain, d, json);
+    if (!json) {
+        return printDecision(ctx, domain, d, false);
+    }
+    // Who answered, first: preflight asks other hosts for this output.
+    Json doc{{"mdev_migcheck_version", MDEVMC_VERSION}, {"host", hostName()}};
+    doc.update(decisionJson(domain, d));
+    printJson(ctx.out, doc);
+    return d.compatible() ? 0 : 1;
 }
 
 struct LiveDomain {
