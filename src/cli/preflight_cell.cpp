@@ -72,8 +72,12 @@ bool canProvision(const ProvisionNeed& n) {
     return false;
 }
 
-// What a device that cannot go there says: its subject and detail.
+// What a device that cannot go there says: the target's message (its
+// subject and detail), else its own.
 std::string refusedDetail(const Json& d, const ProvisionNeed* need) {
+    if (const std::string message = str(d, "message"); need == nullptr && !message.empty()) {
+        return message;
+    }
     std::string s = "mdev " + str(d, "uuid");
     if (const std::string type = str(d, "type"); !type.empty()) {
         s += " (" + type + ")";
