@@ -75,7 +75,7 @@ bool canProvision(const ProvisionNeed& n) {
 // What a device that cannot go there says: the target's message (its
 // subject and detail), else its own.
 std::string refusedDetail(const Json& d, const ProvisionNeed* need) {
-    if (const std::string message = str(d, "message"); need == nullptr && !message.empty()) {
+    if (std::string message = str(d, "message"); need == nullptr && !message.empty()) {
         return message;
     }
     std::string s = "mdev " + str(d, "uuid");
