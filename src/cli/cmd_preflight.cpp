@@ -133,6 +133,19 @@ std::vector<SourceDomain> domainsFromFiles(CliContext& ctx, const Args& a, const
     return out;
 }
 
+// D's XML as a migration would send it, parsed.
+Result<DomainXml> migratableXml(Hypervisor& hv, const DomainRef& d) {
+    auto text = hv.migratableXml(d);
+    if (!text) {
+        return Unexpected(text.error());
+    }
+    auto xml = DomainXml::parse(*text);
+    if (!xml) {
+        return fail("domain '" + d.name + "': " + xml.error().message, xml.error().err);
+    }
+    return xml;
+}
+
 // DOMAIN... or --all (then only those with mdev hostdevs); a domain that
 // went away under --all is reported and RC set to 1.
 std::vector<SourceDomain> domainsFromLibvirt(CliContext& ctx, const Args& a, const LocalHost& host,
@@ -160,11 +173,10 @@ std::vector<SourceDomain> domainsFromLibvirt(CliContext& ctx, const Args& a, con
     }
     std::vector<SourceDomain> out;
     for (const auto& d : refs) {
-        auto text = hv->migratableXml(d);
-        auto xml = text ? DomainXml::parse(*text) : Result<DomainXml>(Unexpected(text.error()));
+        auto xml = migratableXml(*hv, d);
         if (!xml) {
             if (!a.has("all")) {
-                throw Fatal(kWho + "domain '" + d.name + "': " + xml.error().message);
+                throw Fatal(kWho + xml.error().message);
             }
             ctx.err << kWho << "domain '" << escapeLine(d.name)
                     << "': " << escapeLine(xml.error().message) << '\n';

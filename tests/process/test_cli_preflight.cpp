@@ -97,6 +97,9 @@ protected:
                              "down) echo \"ssh: connect to host down port 22: No route to host\" "
                              ">&2; exit 255 ;;\n"
                              "stuck) exec sleep 600 ;;\n"
+                             "capture) cat > " +
+                             (dir.path() / "captured.xml").string() +
+                             "; exit 2 ;;\n"
                              "oldie) cat >/dev/null; echo '{\"domain\":\"vm1\",\"compatible\":true,"
                              "\"devices\":[]}'; exit 0 ;;\n"
                              "esac\n"
@@ -319,4 +322,39 @@ TEST_F(CliPreflight, BadTargetsAndUsage) {
                          "file or directory\n"),
               std::string::npos)
         << r.out;
+}
+
+// The libvirt forms, on libvirt's test driver (tests/data/test-node.xml:
+// vgpu-running with two mdevs, plain-running without): --all takes the
+// running domains with mdevs; their migratable XML, with this host's
+// record, reaches the target.
+TEST_F(CliPreflight, DomainsFromLibvirt) {
+    const std::string uri = "test://" + std::string(MDEVMC_TEST_NODE);
+    RunResult r = preflight({"-c", uri, "--all", "--to", "hostb", "--json"});
+    EXPECT_EQ(r.exit_code, 1) << r.err; // hostb lacks both devices, and the source too
+    Json doc = Json::parse(r.out);
+    ASSERT_EQ(doc["cells"].size(), 1U) << r.out;
+    const Json cell = doc["cells"][0];
+    EXPECT_EQ(cell["domain"], "vgpu-running");
+    ASSERT_EQ(cell["devices"].size(), 2U) << r.out;
+    EXPECT_EQ(cell["devices"][0]["uuid"], "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_EQ(cell["reason"], "device-missing");
+    EXPECT_EQ(cell["provision"], Json::parse(R"({"needed": true, "possible": false})"));
+    // What a target reads: the domain with this host's record.
+    r = preflight({"-c", uri, "vgpu-running", "--to", "capture"});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    const std::string sent = readFile(dir.path() / "captured.xml");
+    EXPECT_NE(sent.find("<name>vgpu-running</name>"), std::string::npos) << sent;
+    EXPECT_NE(sent.find("urn:mdev-migcheck:metadata:1"), std::string::npos) << sent;
+    EXPECT_NE(sent.find(R"(uuid="c2177883-f1bb-47f0-914d-32a22e3a8804")"), std::string::npos)
+        << sent;
+    r = preflight({"-c", uri, "plain-running", "--to", "hostb"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(
+        r.out.find("plain-running  hostb   compatible  -         compatible  no mdev hostdev\n"),
+        std::string::npos)
+        << r.out;
+    r = preflight({"-c", uri, "nosuch", "--to", "hostb"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.rfind("mdev-migcheck preflight: no domain 'nosuch'", 0), 0U) << r.err;
 }
