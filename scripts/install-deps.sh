@@ -11,7 +11,7 @@ build="cmake g++ make pkg-config libxml2-dev libxml2-utils libicu-dev liblzma-de
 libboost-filesystem-dev libgtest-dev googletest libfuse3-dev fuse3
 libvirt-dev nlohmann-json3-dev"
 test="mdevctl jq util-linux iproute2 procps python3"
-e2e="libvirt-clients libvirt-daemon-system libvirt-daemon-system-sysv
+e2e="libvirt-clients libvirt-daemon-system libvirt-daemon-system-sysv openssh-client openssh-server
 qemu-system-x86 qemu-utils"
 lint="clang clang-format clang-tidy shellcheck"
 fuzz="clang libclang-rt-14-dev"

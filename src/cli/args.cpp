@@ -91,6 +91,7 @@ Args::Args(const std::string& command, const std::vector<std::string>& args,
         } else {
             throw Fatal(who + ": option '" + a + "' needs a value");
         }
+        all_values_[spec->long_name].push_back(values_[spec->long_name]);
     }
 }
 
@@ -100,6 +101,11 @@ std::optional<std::string> Args::value(const std::string& long_name) const {
         return std::nullopt;
     }
     return it->second;
+}
+
+std::vector<std::string> Args::values(const std::string& long_name) const {
+    const auto it = all_values_.find(long_name);
+    return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 void Args::atMostPositional(std::size_t allowed) const {

@@ -31,7 +31,11 @@ public:
 
     const std::string& command() const { return command_; }
     bool has(const std::string& long_name) const { return values_.count(long_name) != 0; }
+    // The value of the last occurrence of an option.
     std::optional<std::string> value(const std::string& long_name) const;
+    // The values of every occurrence, in order (an option given more than
+    // once: "--to b --to c").
+    std::vector<std::string> values(const std::string& long_name) const;
     const std::vector<std::string>& positional() const { return positional_; }
 
     // Throws Fatal naming the first argument beyond the ALLOWED ones.
@@ -40,6 +44,7 @@ public:
 private:
     std::string command_;
     std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> all_values_;
     std::vector<std::string> positional_;
 };
 

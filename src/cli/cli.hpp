@@ -32,6 +32,7 @@ Command checkCommand();
 Command listCommand();
 Command migrationVersionCommand();
 Command probeCommand();
+Command preflightCommand();
 
 // Every mdev-migcheck command, in the order of the usage text
 // (commands.cpp).

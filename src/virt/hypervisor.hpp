@@ -45,6 +45,9 @@ public:
     virtual Result<DomainRunState> state(const DomainRef& d) = 0;
     // The live definition.
     virtual Result<std::string> liveXml(const DomainRef& d) = 0;
+    // The live definition as a migration sends it to the destination
+    // (libvirt's VIR_DOMAIN_XML_MIGRATABLE).
+    virtual Result<std::string> migratableXml(const DomainRef& d) = 0;
     // Stores ELEMENT (our metadata element, without namespace declaration)
     // in the live definition only, under kMetadataUri / kMetadataPrefix.
     virtual Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) = 0;

@@ -99,6 +99,9 @@ struct LibvirtHypervisor::Impl {
         }
         return p;
     }
+
+    // D's XML description with FLAGS (virDomainXMLFlags).
+    Result<std::string> xmlDesc(const DomainRef& d, unsigned int flags);
 };
 
 LibvirtHypervisor::LibvirtHypervisor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -175,14 +178,22 @@ Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
     }
 }
 
-Result<std::string> LibvirtHypervisor::liveXml(const DomainRef& d) {
+Result<std::string> LibvirtHypervisor::Impl::xmlDesc(const DomainRef& d, unsigned int flags) {
     Dom dom;
-    MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));
-    const UniqueFreePtr<char> xml(lv().domainGetXMLDesc(dom.get(), 0));
+    MDEVMC_TRY_ASSIGN(dom, domain(d));
+    const UniqueFreePtr<char> xml(lv().domainGetXMLDesc(dom.get(), flags));
     if (!xml) {
         return failLibvirt("domain '" + d.name + "': cannot get its XML: ");
     }
     return std::string(xml.get());
+}
+
+Result<std::string> LibvirtHypervisor::liveXml(const DomainRef& d) {
+    return impl_->xmlDesc(d, 0);
+}
+
+Result<std::string> LibvirtHypervisor::migratableXml(const DomainRef& d) {
+    return impl_->xmlDesc(d, VIR_DOMAIN_XML_MIGRATABLE);
 }
 
 Result<void> LibvirtHypervisor::setLiveMetadata(const DomainRef& d, const std::string& element) {

@@ -19,6 +19,7 @@ public:
     Result<std::vector<DomainRef>> activeDomains() override;
     Result<DomainRunState> state(const DomainRef& d) override;
     Result<std::string> liveXml(const DomainRef& d) override;
+    Result<std::string> migratableXml(const DomainRef& d) override;
     Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) override;
 
 private:

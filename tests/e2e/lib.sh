@@ -1,21 +1,33 @@
 # shellcheck shell=bash
-# Shared by the end-to-end harness: two libvirt hosts on one machine, each
-# in its own network, mount and UTS namespace, each with its own mdev-simfs.
-# Sourced by setup.sh, teardown.sh and scenario.sh.
+# Shared by the end-to-end harness: three libvirt hosts on one machine, each
+# in its own network, mount and UTS namespace, each with its own mdev-simfs
+# and sshd, joined by a bridge in a namespace of its own.  Sourced by
+# setup.sh, teardown.sh, scenario.sh and preflight.sh.
 
 E2E_STATE=${MDEVMC_E2E_STATE:-/tmp/mdevmc-e2e}
 # E2E_SRC, E2E_HOSTS and E2E_URI_NS are for the scripts that source this file.
 # shellcheck disable=SC2034
 E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034
-E2E_HOSTS=(a b)
+E2E_HOSTS=(a b c)
 E2E_NS_PREFIX=mdevmc-
 E2E_NET=10.201.0
 # shellcheck disable=SC2034
 E2E_URI_NS=urn:mdev-migcheck:metadata:1
 
-host_ip() { case $1 in a) echo "$E2E_NET.1" ;; b) echo "$E2E_NET.2" ;; esac; }
-host_name() { case $1 in a) echo hostA ;; b) echo hostB ;; esac; }
+host_ip() { case $1 in a) echo "$E2E_NET.1" ;; b) echo "$E2E_NET.2" ;; c) echo "$E2E_NET.3" ;; esac; }
+host_name() { case $1 in a) echo hostA ;; b) echo hostB ;; c) echo hostC ;; esac; }
+# The namespace holding the bridge between the hosts.
+# shellcheck disable=SC2034
+E2E_NET_NS=${E2E_NS_PREFIX}net
+# ssh between the hosts: root's client configuration and key (ns-init.sh
+# shows it as /root/.ssh in every host), the hosts' keys and sshd configs.
+# shellcheck disable=SC2034
+E2E_SSH=$E2E_STATE/ssh
+# A second sshd on host c whose sessions do not find mdev-migcheck (a PATH
+# without it): "a host without mdev-migcheck".
+# shellcheck disable=SC2034
+E2E_BARE_PORT=2222
 host_dir() { echo "$E2E_STATE/$1"; }
 host_sock() { echo "$E2E_STATE/$1/run/libvirt-sock"; }
 host_uri() { echo "qemu+unix:///system?socket=$(host_sock "$1")"; }

@@ -9,7 +9,8 @@
 #     /dev/log whose messages go to the host's syslog.log;
 #   - mdev-migcheck installed as the package installs it, from the staged
 #     `cmake --install` (overlays on /usr/bin, /usr/libexec and /etc), with
-#     the host's own mdev-migcheck.conf and machine-id.
+#     the host's own mdev-migcheck.conf and machine-id;
+#   - root's ~/.ssh: the e2e client key and configuration (setup.sh).
 # Nothing outside the namespace is changed.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -59,6 +60,10 @@ mount -t overlay overlay -o "lowerdir=$STAGE/usr/libexec:/usr/libexec" /usr/libe
 # The host's own /etc/machine-id (its host id in the records), above it.
 mount -t overlay overlay -o "lowerdir=$R/etc-host:$STAGE/etc:/etc" /etc
 mount --bind "$(host_conf "$h")" /etc/mdev-migcheck/mdev-migcheck.conf
+
+# root's ssh client (configuration, key, known hosts), for preflight.
+shadow /root
+bind_into /root .ssh "$E2E_SSH/client"
 
 # libvirt's private state.
 mount --bind "$R/etc" /etc/libvirt

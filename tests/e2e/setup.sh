@@ -1,5 +1,5 @@
 #!/bin/bash
-# Sets up the two e2e hosts: setup.sh BUILD
+# Sets up the e2e hosts: setup.sh BUILD
 # Exits 77 (ctest: skipped) only when a facility is really absent.
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib.sh"
 build=$(realpath "$1")
 
 missing=
-for tool in ip unshare virsh /usr/sbin/libvirtd /usr/bin/qemu-system-x86_64 gcc bc python3; do
+for tool in ip unshare nsenter virsh /usr/sbin/libvirtd /usr/bin/qemu-system-x86_64 gcc bc python3 \
+    /usr/sbin/sshd ssh ssh-keygen jq; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 [ -c /dev/fuse ] || missing="$missing /dev/fuse"
@@ -38,19 +39,49 @@ cp "$build/fake-nvml/libnvidia-ml.so.1" "$E2E_STATE/fake-nvml/" 2>/dev/null ||
     log "no $build/fake-nvml/libnvidia-ml.so.1: the nvml scenario will fail"
 gcc -O2 -shared -fPIC -o "$E2E_STATE/memlock-shim.so" "$E2E_SRC/memlock-shim.c" -ldl
 
-log "network: ${E2E_NS_PREFIX}a ($(host_ip a)) <-> ${E2E_NS_PREFIX}b ($(host_ip b))"
-ip netns add "${E2E_NS_PREFIX}a"
-ip netns add "${E2E_NS_PREFIX}b"
-ip link add mdevmc-va type veth peer name mdevmc-vb
-ip link set mdevmc-va netns "${E2E_NS_PREFIX}a"
-ip link set mdevmc-vb netns "${E2E_NS_PREFIX}b"
-ip -n "${E2E_NS_PREFIX}a" addr add "$(host_ip a)/24" dev mdevmc-va
-ip -n "${E2E_NS_PREFIX}b" addr add "$(host_ip b)/24" dev mdevmc-vb
-for h in a b; do
+log "network: $(for h in "${E2E_HOSTS[@]}"; do printf '%s ' "$E2E_NS_PREFIX$h ($(host_ip "$h"))"; done)on a bridge"
+ip netns add "$E2E_NET_NS"
+ip -n "$E2E_NET_NS" link add mdevmc-br type bridge
+ip -n "$E2E_NET_NS" link set mdevmc-br up
+for h in "${E2E_HOSTS[@]}"; do
+    ip netns add "$E2E_NS_PREFIX$h"
+    ip link add "mdevmc-v$h" type veth peer name "mdevmc-p$h"
+    ip link set "mdevmc-v$h" netns "$E2E_NS_PREFIX$h"
+    ip link set "mdevmc-p$h" netns "$E2E_NET_NS"
+    ip -n "$E2E_NET_NS" link set "mdevmc-p$h" master mdevmc-br up
+    ip -n "$E2E_NS_PREFIX$h" addr add "$(host_ip "$h")/24" dev "mdevmc-v$h"
     ip -n "$E2E_NS_PREFIX$h" link set lo up
+    ip -n "$E2E_NS_PREFIX$h" link set "mdevmc-v$h" up
 done
-ip -n "${E2E_NS_PREFIX}a" link set mdevmc-va up
-ip -n "${E2E_NS_PREFIX}b" link set mdevmc-vb up
+
+# ssh: one client key for root (ns-init.sh shows $E2E_SSH/client as each
+# host's /root/.ssh), a host key per sshd, known_hosts listing them: host
+# keys are checked as in production, without a prompt.
+mkdir -p "$E2E_SSH/client"
+ssh-keygen -q -t ed25519 -N '' -C mdevmc-e2e -f "$E2E_SSH/client/id_ed25519"
+cp "$E2E_SSH/client/id_ed25519.pub" "$E2E_SSH/authorized_keys"
+: >"$E2E_SSH/client/known_hosts"
+for h in "${E2E_HOSTS[@]}" bare; do
+    ssh-keygen -q -t ed25519 -N '' -C "mdevmc-e2e-$h" -f "$E2E_SSH/host-$h"
+    if [ "$h" = bare ]; then
+        names="[$(host_name c)]:$E2E_BARE_PORT,[$(host_ip c)]:$E2E_BARE_PORT"
+    else
+        names="$(host_name "$h"),$(host_ip "$h")"
+    fi
+    echo "$names $(cut -d' ' -f1,2 "$E2E_SSH/host-$h.pub")" >>"$E2E_SSH/client/known_hosts"
+done
+cat >"$E2E_SSH/client/config" <<CONF
+Host *
+    User root
+    IdentityFile ~/.ssh/id_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile ~/.ssh/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    LogLevel ERROR
+CONF
+chmod 700 "$E2E_SSH/client"
+chmod 600 "$E2E_SSH/client/config"
 
 i=0
 for h in "${E2E_HOSTS[@]}"; do
@@ -64,7 +95,12 @@ for h in "${E2E_HOSTS[@]}"; do
     : >"$(host_syslog "$h")"
     cp -a /var/lib/libvirt/. "$R/lib/"
     cp -a /var/cache/libvirt/. "$R/cache/"
-    printf '127.0.0.1 localhost\n%s hostA\n%s hostB\n' "$(host_ip a)" "$(host_ip b)" >"$R/hosts"
+    {
+        echo "127.0.0.1 localhost"
+        for o in "${E2E_HOSTS[@]}"; do
+            echo "$(host_ip "$o") $(host_name "$o")"
+        done
+    } >"$R/hosts"
     cat >>"$R/etc/libvirtd.conf" <<CONF
 listen_tls = 0
 listen_tcp = 1
@@ -103,15 +139,55 @@ start_host() {
     done
     vsh "$h" version >/dev/null
 }
-log "starting libvirtd on both hosts"
+# sshd_config HOST PORT KEY PIDFILE [EXTRA LINE...]: an sshd on HOST's address.
+sshd_config() {
+    local h=$1 port=$2 key=$3 pidfile=$4
+    shift 4
+    cat <<CONF
+ListenAddress $(host_ip "$h"):$port
+HostKey $key
+PidFile $pidfile
+AuthorizedKeysFile $E2E_SSH/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+CONF
+    printf '%s\n' "$@"
+}
+# An sshd in HOST's namespaces, so that its sessions see the host's /sys,
+# /etc and mdev-migcheck.
+start_sshd() { # HOST CONFIG
+    nsenter -t "$(host_pid "$1")" -n -m -u -- sh -ec "mkdir -p -m 755 /run/sshd; /usr/sbin/sshd -f '$2'"
+}
+
+log "starting libvirtd and sshd on ${#E2E_HOSTS[@]} hosts"
 t1=$(now)
-start_host a &
-pa=$!
-start_host b &
-pb=$!
-wait "$pa" || { cat "$(host_dir a)/daemon.out"; die "host a did not start"; }
-wait "$pb" || { cat "$(host_dir b)/daemon.out"; die "host b did not start"; }
+pids=()
+for h in "${E2E_HOSTS[@]}"; do
+    start_host "$h" &
+    pids+=($!)
+done
+i=0
+for h in "${E2E_HOSTS[@]}"; do
+    wait "${pids[$i]}" || { cat "$(host_dir "$h")/daemon.out"; die "host $h did not start"; }
+    i=$((i + 1))
+done
+for h in "${E2E_HOSTS[@]}"; do
+    R=$(host_dir "$h")
+    sshd_config "$h" 22 "$E2E_SSH/host-$h" "$R/sshd.pid" >"$R/sshd_config"
+    start_sshd "$h" "$R/sshd_config"
+done
+# Host c's second sshd: its sessions' PATH lacks /usr/bin and /bin, where
+# mdev-migcheck is.
+R=$(host_dir c)
+sshd_config c "$E2E_BARE_PORT" "$E2E_SSH/host-bare" "$R/sshd-bare.pid" \
+    "SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin" >"$R/sshd-bare_config"
+start_sshd c "$R/sshd-bare_config"
 log "daemons up in $(elapsed "$t1") s"
+# Host c runs no guest: only a and b need QEMU's capabilities cached.
 for h in a b; do
     vsh "$h" domcapabilities --emulatorbin "$E2E_SRC/qemu-wrap" --virttype qemu >/dev/null &
 done

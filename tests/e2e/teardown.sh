@@ -32,6 +32,9 @@ for h in "${E2E_HOSTS[@]}"; do
     done
     [ -f "$R/run/libvirtd.pid" ] && stop_pid "$(cat "$R/run/libvirtd.pid")"
     [ -f "$R/syslog.pid" ] && stop_pid "$(cat "$R/syslog.pid")"
+    for f in "$R"/sshd*.pid; do
+        [ -f "$f" ] && stop_pid "$(cat "$f")"
+    done
     # The simulator: release hung requests, then unmount (it exits).
     sim=$(host_sim "$h")
     if mountpoint -q "$sim" 2>/dev/null; then
@@ -41,6 +44,7 @@ for h in "${E2E_HOSTS[@]}"; do
     [ -f "$R/simfs.pid" ] && stop_pid "$(cat "$R/simfs.pid")"
     ip netns del "$E2E_NS_PREFIX$h" 2>/dev/null
 done
+ip netns del "$E2E_NET_NS" 2>/dev/null
 # The empty files the nvml scenario made in / (scenario.sh nvml_on).
 if [ -f "$E2E_STATE/made-in-root" ]; then
     while read -r f; do

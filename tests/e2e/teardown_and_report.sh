@@ -15,6 +15,8 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
         /^libvirt_refused/ { l = $2; next }
         /^refused_vm-older / { o = $2 }
         /^refused/ { r += $2; nr++ }
+        /^preflight_plan / { pp = $2 }
+        /^preflight_unreachable / { pu = $2 }
         END {
             if (ns && nr) {
                 printf "successful live migration (64 MiB TCG guest): %.2f s (mean of %d)\n", s / ns, ns
@@ -25,6 +27,12 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
             }
             if (h) {
                 printf "refused migration, attribute hung (attr_timeout_ms = 1500): %.2f s\n", h
+            }
+            if (pp) {
+                printf "preflight --all --plan, 3 VMs x 2 targets over ssh: %.2f s\n", pp
+            }
+            if (pu) {
+                printf "preflight, 1 VM x 3 targets (one unreachable, one without mdev-migcheck): %.2f s\n", pu
             }
         }' "$out/timings.txt" | tee "$out/summary.txt"
 fi

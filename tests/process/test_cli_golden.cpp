@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 using namespace mdevmc::test;
 
@@ -89,7 +90,7 @@ TEST(CliGoldenHelp, HelpTexts) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err, readFile(std::filesystem::path(MDEVMC_GOLDEN_DIR) / "help.out"));
-    for (const char* c : {"annotate", "check", "list", "migration-version", "probe"}) {
+    for (const char* c : {"annotate", "check", "list", "migration-version", "probe", "preflight"}) {
         r = run({c, "--help"}, nowhere);
         EXPECT_EQ(r.exit_code, 0) << c;
         expectGolden(std::string("help-") + c, r.out);

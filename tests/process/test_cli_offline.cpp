@@ -64,9 +64,13 @@ TEST_F(CliOffline, CheckRefusedWithJson) {
     const auto doc = nlohmann::ordered_json::parse(c.out);
     EXPECT_EQ(doc["domain"], "vgpu1");
     EXPECT_EQ(doc["compatible"], false);
-    EXPECT_EQ(doc.begin().key(), "mdev_migcheck_version");
-    EXPECT_EQ(doc["mdev_migcheck_version"], MDEVMC_VERSION);
+    // Who answered comes first: preflight reads it from other hosts.
+    auto key = doc.begin();
+    EXPECT_EQ(key.key(), "mdev_migcheck_version");
+    EXPECT_EQ(key.value(), MDEVMC_VERSION);
+    EXPECT_EQ((++key).key(), "host");
     EXPECT_TRUE(doc["host"].is_string());
+    EXPECT_EQ((++key).key(), "domain");
     ASSERT_EQ(doc["devices"].size(), 1U) << c.out;
     const auto& dev = doc["devices"][0];
     EXPECT_EQ(dev["uuid"], kU1);

@@ -55,6 +55,7 @@ public:
         return s;
     }
     Result<std::string> liveXml(const DomainRef&) override { return xml; }
+    Result<std::string> migratableXml(const DomainRef&) override { return xml; }
     Result<void> setLiveMetadata(const DomainRef&, const std::string& element) override {
         if (!set_failures.empty()) {
             const int code = set_failures.front();

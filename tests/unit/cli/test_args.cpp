@@ -108,3 +108,11 @@ TEST(Args, WantsHelp) {
     EXPECT_FALSE(wantsHelp({"--", "--help"}));
     EXPECT_FALSE(wantsHelp({"--helpful"}));
 }
+
+TEST(Args, EveryValueOfARepeatedOption) {
+    const Args a("check", {"--xml", "a.xml", "--json", "--xml=b.xml", "-c", "u"}, kSpecs);
+    EXPECT_EQ(a.values("xml"), (std::vector<std::string>{"a.xml", "b.xml"}));
+    EXPECT_EQ(a.value("xml"), "b.xml"); // the last one
+    EXPECT_EQ(a.values("connect"), (std::vector<std::string>{"u"}));
+    EXPECT_TRUE(a.values("all").empty());
+}
