@@ -114,7 +114,7 @@ TEST_F(CliOffline, UsageErrorsExitTwoAndNameTheProblem) {
     EXPECT_NE(r.err.find("unknown command 'frob'"), std::string::npos);
     r = cli({"check", "--xml", "/nonexistent/dom.xml"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, "cannot read '/nonexistent/dom.xml': No such file or directory\n");
+    EXPECT_EQ(r.err, "cannot read '/nonexistent/dom.xml' (ENOENT: No such file or directory)\n");
     r = cli({"annotate", "--xml", "-"}, "<domain><oops></domain>");
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("standard input: domain XML is not well-formed"), std::string::npos);
