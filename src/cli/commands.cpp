@@ -6,7 +6,8 @@ namespace mdevmc::cli {
 
 const std::vector<Command>& commandTable() {
     static const std::vector<Command> table{
-        annotateCommand(), checkCommand(), listCommand(), versionCommand(), probeCommand(),
+        annotateCommand(), checkCommand(), listCommand(),
+        versionCommand(),  probeCommand(), doctorCommand(),
     };
     return table;
 }
