@@ -286,11 +286,21 @@ Item checkDaemon(const Root& root, const HookEntry& h) {
     for (const auto& d : daemons) {
         judgeDaemon(it, d, h);
     }
-    it.summary = it.status == Status::Ok ? "the running libvirt daemon runs the hook"
-                 : it.status == Status::Warning
-                     ? "the running libvirt daemon may not run the hook: it started before the "
-                       "hook was installed"
-                     : "cannot tell whether the running libvirt daemon runs the hook";
+    switch (it.status) {
+    case Status::Ok:
+        it.summary = "the running libvirt daemon runs the hook";
+        break;
+    case Status::Warning:
+        it.summary = "the running libvirt daemon may not run the hook: it started before the "
+                     "hook was installed";
+        break;
+    case Status::Problem:
+        it.summary = "the running libvirt daemon has no hook to run";
+        break;
+    case Status::Unknown:
+        it.summary = "cannot tell whether the running libvirt daemon runs the hook";
+        break;
+    }
     return it;
 }
 
