@@ -8,6 +8,12 @@
 mdevmc_stamp=/var/lib/mdev-migcheck/activation-told
 mdevmc_limit=30
 
+# When the hook first came (an upgrade replaces its entry; the doctor
+# compares the daemon's start with this).  Removed with the package.
+if [ ! -e /var/lib/mdev-migcheck/hook-installed ] && mkdir -p /var/lib/mdev-migcheck 2>/dev/null; then
+    : >/var/lib/mdev-migcheck/hook-installed 2>/dev/null || true
+fi
+
 # Runs "$@" bounded to $mdevmc_limit seconds where timeout(1) exists.
 mdevmc_bounded() {
     if command -v timeout >/dev/null 2>&1; then

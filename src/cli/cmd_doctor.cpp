@@ -84,9 +84,15 @@ struct Item {
 
 // ---- hook ----------------------------------------------------------------
 
+// Made by the package's postinst when it first finds the hook entry, kept
+// across upgrades (which replace the entry) and removed with the package:
+// when the hook first appeared.
+constexpr const char* kInstalledStamp = "var/lib/mdev-migcheck/hook-installed";
+
 struct HookEntry {
     std::string path;
     bool present = false;
+    std::string since;   // what APPEARED was read from
     double appeared = 0; // when the entry was made (latest of its ctime and mtime), in seconds
 };
 
@@ -99,11 +105,18 @@ HookEntry hookEntry(const Root& root) {
     while (!rel.empty() && rel.front() == '/') {
         rel.remove_prefix(1);
     }
-    HookEntry h{root.display(rel), false, 0};
+    HookEntry h{root.display(rel), false, "", 0};
     struct stat st {};
     if (::lstat(h.path.c_str(), &st) == 0) {
         h.present = true;
         h.appeared = std::max(seconds(st.st_ctim), seconds(st.st_mtim));
+        h.since = "the hook entry";
+        // An upgrade replaces the entry: the stamp tells when it first came.
+        const std::string stamp = root.display(kInstalledStamp);
+        if (::stat(stamp.c_str(), &st) == 0 && seconds(st.st_mtim) < h.appeared) {
+            h.appeared = seconds(st.st_mtim);
+            h.since = "'" + stamp + "'";
+        }
     }
     return h;
 }
@@ -260,13 +273,14 @@ void judgeDaemon(Item& it, const Daemon& d, const HookEntry& h) {
     }
     if (*started > h.appeared) {
         it.details.push_back(who + " started at " + timeText(*started) +
-                             ", after the hook entry appeared (" + timeText(h.appeared) +
-                             "): it runs the hook");
+                             ", after the hook was installed (" + timeText(h.appeared) + ", by " +
+                             h.since + "): it runs the hook");
         return;
     }
     it.status = std::max(it.status, Status::Warning);
     it.details.push_back(who + " started at " + timeText(*started) +
-                         ", before the hook was installed (" + timeText(h.appeared) +
+                         ", before the hook was installed (" + timeText(h.appeared) + ", by " +
+                         h.since +
                          "); libvirt enables hooks only at start-up or on a reload, which "
                          "cannot be seen from here: if you have not reloaded it since, run: "
                          "systemctl reload " +

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <ctime>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
@@ -182,7 +183,7 @@ TEST_F(CliDoctor, DaemonStartedAfterTheHookRunsIt) {
                   "virtqemud (pid " + std::to_string(daemon.pid()) + ", found by pidfile"),
               std::string::npos)
         << r.out;
-    EXPECT_NE(d["details"][0].get<std::string>().find("after the hook entry appeared"),
+    EXPECT_NE(d["details"][0].get<std::string>().find("after the hook was installed"),
               std::string::npos);
     EXPECT_EQ(item(doc, "config")["status"], "ok");
     // One unrecorded VM: a problem, with the command that records it.
@@ -295,4 +296,31 @@ TEST_F(CliDoctor, LibvirtUnreachableIsUnknownAndTheRestIsChecked) {
     // Unknowns alone do not fail the doctor.
     EXPECT_EQ(doc["status"], "unknown");
     EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+// An upgrade replaces the hook entry: the postinst's stamp says when the
+// hook first came, and a daemon started between the two runs it.
+TEST_F(CliDoctor, TheInstallStampOutlivesAnUpgradedEntry) {
+    const auto stamp = dir.path() / "var/lib/mdev-migcheck/hook-installed";
+    writeFile(stamp, "");
+    // First installed an hour ago (the stamp's mtime), entry replaced now.
+    const std::time_t hour_ago = std::time(nullptr) - 3600;
+    const timespec times[2] = {{hour_ago, 0}, {hour_ago, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, stamp.c_str(), times, 0), 0);
+    FakeDaemon daemon(dir.path() / "bin");
+    ASSERT_TRUE(daemon.named());
+    writePidfile(daemon.pid());
+    waitPastSecond(std::time(nullptr));
+    installHook();
+    Json doc = Json::parse(doctor({"--json"}).out);
+    const Json& d = item(doc, "daemon");
+    EXPECT_EQ(d["status"], "ok") << doc.dump();
+    EXPECT_NE(d["details"][0].get<std::string>().find("by '" + stamp.string() + "'"),
+              std::string::npos)
+        << doc.dump();
+    // Without the stamp (the package was removed in between), the entry's
+    // own time counts.
+    std::filesystem::remove(stamp);
+    doc = Json::parse(doctor({"--json"}).out);
+    EXPECT_EQ(item(doc, "daemon")["status"], "warning") << doc.dump();
 }
