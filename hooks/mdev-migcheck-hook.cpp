@@ -140,7 +140,12 @@ int main(int argc, char** argv) {
     const std::string engine = pathBesideSelf(kEngineName);
     const int err = execEngine(engine, in.data, argv);
     if (action == HookAction::CheckIncoming) {
-        say(refusalPrefix(op, domain) + "cannot run '" + engine + "': " + std::strerror(err));
+        // The errno as every message gives it: "(ENOENT: No such file or directory)".
+        const char* name = ::strerrorname_np(err);
+        const char* text = ::strerrordesc_np(err);
+        say(refusalPrefix(op, domain) + "cannot run '" + engine + "' (" +
+            (name != nullptr ? name : "E" + std::to_string(err)) + ": " +
+            (text != nullptr ? text : "Unknown error") + ")");
         return 1;
     }
     // Recording versions is best effort: never fail a VM start for it.

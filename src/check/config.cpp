@@ -125,7 +125,13 @@ const char* toString(Mode m) {
 
 namespace {
 
-Result<void> parseInto(Config& c, std::string_view text, std::string_view origin) {
+// One line "key = value" of ORIGIN: sets it in C, or says why it is wrong.
+Result<void> parseLine(Config& c, std::string_view line, const std::string& where);
+
+// Every line of TEXT: the valid ones set C, each invalid one adds its error
+// (file and line) to ERRORS; parsing goes on past it.
+void parseInto(Config& c, std::string_view text, std::string_view origin,
+               std::vector<Error>& errors) {
     std::size_t lineno = 0;
     std::size_t pos = 0;
     while (pos <= text.size()) {
@@ -141,61 +147,86 @@ Result<void> parseInto(Config& c, std::string_view text, std::string_view origin
             continue;
         }
         const std::string where = std::string(origin) + ":" + std::to_string(lineno);
-        const auto eq = line.find('=');
-        if (eq == std::string_view::npos) {
-            // The line itself is not shown: a configuration path that
-            // links to another file must not echo that file.
-            return fail(where + ": expected 'key = value'", EINVAL);
+        if (auto r = parseLine(c, line, where); !r) {
+            errors.push_back(r.error());
         }
-        const std::string key(trim(line.substr(0, eq)));
-        const std::string value(trim(line.substr(eq + 1)));
-        const Key* k = nullptr;
-        for (const auto& cand : kKeys) {
-            if (key == cand.name) {
-                k = &cand;
-            }
+    }
+}
+
+Result<void> parseLine(Config& c, std::string_view line, const std::string& where) {
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) {
+        // The line itself is not shown: a configuration path that
+        // links to another file must not echo that file.
+        return fail(where + ": expected 'key = value'", EINVAL);
+    }
+    const std::string key(trim(line.substr(0, eq)));
+    const std::string value(trim(line.substr(eq + 1)));
+    const Key* k = nullptr;
+    for (const auto& cand : kKeys) {
+        if (key == cand.name) {
+            k = &cand;
         }
-        if (k == nullptr && key.rfind("facts.", 0) != 0) {
-            return fail(where + ": unknown key " + quoteValue(key), EINVAL);
+    }
+    if (k == nullptr && key.rfind("facts.", 0) != 0) {
+        return fail(where + ": unknown key " + quoteValue(key), EINVAL);
+    }
+    if (k == nullptr || k->kind == Kind::Other) {
+        if (auto why = setOther(c, key, value); !why.empty()) {
+            return fail(where + ": " + why + ", not " + quoteValue(value), EINVAL);
         }
-        if (k == nullptr || k->kind == Kind::Other) {
-            if (auto why = setOther(c, key, value); !why.empty()) {
-                return fail(where + ": " + why + ", not " + quoteValue(value), EINVAL);
-            }
-            continue;
-        }
-        if (k->kind == Kind::Bool) {
-            if (value == "yes" || value == "true" || value == "1") {
-                c.*(k->flag) = true;
-            } else if (value == "no" || value == "false" || value == "0") {
-                c.*(k->flag) = false;
-            } else {
-                return fail(where + ": '" + key + "' takes yes or no, not " + quoteValue(value),
-                            EINVAL);
-            }
-            continue;
-        }
-        long v = 0;
-        const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-        if (ec != std::errc() || p != value.data() + value.size() || v < k->min || v > k->max) {
-            return fail(where + ": '" + key + "' takes a number of milliseconds from " +
-                            std::to_string(k->min) + " to " + std::to_string(k->max) + ", not " +
-                            quoteValue(value),
+        return {};
+    }
+    if (k->kind == Kind::Bool) {
+        if (value == "yes" || value == "true" || value == "1") {
+            c.*(k->flag) = true;
+        } else if (value == "no" || value == "false" || value == "0") {
+            c.*(k->flag) = false;
+        } else {
+            return fail(where + ": '" + key + "' takes yes or no, not " + quoteValue(value),
                         EINVAL);
         }
-        c.*(k->ms) = std::chrono::milliseconds(v);
+        return {};
     }
+    long v = 0;
+    const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || v < k->min || v > k->max) {
+        return fail(where + ": '" + key + "' takes a number of milliseconds from " +
+                        std::to_string(k->min) + " to " + std::to_string(k->max) + ", not " +
+                        quoteValue(value),
+                    EINVAL);
+    }
+    c.*(k->ms) = std::chrono::milliseconds(v);
     return {};
 }
 
 } // namespace
 
-Result<Config> parseConfig(std::string_view text, std::string_view origin) {
-    Config c;
-    if (auto r = parseInto(c, text, origin); !r) {
-        return Unexpected<Error>(r.error());
+Error combineErrors(const std::vector<Error>& errors) {
+    // Bounded: a file of bad lines must not make a line of megabytes.
+    constexpr std::size_t kShown = 8;
+    std::string m;
+    for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) {
+        m += (i == 0 ? "" : "; ") + errors[i].message;
     }
-    return c;
+    if (errors.size() > kShown) {
+        m += "; and " + std::to_string(errors.size() - kShown) + " more configuration errors";
+    }
+    return Error{m, errors.empty() ? 0 : errors.front().err, 0};
+}
+
+LoadedConfig parseConfigAll(std::string_view text, std::string_view origin) {
+    LoadedConfig l;
+    parseInto(l.config, text, origin, l.errors);
+    return l;
+}
+
+Result<Config> parseConfig(std::string_view text, std::string_view origin) {
+    auto l = parseConfigAll(text, origin);
+    if (!l.errors.empty()) {
+        return Unexpected<Error>(combineErrors(l.errors));
+    }
+    return l.config;
 }
 
 std::string configPath(const Root& root) {
@@ -227,9 +258,9 @@ Result<std::optional<std::string>> readConfigFile(AttrIo& io, const std::string&
                         std::to_string(kMaxConfigFile) + " bytes",
                     e);
     case ETIMEDOUT:
-        return fail("cannot read configuration file '" + path + "': timed out", e);
+        return fail("cannot read configuration file '" + path + "' (timed out)", e);
     default:
-        return fail("cannot read configuration file '" + path + "': " + errnoText(e), e);
+        return fail("cannot read configuration file '" + path + "' (" + errnoPhrase(e) + ")", e);
     }
 }
 
@@ -240,9 +271,10 @@ Result<std::vector<std::string>> dropIns(AttrIo& io, const std::string& dir, Dea
         if (names.error().err == ENOENT) {
             return std::vector<std::string>{};
         }
-        return fail("cannot list configuration directory '" + dir + "': " +
-                        (names.error().err == ETIMEDOUT ? std::string("timed out")
-                                                        : errnoText(names.error().err)),
+        return fail("cannot list configuration directory '" + dir + "' " +
+                        (names.error().err == ETIMEDOUT
+                             ? std::string("(timed out)")
+                             : "(" + errnoPhrase(names.error().err) + ")"),
                     names.error().err);
     }
     std::vector<std::string> out;
@@ -256,24 +288,31 @@ Result<std::vector<std::string>> dropIns(AttrIo& io, const std::string& dir, Dea
 
 } // namespace
 
-Result<Config> loadConfig(const std::string& path, AttrIo& io, Deadline deadline) {
-    Config c;
+LoadedConfig loadConfigAll(const std::string& path, AttrIo& io, Deadline deadline) {
+    LoadedConfig l;
     std::vector<std::string> files{path};
-    std::vector<std::string> more;
-    MDEVMC_TRY_ASSIGN(more, dropIns(io, path + ".d", deadline));
-    files.insert(files.end(), more.begin(), more.end());
+    if (auto more = dropIns(io, path + ".d", deadline)) {
+        files.insert(files.end(), more->begin(), more->end());
+    } else {
+        l.errors.push_back(more.error());
+    }
     for (const auto& file : files) {
         auto text = readConfigFile(io, file, deadline);
         if (!text) {
-            return Unexpected<Error>(text.error());
-        }
-        if (*text) {
-            if (auto r = parseInto(c, **text, file); !r) {
-                return Unexpected<Error>(r.error());
-            }
+            l.errors.push_back(text.error());
+        } else if (*text) {
+            parseInto(l.config, **text, file, l.errors);
         }
     }
-    return c;
+    return l;
+}
+
+Result<Config> loadConfig(const std::string& path, AttrIo& io, Deadline deadline) {
+    auto l = loadConfigAll(path, io, deadline);
+    if (!l.errors.empty()) {
+        return Unexpected<Error>(combineErrors(l.errors));
+    }
+    return l.config;
 }
 
 } // namespace mdevmc

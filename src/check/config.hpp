@@ -52,7 +52,19 @@ struct Config {
     std::chrono::milliseconds record_wait{120000};
 };
 
+// A configuration as read, with every error found in it (each naming its
+// file and line): the valid lines are applied, the invalid ones are not.
+struct LoadedConfig {
+    Config config;
+    std::vector<Error> errors;
+};
+
+// Every error of TEXT (ORIGIN names it in the messages).
+LoadedConfig parseConfigAll(std::string_view text, std::string_view origin);
+// TEXT's configuration, or one error listing every error ("; " between).
 Result<Config> parseConfig(std::string_view text, std::string_view origin);
+// The errors as one ("; " between them; the first's errno).
+Error combineErrors(const std::vector<Error>& errors);
 
 // The configuration file: $MDEV_MIGCHECK_CONFIG if set, else
 // ROOT/etc/mdev-migcheck/mdev-migcheck.conf.
@@ -62,6 +74,10 @@ std::string configPath(const Root& root);
 // access bounded by DEADLINE; a missing file gives the defaults.  The file
 // must be a regular file (a FIFO, a directory or a device is refused, never
 // waited on); a read error is an error, never the defaults.
+// Every error of every file is collected (LoadedConfig); loadConfig gives
+// one error listing them all, for the hook, which never acts on a
+// configuration with an error in it.
+LoadedConfig loadConfigAll(const std::string& path, AttrIo& io, Deadline deadline);
 Result<Config> loadConfig(const std::string& path, AttrIo& io, Deadline deadline);
 
 } // namespace mdevmc

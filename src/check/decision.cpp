@@ -66,7 +66,8 @@ const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata
         }
         refuse(v, Reason::Unrecorded, 0,
                "the source host recorded nothing for it (is mdev-migcheck installed there? "
-               "run 'mdev-migcheck annotate DOMAIN' on the source host)");
+               "VMs started before it was are recorded by annotate)");
+        suggest(v, "on the source host: mdev-migcheck annotate DOMAIN");
         return nullptr;
     }
     if (rec->problem) {
@@ -98,18 +99,18 @@ std::optional<MdevDevice> locateDevice(DeviceVerdict& v, const MetadataEntry& re
         const bool any = std::any_of(v.candidates.begin(), v.candidates.end(),
                                      [](const auto& c) { return c.compatible; });
         refuse(v, Reason::DeviceMissing, ENODEV,
-               std::string("does not exist on this host; ") +
-                   (any ? "create it on a compatible parent. " : "no parent here is compatible. ") +
-                   "Parents offering " + v.type + ": " +
-                   describeCandidates(v.candidates, config.attr_timeout));
+               std::string("does not exist on this host") +
+                   (any ? "" : "; no parent here is compatible") + ". Parents offering " + v.type +
+                   ": " + describeCandidates(v.candidates, config.attr_timeout));
+        suggest(v, nextStepForMissing(v.uuid, v.type, v.candidates));
         return std::nullopt;
     }
     v.parent = dev->parent;
     if (dev->type_id != rec.type) {
         v.subject = subjectOf(v.uuid, "");
         refuse(v, Reason::TypeMismatch, 0,
-               "type mismatch: the source has " + rec.type + ", this host has " + dev->type_id +
-                   " on parent " + dev->parent);
+               "type mismatch: the source has " + quoteValue(rec.type) + ", this host has " +
+                   quoteValue(dev->type_id) + " on parent " + dev->parent);
         return std::nullopt;
     }
     return std::move(*dev);
@@ -318,6 +319,10 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     Oracles oracles(host.root(), io, config);
     FingerprintCache facts;
     d.host_id = readHostId(here, deadline.capped(config.attr_timeout));
+    if (source) {
+        d.source_host = source->host;
+        d.source_host_id = source->host_id;
+    }
     const bool same_host = source && !source->host_id.empty() && source->host_id == d.host_id;
     DecisionContext dc{source, here, config, oracles, facts, same_host, deadline};
     for (const auto& hd : hostdevs) {

@@ -79,6 +79,10 @@ struct DeviceVerdict {
     std::string subject; // "mdev UUID (TYPE)" or "mdev UUID (TYPE) on parent P"
     std::string detail;  // what was found, one line
     std::string message; // subject + ": " + detail
+    // What the operator can do here, when there is something ("mdevctl
+    // start -u U -p P --type T"); also at the end of the detail, after
+    // "next: ".  "DOMAIN" stands for the domain's name.
+    std::string next_step;
     std::vector<ParentCandidate> candidates;
     // This host's record for the device, read while checking it (the hook
     // hands it to libvirt on acceptance).
@@ -91,6 +95,10 @@ std::string evidenceName(const DeviceVerdict& v);
 struct Decision {
     std::vector<DeviceVerdict> devices;
     std::string host_id; // this host's machine id, as readHostId() read it ("" if none)
+    // The host that recorded the source's metadata, as it recorded itself
+    // (host= and host-id=); empty when the domain carries no record.
+    std::string source_host;
+    std::string source_host_id;
     bool compatible() const;
 };
 

@@ -1,6 +1,7 @@
 #include "check/evidence.hpp"
 
 #include "check/recording.hpp"
+#include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
 
 #include <algorithm>
@@ -12,10 +13,6 @@ namespace {
 
 std::string ms(std::chrono::milliseconds d) {
     return std::to_string(d.count()) + " ms";
-}
-
-std::string errnoPhrase(int err) {
-    return errnoName(err) + ": " + errnoText(err);
 }
 
 bool hasError(const MetadataEntry& e, int err) {
@@ -87,6 +84,15 @@ void refuse(DeviceVerdict& v, Reason r, int err, std::string detail) {
     v.message = v.subject + ": " + v.detail;
 }
 
+void suggest(DeviceVerdict& v, std::string step) {
+    if (step.empty()) {
+        return;
+    }
+    v.next_step = std::move(step);
+    v.detail += "; next: " + v.next_step;
+    v.message = v.subject + ": " + v.detail;
+}
+
 void accept(DeviceVerdict& v, Reason r, Evidence e, std::string detail) {
     v.compatible = true;
     v.reason = r;
@@ -127,13 +133,14 @@ bool decideByProtocol(DeviceVerdict& v, const EvidenceInput& in) {
     case ProbeResult::Status::Rejected:
         refuse(v, Reason::Rejected, probe.err,
                "target driver rejected the source migration_version (" + errnoPhrase(probe.err) +
-                   ")");
+                   "): the source's " + quoteValue(*in.source.version) + ", this host's " +
+                   (in.here.version ? quoteValue(*in.here.version) : std::string("unread")));
         return true;
     case ProbeResult::Status::ShortWrite:
         refuse(v, Reason::ShortWrite, 0,
                "target driver took only " + std::to_string(probe.written) + " of " +
-                   std::to_string(probe.offered) +
-                   " bytes of the source migration_version (short write)");
+                   std::to_string(probe.offered) + " bytes of the source migration_version " +
+                   quoteValue(*in.source.version) + " (short write)");
         return true;
     case ProbeResult::Status::TimedOut:
         refuse(v, Reason::TimedOut, ETIMEDOUT,
@@ -254,8 +261,9 @@ void decideByEvidence(DeviceVerdict& v, const EvidenceInput& in) {
     refuse(v, Reason::NoEvidence, 0,
            why +
                ", and it recorded no kernel facts (its mdev-migcheck is older than 0.2.0): "
-               "upgrade mdev-migcheck there and run 'mdev-migcheck annotate DOMAIN' on it" +
+               "upgrade mdev-migcheck there and record it" +
                (note.empty() ? std::string() : " (" + note + ")"));
+    suggest(v, "on the source host, after the upgrade: mdev-migcheck annotate DOMAIN");
 }
 
 std::vector<ParentCandidate> evaluateCandidates(const MetadataEntry& rec,
@@ -312,6 +320,29 @@ std::string describeCandidates(const std::vector<ParentCandidate>& cs,
                    : "available_instances unreadable";
     }
     return out;
+}
+
+std::string nextStepForMissing(const std::string& uuid, const std::string& type,
+                               const std::vector<ParentCandidate>& cs) {
+    const ParentCandidate* full = nullptr;
+    for (const auto& c : cs) {
+        if (!c.compatible) {
+            continue;
+        }
+        if (c.available_instances.value_or(0) > 0) {
+            return "create it on a compatible parent with a free instance: mdevctl start -u " +
+                   uuid + " -p " + c.parent + " --type " + type;
+        }
+        if (full == nullptr) {
+            full = &c;
+        }
+    }
+    if (full == nullptr) {
+        return {};
+    }
+    return "no compatible parent has a free instance of " + type + "; " + full->parent +
+           " would take it once one is freed (its devices: mdevctl list -p " + full->parent +
+           "), then: mdevctl start -u " + uuid + " -p " + full->parent + " --type " + type;
 }
 
 } // namespace mdevmc

@@ -18,6 +18,8 @@ std::string subjectOf(const std::string& uuid, const std::string& type);
 
 // Sets V's verdict and its message (subject + ": " + detail).
 void refuse(DeviceVerdict& v, Reason r, int err, std::string detail);
+// Sets V's next step and ends its detail and message with "; next: STEP".
+void suggest(DeviceVerdict& v, std::string step);
 void accept(DeviceVerdict& v, Reason r, Evidence e, std::string detail);
 
 struct EvidenceInput {
@@ -47,5 +49,12 @@ std::vector<ParentCandidate> evaluateCandidates(const MetadataEntry& rec,
                                                 Deadline deadline);
 std::string describeCandidates(const std::vector<ParentCandidate>& cs,
                                std::chrono::milliseconds attr_timeout);
+
+// What to run for a device missing here (UUID of TYPE), given the
+// candidates: create it on a compatible parent with a free instance; else
+// which compatible parent would take it once an instance is freed there;
+// empty when no parent here is compatible.
+std::string nextStepForMissing(const std::string& uuid, const std::string& type,
+                               const std::vector<ParentCandidate>& cs);
 
 } // namespace mdevmc

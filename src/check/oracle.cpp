@@ -223,14 +223,16 @@ OracleAnswer Oracles::run(const std::string& name, const std::vector<std::string
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         const int e = errno;
-        return {OracleAnswer::Kind::Unknown, "cannot run oracle " + name + ": " + errnoText(e)};
+        return {OracleAnswer::Kind::Unknown,
+                "cannot run oracle " + name + " (" + errnoPhrase(e) + ")"};
     }
     UniqueFd rd(fds[0]);
     UniqueFd wr(fds[1]);
     const pid_t pid = ::fork();
     if (pid < 0) {
         const int e = errno;
-        return {OracleAnswer::Kind::Unknown, "cannot run oracle " + name + ": " + errnoText(e)};
+        return {OracleAnswer::Kind::Unknown,
+                "cannot run oracle " + name + " (" + errnoPhrase(e) + ")"};
     }
     if (pid == 0) {
         execChild(wr.get(), *path, args, env);

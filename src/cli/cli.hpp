@@ -29,6 +29,7 @@ struct Command {
 // The commands (cmd_<name>.cpp).
 Command annotateCommand();
 Command checkCommand();
+Command doctorCommand();
 Command listCommand();
 Command migrationVersionCommand();
 Command probeCommand();

@@ -31,7 +31,8 @@ constexpr const char* kHelp =
 
 // The decision of this host for XML, printed; DOMAIN names it.
 int decideAndPrint(CliContext& ctx, const DomainXml& xml, const std::string& domain, bool json) {
-    const LocalHost host;
+    // As the hook: a configuration with an error in it decides nothing.
+    const LocalHost host(ConfigErrors::Fatal);
     const Decision d = decide(xml.mdevHostdevs(), xml.metadata(), host.mdevs, host.env.config,
                               Deadline::after(host.env.config.timeout));
     return printDecision(ctx, domain, d, json);

@@ -6,8 +6,8 @@ namespace mdevmc::cli {
 
 const std::vector<Command>& commandTable() {
     static const std::vector<Command> table{
-        annotateCommand(),         checkCommand(), listCommand(),
-        migrationVersionCommand(), probeCommand(), preflightCommand(),
+        annotateCommand(), checkCommand(),     listCommand(),   migrationVersionCommand(),
+        probeCommand(),    preflightCommand(), doctorCommand(),
     };
     return table;
 }

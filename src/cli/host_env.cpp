@@ -2,11 +2,15 @@
 
 #include "util/errno_name.hpp"
 #include "util/error.hpp"
+#include "util/escape.hpp"
 
 #include <cerrno>
 #include <fstream>
+#include <iostream>
 #include <istream>
 #include <iterator>
+#include <ostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace mdevmc::cli {
@@ -22,6 +26,32 @@ HostEnv openHost() {
         throw Fatal(config.error());
     }
     return HostEnv{std::move(*root), *config};
+}
+
+HostEnv openHostLenient(std::ostream& err) {
+    auto root = Root::fromEnvironment();
+    if (!root) {
+        throw Fatal(root.error());
+    }
+    DirectAttrIo io(*root);
+    auto loaded = loadConfigAll(configPath(*root), io, Deadline::never());
+    for (const auto& e : loaded.errors) {
+        err << escapeLine("mdev-migcheck: warning: " + e.message +
+                          " (ignored here; the hook refuses every check until it is fixed)")
+            << '\n';
+    }
+    return HostEnv{std::move(*root), loaded.config};
+}
+
+HostEnv LocalHost::open(ConfigErrors ce) {
+    if (ce == ConfigErrors::Fatal) {
+        return openHost();
+    }
+    if (ce == ConfigErrors::Quiet) {
+        std::ostringstream none;
+        return openHostLenient(none);
+    }
+    return openHostLenient(std::cerr);
 }
 
 std::unique_ptr<LibvirtHypervisor> connectOrThrow(const Args& a) {
@@ -40,7 +70,7 @@ std::string readInput(CliContext& ctx, const std::string& file) {
         std::ifstream f(file, std::ios::binary);
         if (!f) {
             const int e = errno;
-            throw Fatal("cannot read '" + file + "': " + errnoText(e));
+            throw Fatal("cannot read '" + file + "' (" + errnoPhrase(e) + ")");
         }
         data.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
     }

@@ -26,14 +26,28 @@ struct HostEnv {
 };
 HostEnv openHost();
 
-// This host's mdevs, read through a worker (bounded sysfs access).
+// The same for the commands that only read: a configuration with errors
+// does not stop them.  Every error is printed to ERR as a warning, and the
+// valid lines are used.  Throws Fatal only if the root is unusable.
+HostEnv openHostLenient(std::ostream& err);
+
+// How a command takes a configuration with errors: warnings on stderr, an
+// error (exit 2), or said elsewhere (doctor).
+enum class ConfigErrors { Warn, Fatal, Quiet };
+
+// This host's mdevs, read through a worker (bounded sysfs access).  The
+// configuration's errors are warnings (on stderr) unless told Fatal.
 class LocalHost {
 public:
-    LocalHost() : env(openHost()), io(env.root), mdevs(env.root, io) {}
+    explicit LocalHost(ConfigErrors ce = ConfigErrors::Warn)
+        : env(open(ce)), io(env.root), mdevs(env.root, io) {}
 
     HostEnv env;
     WorkerAttrIo io;
     MdevHost mdevs;
+
+private:
+    static HostEnv open(ConfigErrors ce);
 };
 
 // The libvirt connection of option --connect (default qemu:///system).

@@ -6,7 +6,10 @@
 #include "domain/domain_xml.hpp"
 #include "hook/ops.hpp"
 #include "mdev/host.hpp"
+#include "mdev/validate.hpp"
 #include "util/escape.hpp"
+
+#include <syslog.h>
 
 namespace mdevmc {
 
@@ -15,6 +18,40 @@ namespace {
 // Writes LINE to the error stream as one escaped line.
 void say(HookContext& ctx, const std::string& line) {
     ctx.err << escapeLine(line) << '\n';
+}
+
+// One verdict to the journal, with fields to query it by (MESSAGE_ID,
+// DOMAIN, REASON, ...); to syslog as its line where there is no journal.
+void logVerdict(HookContext& ctx, HookOp op, const std::string& domain,
+                const std::string& domain_uuid, const Decision& d, const DeviceVerdict& v,
+                bool audit) {
+    const char* verdict = v.compatible ? "accepted" : audit ? "would-refuse" : "refused";
+    const std::string line =
+        std::string(hookOpName(op)) + " of domain " + domain + ": " +
+        (v.compatible ? "accepted"
+         : audit      ? "would refuse (audit)"
+                      : "refused") +
+        (v.evidence == Evidence::None ? std::string() : " [" + evidenceName(v) + "]") + ": " +
+        v.message +
+        (d.source_host.empty() ? std::string()
+                               : " (source host " + quoteValue(d.source_host) + ")");
+    std::vector<JournalField> fields{
+        {"MESSAGE_ID", kVerdictMessageId},
+        {"DOMAIN", domain},
+        {"DOMAIN_UUID", domain_uuid},
+        {"MDEV_UUID", v.uuid},
+        {"MDEV_TYPE", v.type},
+        {"HOOK_OP", hookOpName(op)},
+        {"VERDICT", verdict},
+        {"REASON", reasonName(v.reason)},
+        {"EVIDENCE", evidenceName(v)},
+        {"SOURCE_HOST", d.source_host},
+        {"SOURCE_HOST_ID", d.source_host_id},
+    };
+    if (!v.next_step.empty()) {
+        fields.push_back({"NEXT_STEP", v.next_step});
+    }
+    ctx.log.entry(v.compatible ? LOG_INFO : LOG_WARNING, line, fields);
 }
 
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
@@ -46,18 +83,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
-        const std::string line =
-            std::string(hookOpName(op)) + " of domain " + domain + ": " +
-            (v.compatible ? "accepted"
-             : audit      ? "would refuse (audit)"
-                          : "refused") +
-            (v.evidence == Evidence::None ? std::string() : " [" + evidenceName(v) + "]") + ": " +
-            v.message;
-        if (v.compatible) {
-            ctx.log.info(line);
-        } else {
-            ctx.log.warning(line);
-        }
+        logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);
     }
     if (!d.compatible()) {
         if (!audit) {

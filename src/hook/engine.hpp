@@ -21,6 +21,10 @@
 
 namespace mdevmc {
 
+// The MESSAGE_ID of every verdict in the journal
+// (journalctl MESSAGE_ID=... DOMAIN=vm7).
+inline constexpr const char* kVerdictMessageId = "6c1f3b0e9a4d4f0b8e2a7d5c93e1b804";
+
 struct HookContext {
     const Root& root;
     AttrIo& io;

@@ -494,7 +494,11 @@ std::string shown(const Fact* f) {
     if (f == nullptr) {
         return "none";
     }
-    return f->value ? quoteValue(*f->value) : "unreadable (" + *f->error + ")";
+    if (f->value) {
+        return quoteValue(*f->value);
+    }
+    const auto err = f->error ? errnoFromName(*f->error) : std::nullopt;
+    return "unreadable (" + (err ? errnoPhrase(*err) : f->error.value_or("EIO")) + ")";
 }
 
 } // namespace

@@ -41,7 +41,7 @@ Result<UniqueFd> openPath(const Root& root, std::string_view path, int flags) {
         UniqueFd fd(::open(p.c_str(), flags | O_CLOEXEC));
         if (!fd.valid()) {
             const int e = errno;
-            return fail("cannot open '" + p + "': " + errnoText(e), e);
+            return fail("cannot open '" + p + "' (" + errnoPhrase(e) + ")", e);
         }
         return fd;
     }
@@ -107,7 +107,7 @@ Result<FileKind> stat(const Root& root, std::string_view rel, bool follow) {
         MDEVMC_TRY_ASSIGN(fd, root.open(rel, O_PATH));
         if (::fstat(fd.get(), &st) != 0) {
             const int e = errno;
-            return fail("cannot stat '" + root.display(rel) + "': " + errnoText(e), e);
+            return fail("cannot stat '" + root.display(rel) + "' (" + errnoPhrase(e) + ")", e);
         }
         return FileKind{st.st_mode};
     }
@@ -116,7 +116,7 @@ Result<FileKind> stat(const Root& root, std::string_view rel, bool follow) {
     MDEVMC_TRY_ASSIGN(dirfd, root.open(dir, O_PATH | O_DIRECTORY));
     if (::fstatat(dirfd.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         const int e = errno;
-        return fail("cannot stat '" + root.display(rel) + "': " + errnoText(e), e);
+        return fail("cannot stat '" + root.display(rel) + "' (" + errnoPhrase(e) + ")", e);
     }
     return FileKind{st.st_mode};
 }
@@ -140,7 +140,8 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
         const std::string shown = root.display(joinPath(p.dir, name));
         if (n < 0) {
             const int e = errno;
-            p.links.emplace_back(fail("cannot read link '" + shown + "': " + errnoText(e), e));
+            p.links.emplace_back(
+                fail("cannot read link '" + shown + "' (" + errnoPhrase(e) + ")", e));
         } else if (static_cast<std::size_t>(n) >= buf.size()) {
             p.links.emplace_back(fail("link '" + shown + "' is too long", ENAMETOOLONG));
         } else {
@@ -182,7 +183,7 @@ Result<std::optional<std::string>> readFile(const Root& root, std::string_view p
         }
         if (n < 0) {
             const int e = errno;
-            return fail("cannot read '" + shown + "': " + errnoText(e), e);
+            return fail("cannot read '" + shown + "' (" + errnoPhrase(e) + ")", e);
         }
         if (n == 0) {
             break;
@@ -598,7 +599,7 @@ Unexpected<Error> lookupFailed(const Root& root, std::string_view what, std::str
     if (timed_out) {
         return fail(std::string(what) + " '" + shown + "' timed out", ETIMEDOUT);
     }
-    return fail("cannot " + std::string(what) + " '" + shown + "': " + errnoText(err), err);
+    return fail("cannot " + std::string(what) + " '" + shown + "' (" + errnoPhrase(err) + ")", err);
 }
 
 Fields requestFields(const IoRequest& r) {

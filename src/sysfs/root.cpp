@@ -94,7 +94,7 @@ Result<Root> Root::open(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid()) {
         const int e = errno;
-        return fail("cannot open root directory '" + path + "': " + errnoText(e), e);
+        return fail("cannot open root directory '" + path + "' (" + errnoPhrase(e) + ")", e);
     }
     std::string p = path;
     while (p.size() > 1 && p.back() == '/') {
@@ -138,7 +138,7 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
             e = errno;
         }
         if (e != ENOSYS && e != EAGAIN) {
-            return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
+            return fail("cannot open '" + display(r) + "' (" + errnoPhrase(e) + ")", e);
         }
         if (e == ENOSYS) {
             g_openat2_missing = true;
@@ -151,7 +151,7 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
     const int fd = ::openat(fd_.get(), canon.empty() ? "." : canon.c_str(), flags | O_NOFOLLOW);
     if (fd < 0) {
         const int e = errno;
-        return fail("cannot open '" + display(r) + "': " + errnoText(e), e);
+        return fail("cannot open '" + display(r) + "' (" + errnoPhrase(e) + ")", e);
     }
     return UniqueFd(fd);
 }
@@ -181,7 +181,7 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
         g_openat2_missing = true;
     }
     if (e != 0 && e != ENOSYS && e != EAGAIN) {
-        return fail("cannot open '" + display(rel) + "': " + errnoText(e), e);
+        return fail("cannot open '" + display(rel) + "' (" + errnoPhrase(e) + ")", e);
     }
     if (!owned.valid()) {
         // No openat2, or it kept racing: the directory beneath the root,
@@ -191,7 +191,7 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
         owned.reset(::openat(dirfd.get(), base.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
         if (!owned.valid()) {
             const int err = errno;
-            return fail("cannot open '" + display(rel) + "': " + errnoText(err), err);
+            return fail("cannot open '" + display(rel) + "' (" + errnoPhrase(err) + ")", err);
         }
     }
     struct stat st {};
@@ -283,8 +283,8 @@ Result<std::string> Root::resolve(std::string_view rel) const {
         struct stat st {};
         if (::fstatat(fd_.get(), cur.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
             const int e = errno;
-            return fail("cannot resolve '" + display(rel) + "': '" + display(cur) +
-                            "': " + errnoText(e),
+            return fail("cannot resolve '" + display(rel) + "': '" + display(cur) + "' (" +
+                            errnoPhrase(e) + ")",
                         e);
         }
         if (!S_ISLNK(st.st_mode)) {
@@ -316,7 +316,7 @@ Result<std::string> Root::readLink(std::string_view rel) const {
     const ssize_t n = ::readlinkat(fd_.get(), r.c_str(), buf.data(), buf.size());
     if (n < 0) {
         const int e = errno;
-        return fail("cannot read link '" + display(r) + "': " + errnoText(e), e);
+        return fail("cannot read link '" + display(r) + "' (" + errnoPhrase(e) + ")", e);
     }
     if (static_cast<std::size_t>(n) >= buf.size()) {
         return fail("link '" + display(r) + "' is too long", ENAMETOOLONG);
@@ -335,7 +335,7 @@ Result<std::vector<std::string>> listDirectory(UniqueFd fd, const std::string& s
     const UniqueCPtr<DIR, ::closedir> dir(::fdopendir(fd.get()));
     if (!dir) {
         const int e = errno;
-        return fail("cannot list '" + shown + "': " + errnoText(e), e);
+        return fail("cannot list '" + shown + "' (" + errnoPhrase(e) + ")", e);
     }
     fd.release(); // the DIR owns it now
     std::vector<std::string> names;
@@ -349,7 +349,7 @@ Result<std::vector<std::string>> listDirectory(UniqueFd fd, const std::string& s
     }
     const int e = errno;
     if (e != 0) {
-        return fail("cannot list '" + shown + "': " + errnoText(e), e);
+        return fail("cannot list '" + shown + "' (" + errnoPhrase(e) + ")", e);
     }
     std::sort(names.begin(), names.end());
     return names;

@@ -46,4 +46,8 @@ std::string errnoText(int err) {
     return "Unknown error " + std::to_string(err);
 }
 
+std::string errnoPhrase(int err) {
+    return errnoName(err) + ": " + errnoText(err);
+}
+
 } // namespace mdevmc

@@ -13,5 +13,8 @@ std::string errnoName(int err);
 std::optional<int> errnoFromName(std::string_view name);
 // strerror(err), thread-safe ("No such device").
 std::string errnoText(int err);
+// The one form every message of the hook and the CLI gives an errno in,
+// inside parentheses: "ENODEV: No such device".
+std::string errnoPhrase(int err);
 
 } // namespace mdevmc

@@ -26,6 +26,21 @@ void SysLog::log(int priority, std::string_view message) const {
     }
 }
 
+void SysLog::entry(int priority, std::string_view message,
+                   const std::vector<JournalField>& fields) const {
+    if (!enabled_) {
+        return;
+    }
+    std::vector<JournalField> all{{"MESSAGE", std::string(message)},
+                                  {"PRIORITY", std::to_string(priority)},
+                                  {"SYSLOG_IDENTIFIER", "mdev-migcheck"},
+                                  {"SYSLOG_FACILITY", std::to_string(LOG_DAEMON >> 3)}};
+    all.insert(all.end(), fields.begin(), fields.end());
+    if (!sendJournalEntry(journalSocketPath(), all)) {
+        log(priority, message);
+    }
+}
+
 void SysLog::info(std::string_view message) const {
     log(LOG_INFO, message);
 }

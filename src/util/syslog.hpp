@@ -1,10 +1,16 @@
 // Verdicts and notable events to syslog/journal, identifier "mdev-migcheck"
 // (read them with `journalctl -t mdev-migcheck`).  Never the domain XML:
 // libvirt hands the hook a migratable XML with secrets in it.  Every
-// message is escaped (escapeLine) on its way out.
+// message is escaped (escapeLine) on its way out.  A structured entry
+// (entry()) goes to the journal's native socket with its fields, and to
+// syslog as its message alone where there is no journal.
 #pragma once
 
+#include "util/journal.hpp"
+
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace mdevmc {
 
@@ -18,6 +24,10 @@ public:
     void info(std::string_view message) const;
     void warning(std::string_view message) const;
     void error(std::string_view message) const;
+    // MESSAGE with FIELDS (and PRIORITY, SYSLOG_IDENTIFIER) to the journal
+    // at journalSocketPath(); to syslog, the message alone, without one.
+    void entry(int priority, std::string_view message,
+               const std::vector<JournalField>& fields) const;
 
 private:
     void log(int priority, std::string_view message) const;

@@ -239,7 +239,7 @@ other_device)
     refused_case vm-otherdev 3 "$(subject 3 i915-GVTg_V5_4 0000:00:05.0): $(rejected)"
     ;;
 other_type)
-    refused_case vm-othertype 4 "mdev $(uuid 4): type mismatch: the source has i915-GVTg_V5_4, this host has i915-GVTg_V5_8 on parent 0000:00:05.0"
+    refused_case vm-othertype 4 "mdev $(uuid 4): type mismatch: the source has 'i915-GVTg_V5_4', this host has 'i915-GVTg_V5_8' on parent 0000:00:05.0"
     ;;
 attribute_absent)
     # B's driver has no migration_version: the protocol cannot tell, the
@@ -258,7 +258,7 @@ attribute_absent)
     cleanup_vm vm-absent
     ;;
 uuid_missing)
-    refused_case vm-missing 6 "mdev $(uuid 6) (i915-GVTg_V5_4): does not exist on this host; create it on a compatible parent. Parents offering i915-GVTg_V5_4: 0000:00:03.0: compatible (protocol), 3 instance(s) available; 0000:00:04.0: rejects the version (EINVAL: Invalid argument), 5 instance(s) available; 0000:00:05.0: rejects the version (EINVAL: Invalid argument), 1 instance(s) available; 0000:00:06.0: compatible (fingerprint), 1 instance(s) available"
+    refused_case vm-missing 6 "mdev $(uuid 6) (i915-GVTg_V5_4): does not exist on this host. Parents offering i915-GVTg_V5_4: 0000:00:03.0: compatible (protocol), 3 instance(s) available; 0000:00:04.0: rejects the version (EINVAL: Invalid argument), 5 instance(s) available; 0000:00:05.0: rejects the version (EINVAL: Invalid argument), 1 instance(s) available; 0000:00:06.0: compatible (fingerprint), 1 instance(s) available; next: create it on a compatible parent with a free instance: mdevctl start -u $(uuid 6) -p 0000:00:03.0 --type i915-GVTg_V5_4"
     ;;
 two_mdevs)
     start_vm a vm-two 7 2

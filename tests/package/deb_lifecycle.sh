@@ -30,7 +30,17 @@ lintian --no-tag-display-limit "$deb" >"$work/lintian.txt" 2>&1 || true
 cat "$work/lintian.txt"
 check "lintian reports no error" sh -c "! grep -q '^E:' '$work/lintian.txt'"
 
-check "dpkg -i" dpkg -i "$deb"
+check "dpkg -i" sh -c "dpkg -i '$deb' >'$work/install.txt' 2>&1"
+cat "$work/install.txt"
+# The postinst ends with the doctor's report, and says the first-time text
+# once: a reinstall (an upgrade's configure) does not repeat it.
+check "postinst shows the doctor's report" grep -q '^    [a-z]* hook: ' "$work/install.txt"
+check "postinst explains doctor once" grep -q 'checks this host at any time' "$work/install.txt"
+check "postinst stamp" test -e /var/lib/mdev-migcheck/activation-told
+check "dpkg -i again" sh -c "dpkg -i '$deb' >'$work/reinstall.txt' 2>&1"
+check "postinst does not repeat itself" sh -c \
+    "! grep -q 'checks this host at any time' '$work/reinstall.txt' &&
+     grep -q '^    [a-z]* hook: ' '$work/reinstall.txt'"
 check "CLI installed" test -x /usr/bin/mdev-migcheck
 check "hook installed" test -x /usr/libexec/mdev-migcheck/mdev-migcheck-hook
 check "hook engine installed" test -x /usr/libexec/mdev-migcheck/mdev-migcheck-hook-engine
@@ -85,7 +95,7 @@ rc=$?
 set -e
 check "hook: type mismatch exits 1" test "$rc" = 1
 check "hook: refusal names the device and the reason" grep -qx \
-    "mdev-migcheck: refusing migration of vgpu1: mdev $u: type mismatch: the source has i915-GVTg_V5_8, this host has i915-GVTg_V5_4 on parent 0000:00:02.0" \
+    "mdev-migcheck: refusing migration of vgpu1: mdev $u: type mismatch: the source has 'i915-GVTg_V5_8', this host has 'i915-GVTg_V5_4' on parent 0000:00:02.0 (source host 'hostA')" \
     "$work/err"
 # The verdict reaches syslog as "mdev-migcheck" (a private /dev/log).
 printf 'syslog = yes\n' >"$root/etc/mdev-migcheck/mdev-migcheck.conf"
@@ -111,6 +121,7 @@ check "CLI: check --xml on the simulated host" sh -c "test $rc = 0 && grep -q co
 
 check "dpkg --purge" dpkg --purge mdev-migcheck
 for f in /usr/bin/mdev-migcheck /usr/libexec/mdev-migcheck "$entry" /etc/mdev-migcheck \
+    /var/lib/mdev-migcheck \
     /usr/share/mdev-migcheck /usr/share/doc/mdev-migcheck \
     /usr/share/bash-completion/completions/mdev-migcheck /usr/share/man/man8/mdev-migcheck.8.gz; do
     check "purged: $f" sh -c "! test -e '$f' && ! test -L '$f'"

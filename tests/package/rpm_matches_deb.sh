@@ -33,4 +33,6 @@ rpm -qpc "$rpm" | grep -qx /etc/mdev-migcheck/mdev-migcheck.conf ||
     { echo "FAILED: config not marked %config"; exit 1; }
 rpm -qp --scripts "$rpm" | grep -q 'annotate --all' ||
     { echo "FAILED: %post does not record running VMs"; exit 1; }
+rpm -qp --scripts "$rpm" | grep -q 'mdev-migcheck doctor' ||
+    { echo "FAILED: %post does not end with the doctor"; exit 1; }
 echo "ok: the RPM matches the DEB"

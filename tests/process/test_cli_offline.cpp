@@ -121,9 +121,8 @@ TEST_F(CliOffline, UsageErrorsExitTwoAndNameTheProblem) {
     EXPECT_NE(r.err.find("unknown command 'frob'"), std::string::npos);
     r = cli({"check", "--xml", "/nonexistent/dom.xml"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(
-        r.err,
-        "mdev-migcheck check: cannot read '/nonexistent/dom.xml': No such file or directory\n");
+    EXPECT_EQ(r.err, "mdev-migcheck check: cannot read '/nonexistent/dom.xml' (ENOENT: No such "
+                     "file or directory)\n");
     r = cli({"annotate", "--xml", "-"}, "<domain><oops></domain>");
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(
@@ -153,9 +152,15 @@ TEST_F(CliOffline, HelpEverywhere) {
 // a missing file, a bad root, a configuration error, a missing device.
 TEST_F(CliOffline, EveryErrorNamesTheCommand) {
     writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf", "timeout = 5\n");
-    RunResult r = cli({"list"});
+    RunResult r = cli({"check", "--xml", samplePath("vgpu-annotated.xml")});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err.rfind("mdev-migcheck list: ", 0), 0U) << r.err;
+    EXPECT_EQ(r.err.rfind("mdev-migcheck check: ", 0), 0U) << r.err;
+    // A command that only reads warns, naming the file and line, and goes on.
+    r = cli({"list"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.rfind("mdev-migcheck: warning: ", 0), 0U) << r.err;
+    EXPECT_NE(r.err.find("mdev-migcheck.conf:1: unknown key 'timeout'"), std::string::npos)
+        << r.err;
     std::filesystem::remove(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf");
     r = cli({"migration-version", "0a9d3b9e-42a1-4b8f-9c4e-8d6c1f0e2b3b"});
     EXPECT_EQ(r.exit_code, 2);

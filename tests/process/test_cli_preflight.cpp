@@ -152,7 +152,9 @@ TEST_F(CliPreflight, MatrixOfVerdicts) {
     EXPECT_NE(out.find("vm1     hostc   refused     protocol  rejected        mdev " +
                        std::string(kU1) +
                        " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected the "
-                       "source migration_version (EINVAL: Invalid argument)\n"),
+                       "source migration_version (EINVAL: Invalid argument): the source's "
+                       "'8086-193b-i915-GVTg_V5_4-5.2', this host's "
+                       "'8086-193b-i915-GVTg_V5_4-5.0'"),
               std::string::npos)
         << out;
     EXPECT_NE(out.find("vm2     hostb   provision   protocol  device-missing  1 of 1 mdev(s) would "

@@ -173,7 +173,10 @@ TEST_F(HookMatrix, IncompatibleOlderMinorOtherMajorOtherDevice) {
         EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                         " (nvidia-63) on parent 0000:00:02.0: target driver "
                                         "rejected the source migration_version (EINVAL: Invalid "
-                                        "argument) (evidence: protocol)")
+                                        "argument): the source's '10de-1eb8-nvidia-63-2.1', this "
+                                        "host's '10de-" +
+                                        c.device + "-nvidia-63-" + c.version +
+                                        "' (evidence: protocol; source host 'vm')")
             << c.what;
         EXPECT_NE(target->writes().find("\"result\":\"EINVAL\""), std::string::npos) << c.what;
     }
@@ -190,7 +193,9 @@ TEST_F(HookMatrix, VersionOfAnotherTypeIsRejectedByTheDriver) {
     EXPECT_EQ(firstLine(r.err),
               kRefusing + "mdev " + kU1 +
                   " (nvidia-63) on parent 0000:00:02.0: target driver rejected "
-                  "the source migration_version (EINVAL: Invalid argument) (evidence: protocol)");
+                  "the source migration_version (EINVAL: Invalid argument): the source's "
+                  "'10de-1eb8-nvidia-64-2.1', this host's '10de-1eb8-nvidia-63-2.1' (evidence: "
+                  "protocol; source host 'vm')");
 }
 
 TEST_F(HookMatrix, TypeMismatchWritesNothing) {
@@ -200,8 +205,8 @@ TEST_F(HookMatrix, TypeMismatchWritesNothing) {
     const RunResult r = migrate(annotate(domain({kU1})));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    ": type mismatch: the source has nvidia-63, this host has "
-                                    "nvidia-64 on parent 0000:00:02.0");
+                                    ": type mismatch: the source has 'nvidia-63', this host has "
+                                    "'nvidia-64' on parent 0000:00:02.0 (source host 'vm')");
     EXPECT_EQ(target->writes(), "");
 }
 
@@ -240,11 +245,11 @@ TEST_F(HookMatrix, ReadErrnoOnSourceAndOnTarget) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({enodev}, {{kU1}}));
     r = migrate(annotate(domain({kU1})));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err),
-              kRefusing + "mdev " + kU1 +
-                  " (nvidia-63) on parent 0000:00:02.0: reading this host's "
-                  "migration_version failed (ENODEV: No such device); the "
-                  "driver has the attribute, so this may be transient: retry (evidence: protocol)");
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
+                                    " (nvidia-63) on parent 0000:00:02.0: reading this host's "
+                                    "migration_version failed (ENODEV: No such device); the "
+                                    "driver has the attribute, so this may be transient: retry "
+                                    "(evidence: protocol; source host 'vm')");
     EXPECT_EQ(target->writes(), "");
 }
 
@@ -263,11 +268,13 @@ TEST_F(HookMatrix, UuidMissingOnTargetReportsParentsAndCapacity) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err),
               kRefusing + "mdev " + kU1 +
-                  " (nvidia-63): does not exist on this host; create it on a compatible parent. "
+                  " (nvidia-63): does not exist on this host. "
                   "Parents offering nvidia-63: 0000:00:02.0: compatible (protocol), 0 "
                   "instance(s) available; 0000:00:03.0: compatible (protocol), 3 instance(s) "
                   "available; 0000:00:04.0: rejects the version (EINVAL: Invalid argument), 4 "
-                  "instance(s) available");
+                  "instance(s) available; next: create it on a compatible parent with a free "
+                  "instance: mdevctl start -u " +
+                  kU1 + " -p 0000:00:03.0 --type nvidia-63 (source host 'vm')");
     const std::string w = target->writes();
     EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 3); // one type-level probe per parent
 }
@@ -281,7 +288,8 @@ TEST_F(HookMatrix, WriteHangPastTheDeadline) {
     EXPECT_EQ(firstLine(r.err),
               kRefusing + "mdev " + kU1 +
                   " (nvidia-63) on parent 0000:00:02.0: target driver did not answer the "
-                  "migration_version write within 500 ms (timed out) (evidence: protocol)");
+                  "migration_version write within 500 ms (timed out) (evidence: protocol; source "
+                  "host 'vm')");
     EXPECT_LT(r.eof_after, 2500ms);
     // The killed worker's write was interrupted: it never reached the driver.
     for (int i = 0; i < 100 && target->writes().empty(); ++i) {
@@ -300,7 +308,8 @@ TEST_F(HookMatrix, ShortWrite) {
         firstLine(r.err),
         kRefusing + "mdev " + kU1 +
             " (nvidia-63) on parent 0000:00:02.0: target driver took only 10 of 24 bytes of the "
-            "source migration_version (short write) (evidence: protocol)");
+            "source migration_version '10de-1eb8-nvidia-63-2.1' (short write) (evidence: "
+            "protocol; source host 'vm')");
 }
 
 TEST_F(HookMatrix, DeviceVanishingMidCheck) {
@@ -318,7 +327,7 @@ TEST_F(HookMatrix, DeviceVanishingMidCheck) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                     " (nvidia-63) on parent 0000:00:02.0: the device disappeared "
-                                    "from this host during the check");
+                                    "from this host during the check (source host 'vm')");
     EXPECT_FALSE(std::filesystem::exists(target->sys() / "bus/mdev/devices" / kU1));
 }
 
@@ -328,8 +337,9 @@ TEST_F(HookMatrix, NoRecordedSourceVersion) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
                                     ": the source host recorded nothing for it (is mdev-migcheck "
-                                    "installed there? run 'mdev-migcheck annotate DOMAIN' on the "
-                                    "source host)");
+                                    "installed there? VMs started before it was are recorded by "
+                                    "annotate); next: on the source host: mdev-migcheck annotate "
+                                    "vgpu");
     EXPECT_EQ(target->writes(), "");
 }
 
@@ -342,11 +352,11 @@ TEST_F(HookMatrix, TwoDevicesOneBadBothReported) {
           topology({dst}, {{kU1}, {kU2, "0000:00:02.0", "nvidia-64"}}));
     const RunResult r = migrate(annotate(domain({kU1, kU2})));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err),
-              kRefusing + "mdev " + kU2 +
-                  " (nvidia-64) on parent 0000:00:02.0: reading this host's "
-                  "migration_version failed (EIO: Input/output error); the "
-                  "driver has the attribute, so this may be transient: retry (evidence: protocol)");
+    EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU2 +
+                                    " (nvidia-64) on parent 0000:00:02.0: reading this host's "
+                                    "migration_version failed (EIO: Input/output error); the "
+                                    "driver has the attribute, so this may be transient: retry "
+                                    "(evidence: protocol; source host 'vm')");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1); // only the failing one
     // The compatible device was probed, the failing one could not be.
     EXPECT_NE(target->writes().find("10de-1eb8-nvidia-63-2.1"), std::string::npos);
@@ -404,7 +414,7 @@ TEST_F(HookMatrix, ConfigurationOnAHungMountIsBounded) {
     EXPECT_TRUE(r.finished);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err),
-              kRefusing + "cannot read configuration file '" + conf + "': timed out");
+              kRefusing + "cannot read configuration file '" + conf + "' (timed out)");
     EXPECT_LT(r.eof_after, 4000ms); // the default attr_timeout_ms is 2000
 }
 

@@ -131,10 +131,11 @@ TEST_F(HookOracles, MttyExampleRefusesWhatTheFingerprintWouldAccept) {
     const std::string xml = annotate(domain(kMttyDev));
     const RunResult r = migrate(xml);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err),
-              kRefusing + kMttySubject + "oracle mtty-example: module mtty srcversion " +
-                  kMttySrcversion +
-                  " on the source, ABCDEF0123456789 here (evidence: oracle:mtty-example)");
+    EXPECT_EQ(firstLine(r.err), kRefusing + kMttySubject +
+                                    "oracle mtty-example: module mtty srcversion " +
+                                    kMttySrcversion +
+                                    " on the source, ABCDEF0123456789 here (evidence: "
+                                    "oracle:mtty-example; source host 'vm')");
     const json v = check(xml);
     EXPECT_EQ(v.value("evidence", ""), "oracle:mtty-example");
     EXPECT_EQ(v.value("reason", ""), "oracle-incompatible");
@@ -286,9 +287,10 @@ TEST_F(HookNvml, NvmlRefusesWhatTheFingerprintAccepts) {
     const std::string xml = annotated();
     const RunResult r = migrate(xml);
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(firstLine(r.err), kRefusing + kT4Subject +
-                                    "oracle nvml: guest driver 535.129.03 is not supported by "
-                                    "this host's vGPU manager 550.54.10 (evidence: oracle:nvml)");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + kT4Subject +
+                  "oracle nvml: guest driver 535.129.03 is not supported by "
+                  "this host's vGPU manager 550.54.10 (evidence: oracle:nvml; source host 'vm')");
     const json v = check(xml);
     EXPECT_EQ(v.value("evidence", ""), "oracle:nvml");
     EXPECT_EQ(v.value("reason", ""), "oracle-incompatible");
@@ -322,7 +324,7 @@ TEST_F(HookNvml, WithoutAWorkingLibraryTheFingerprintDecides) {
                 "host driver nvidia '550.54.10' on the source, '550.90.07' here "
                 "(driver_version = identical); vendor module nvidia_vgpu_vfio '550.54.10' "
                 "on the source, '550.90.07' here (driver_version = identical) (oracle nvml does "
-                "not claim the device here) (evidence: fingerprint)")
+                "not claim the device here) (evidence: fingerprint; source host 'vm')")
             << dir;
         const json v = check(xml);
         EXPECT_EQ(v.value("evidence", ""), "fingerprint") << dir;

@@ -4,8 +4,12 @@
 #include "fake_sysfs.hpp"
 #include "subprocess.hpp"
 
+#include <cstring>
 #include <gtest/gtest.h>
+#include <map>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 using namespace mdevmc;
 using namespace mdevmc::test;
@@ -86,11 +90,11 @@ TEST_F(HookProcess, MigrateRefusedWhenTheWriteFails) {
     const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err,
-              std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
-                  " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
-                  "migration_version failed (EINVAL: Invalid argument); the driver "
-                  "has the attribute, so this may be transient: retry (evidence: protocol)\n");
+    EXPECT_EQ(r.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                         " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
+                         "migration_version failed (EINVAL: Invalid argument); the driver "
+                         "has the attribute, so this may be transient: retry (evidence: protocol; "
+                         "source host 'hostA')\n");
 }
 
 TEST_F(HookProcess, NoMdevDomainPrintsNothing) {
@@ -130,13 +134,17 @@ TEST_F(HookProcess, StdinIsConsumedEvenWhenIgnored) {
 }
 
 TEST_F(HookProcess, BadConfigRefusesMdevDomainsOnly) {
-    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf", "timeout = 5\n");
+    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "timeout = 5\nsyslog = no\nmode = strict\n");
     const RunResult plain = hook("plain", "migrate", "begin", sample("no-mdev.xml"));
     EXPECT_EQ(plain.exit_code, 0);
     const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml"));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err, "mdev-migcheck: refusing migration of vgpu1: " + dir.path().string() +
-                         "/etc/mdev-migcheck/mdev-migcheck.conf:1: unknown key 'timeout'\n");
+    // Every error, each with its file and line.
+    const std::string conf = dir.path().string() + "/etc/mdev-migcheck/mdev-migcheck.conf";
+    EXPECT_EQ(r.err, "mdev-migcheck: refusing migration of vgpu1: " + conf +
+                         ":1: unknown key 'timeout'; " + conf +
+                         ":3: 'mode' takes enforce or audit, not 'strict'\n");
 }
 
 TEST_F(HookProcess, MissingEngineRefusesMigrationButNotStart) {
@@ -148,7 +156,7 @@ TEST_F(HookProcess, MissingEngineRefusesMigrationButNotStart) {
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("mdev-migcheck: refusing migration of vgpu1: cannot run '"),
               std::string::npos);
-    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos);
+    EXPECT_NE(r.err.find("' (ENOENT: No such file or directory)\n"), std::string::npos) << r.err;
     const RunResult s = runProgram({copy.string(), "vgpu1", "started", "begin", "-"},
                                    libvirtEnvironment(), sample("vgpu-annotated.xml"));
     EXPECT_EQ(s.exit_code, 0);
@@ -176,4 +184,121 @@ TEST_F(HookProcess, HelpAloneOnlyPrintsUsage) {
     r = hook("-h", "migrate", "begin", sample("vgpu-annotated.xml"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(DomainXml::parse(r.out)) << r.out; // checked and accepted, not usage
+}
+
+namespace {
+
+// A datagram socket standing in for the journal's, and the entries sent to
+// it, each parsed from the native protocol into its fields.
+class JournalSocket {
+public:
+    explicit JournalSocket(std::filesystem::path path) : path_(std::move(path)) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::strncpy(a.sun_path, path_.c_str(), sizeof(a.sun_path) - 1);
+        if (::bind(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0) {
+            throw std::runtime_error("bind failed");
+        }
+    }
+    ~JournalSocket() { ::close(fd_); }
+    JournalSocket(const JournalSocket&) = delete;
+    JournalSocket& operator=(const JournalSocket&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+    // Every entry queued (the hook has exited: nothing more will come).
+    std::vector<std::map<std::string, std::string>> entries() const {
+        std::vector<std::map<std::string, std::string>> out;
+        std::vector<char> buf(1 << 17);
+        for (;;) {
+            const ssize_t n = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+            if (n < 0) {
+                break;
+            }
+            out.push_back(parse(std::string(buf.data(), static_cast<std::size_t>(n))));
+        }
+        return out;
+    }
+
+private:
+    // NAME=value lines, or NAME, a 64-bit little-endian length, the value.
+    static std::map<std::string, std::string> parse(const std::string& d) {
+        std::map<std::string, std::string> f;
+        std::size_t pos = 0;
+        while (pos < d.size()) {
+            const std::size_t nl = d.find('\n', pos);
+            const std::size_t eq = d.find('=', pos);
+            if (eq != std::string::npos && eq < nl) {
+                f[d.substr(pos, eq - pos)] = d.substr(eq + 1, nl - eq - 1);
+                pos = nl + 1;
+                continue;
+            }
+            const std::string name = d.substr(pos, nl - pos);
+            std::uint64_t len = 0;
+            for (int i = 7; i >= 0; --i) {
+                len = (len << 8U) |
+                      static_cast<unsigned char>(d[nl + 1 + static_cast<std::size_t>(i)]);
+            }
+            f[name] = d.substr(nl + 9, len);
+            pos = nl + 9 + len + 1;
+        }
+        return f;
+    }
+    std::filesystem::path path_;
+    int fd_ = -1;
+};
+
+} // namespace
+
+// Each verdict reaches the journal as one structured entry, by the native
+// protocol, with the fields an operator queries it by.
+TEST_F(HookProcess, VerdictsAreStructuredJournalEntries) {
+    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "attr_timeout_ms = 300\ntimeout_ms = 2000\nsyslog = yes\n");
+    std::filesystem::remove(attr());
+    std::filesystem::create_directory(attr()); // the write fails: refused
+    const JournalSocket journal(dir.path() / "journal.sock");
+    const RunResult r =
+        runProgram({MDEVMC_HOOK, "vgpu1", "migrate", "begin", "-"},
+                   libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + dir.path().string(),
+                                       "MDEV_MIGCHECK_JOURNAL_SOCKET=" + journal.path().string()}),
+                   sample("vgpu-annotated.xml"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    const auto entries = journal.entries();
+    ASSERT_EQ(entries.size(), 1U);
+    const auto& e = entries[0];
+    EXPECT_EQ(e.at("MESSAGE_ID"), "6c1f3b0e9a4d4f0b8e2a7d5c93e1b804");
+    EXPECT_EQ(e.at("SYSLOG_IDENTIFIER"), "mdev-migcheck");
+    EXPECT_EQ(e.at("PRIORITY"), "4");
+    EXPECT_EQ(e.at("DOMAIN"), "vgpu1");
+    EXPECT_EQ(e.at("DOMAIN_UUID"), "3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001");
+    EXPECT_EQ(e.at("MDEV_UUID"), kU1);
+    EXPECT_EQ(e.at("MDEV_TYPE"), kType);
+    EXPECT_EQ(e.at("VERDICT"), "refused");
+    EXPECT_EQ(e.at("REASON"), "target-read-failed");
+    EXPECT_EQ(e.at("EVIDENCE"), "protocol");
+    EXPECT_EQ(e.at("SOURCE_HOST"), "hostA");
+    EXPECT_EQ(e.at("MESSAGE"),
+              std::string("migrate of domain vgpu1: refused [protocol]: mdev ") + kU1 +
+                  " (i915-GVTg_V5_4) on parent 0000:00:02.0: reading this host's "
+                  "migration_version failed (EINVAL: Invalid argument); the driver has the "
+                  "attribute, so this may be transient: retry (source host 'hostA')");
+}
+
+// A value from the domain XML cannot forge a field: it is escaped.
+TEST_F(HookProcess, JournalFieldsAreEscaped) {
+    writeFile(dir.path() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "attr_timeout_ms = 300\ntimeout_ms = 2000\nsyslog = yes\n");
+    const JournalSocket journal(dir.path() / "journal.sock");
+    const RunResult r =
+        runProgram({MDEVMC_HOOK, "vm\nVERDICT=accepted", "migrate", "begin", "-"},
+                   libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + dir.path().string(),
+                                       "MDEV_MIGCHECK_JOURNAL_SOCKET=" + journal.path().string()}),
+                   sample("vgpu-one-mdev.xml"));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    const auto entries = journal.entries();
+    ASSERT_EQ(entries.size(), 1U);
+    EXPECT_EQ(entries[0].at("DOMAIN"), "vm\\nVERDICT=accepted");
+    EXPECT_EQ(entries[0].at("VERDICT"), "refused");
+    EXPECT_EQ(entries[0].at("REASON"), "no-source-version");
 }

@@ -117,14 +117,17 @@ protected:
             return json::object();
         }
     }
-    // The refusal line ends with the evidence that decided it, if any.
+    // The refusal line ends with the evidence that decided it, if any, and
+    // the host that recorded the source's side.
     void expectRefused(const RunResult& r, const std::string& detail,
                        const std::string& subject = kT4Subject,
-                       const std::string& evidence = "fingerprint") {
+                       const std::string& evidence = "fingerprint",
+                       const std::string& source_host = "vm") {
         EXPECT_EQ(r.exit_code, 1);
         EXPECT_EQ(r.out, "");
-        EXPECT_EQ(firstLine(r.err), kRefusing + subject + detail +
-                                        (evidence.empty() ? "" : " (evidence: " + evidence + ")"));
+        EXPECT_EQ(firstLine(r.err), kRefusing + subject + detail + " (" +
+                                        (evidence.empty() ? "" : "evidence: " + evidence + "; ") +
+                                        "source host '" + source_host + "')");
     }
     std::unique_ptr<SimHost> source, target;
 };
@@ -247,8 +250,8 @@ TEST_F(HookProfiles, OtherGpuDescriptionOrType) {
     const RunResult r = hook(annotate(domain(kT4Dev)));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kT4Dev +
-                                    ": type mismatch: the source has nvidia-231, this host has "
-                                    "nvidia-232 on parent 0000:3b:00.0");
+                                    ": type mismatch: the source has 'nvidia-231', this host has "
+                                    "'nvidia-232' on parent 0000:3b:00.0 (source host 'vm')");
 }
 
 TEST_F(HookProfiles, SameHostRestoreIsAccepted) {
@@ -313,8 +316,9 @@ TEST_F(HookProfiles, Format1RecordHasNoEvidence) {
     expectRefused(hook(xml),
                   "the source host's driver has no migration_version attribute, and it recorded "
                   "no kernel facts (its mdev-migcheck is older than 0.2.0): upgrade mdev-migcheck "
-                  "there and run 'mdev-migcheck annotate DOMAIN' on it",
-                  kT4Subject, "");
+                  "there and record it; next: on the source host, after the upgrade: "
+                  "mdev-migcheck annotate vgpu",
+                  kT4Subject, "", "hostA");
     EXPECT_EQ(check(xml).value("reason", ""), "no-evidence");
 }
 
@@ -391,8 +395,9 @@ TEST_F(HookProfiles, FaultOnAFactIsTransient) {
     hosts(example("t4-host.json"), example("t4-host.json"));
     ASSERT_EQ(target->command("fail-read module/nvidia/version EIO"), 0);
     const std::string xml = annotate(domain(kT4Dev));
-    expectRefused(hook(xml), "cannot compare host driver nvidia: '550.54.10' on the source, "
-                             "unreadable (EIO) here; this may be transient: retry");
+    expectRefused(hook(xml),
+                  "cannot compare host driver nvidia: '550.54.10' on the source, "
+                  "unreadable (EIO: Input/output error) here; this may be transient: retry");
     EXPECT_EQ(check(xml).value("reason", ""), "fingerprint-unreadable");
     ASSERT_EQ(target->command("clear all"), 0);
     EXPECT_EQ(hook(xml).exit_code, 0);
@@ -406,6 +411,7 @@ TEST_F(HookProfiles, HungFactReadIsRefusedWithinTheBudget) {
     EXPECT_TRUE(r.finished); // exited, and no child left holding its pipes
     EXPECT_LT(r.eof_after, 5000ms);
     expectRefused(r, "cannot compare type.description: '" + kDescription +
-                         " on the source, unreadable (ETIMEDOUT) here; this may be transient: "
+                         " on the source, unreadable (ETIMEDOUT: Connection timed out) here; this "
+                         "may be transient: "
                          "retry");
 }

@@ -291,7 +291,7 @@ TEST(Config, UnreadableFileIsAnErrorNotTheDefaults) {
         auto c = loadConfig(path, io, Deadline::never());
         ASSERT_FALSE(c) << err;
         EXPECT_EQ(c.error().err, err);
-        EXPECT_EQ(c.error().message.rfind("cannot read configuration file '" + path + "': ", 0), 0U)
+        EXPECT_EQ(c.error().message.rfind("cannot read configuration file '" + path + "' (", 0), 0U)
             << c.error().message;
     }
 }
@@ -311,4 +311,54 @@ TEST(Config, UnlistableDropInDirectoryIsAnError) {
     mdevmc::test::ScriptedAttrIo fine;
     fine.lookupsFrom(*root);
     ASSERT_TRUE(loadConfig(path, fine, Deadline::never()));
+}
+
+TEST(Config, EveryErrorIsReportedWithItsLine) {
+    const auto l = parseConfigAll("timeout_ms = 100\nbogus = 1\nmode = strict\n\nsyslog maybe\n"
+                                  "attr_timeout_ms = 300\n",
+                                  "/etc/m.conf");
+    ASSERT_EQ(l.errors.size(), 3U);
+    EXPECT_EQ(l.errors[0].message, "/etc/m.conf:2: unknown key 'bogus'");
+    EXPECT_EQ(l.errors[1].message, "/etc/m.conf:3: 'mode' takes enforce or audit, not 'strict'");
+    EXPECT_EQ(l.errors[2].message, "/etc/m.conf:5: expected 'key = value'");
+    // The valid lines, before and after the errors, are applied.
+    EXPECT_EQ(l.config.timeout, 100ms);
+    EXPECT_EQ(l.config.attr_timeout, 300ms);
+    EXPECT_EQ(l.config.mode, Mode::Enforce);
+    // As one error (the hook's refusal), every one of them.
+    auto c = parseConfig("bogus = 1\nmode = strict\n", "m.conf");
+    ASSERT_FALSE(c);
+    EXPECT_EQ(
+        c.error().message,
+        "m.conf:1: unknown key 'bogus'; m.conf:2: 'mode' takes enforce or audit, not 'strict'");
+    EXPECT_EQ(c.error().err, EINVAL);
+}
+
+TEST(Config, TheCombinedErrorIsBounded) {
+    std::string text;
+    for (int i = 0; i < 1000; ++i) {
+        text += "bogus = 1\n";
+    }
+    const auto l = parseConfigAll(text, "m.conf");
+    EXPECT_EQ(l.errors.size(), 1000U);
+    const Error e = combineErrors(l.errors);
+    EXPECT_EQ(std::count(e.message.begin(), e.message.end(), ';'), 8);
+    EXPECT_NE(e.message.find("; and 992 more configuration errors"), std::string::npos);
+}
+
+TEST(Config, ErrorsOfTheFileAndItsDropInsAreAllCollected) {
+    mdevmc::test::TempDir d;
+    mdevmc::test::writeFile(d.path() / "m.conf", "mode = strict\ntimeout_ms = 900\n");
+    mdevmc::test::writeFile(d.path() / "m.conf.d/10-a.conf", "syslog = maybe\n");
+    mdevmc::test::writeFile(d.path() / "m.conf.d/20-b.conf", "\nbogus = 2\n");
+    const auto root = Root::open("/");
+    DirectAttrIo io(*root);
+    const std::string path = (d.path() / "m.conf").string();
+    const auto l = loadConfigAll(path, io, Deadline::never());
+    ASSERT_EQ(l.errors.size(), 3U);
+    EXPECT_EQ(l.errors[0].message, path + ":1: 'mode' takes enforce or audit, not 'strict'");
+    EXPECT_EQ(l.errors[1].message, path + ".d/10-a.conf:1: 'syslog' takes yes or no, not 'maybe'");
+    EXPECT_EQ(l.errors[2].message, path + ".d/20-b.conf:2: unknown key 'bogus'");
+    EXPECT_EQ(l.config.timeout, 900ms);
+    EXPECT_FALSE(loadConfig(path, io, Deadline::never()));
 }

@@ -1,4 +1,5 @@
 #include "check/decision.hpp"
+#include "check/evidence.hpp"
 #include "check/recording.hpp"
 #include "check/report.hpp"
 #include "fake_sysfs.hpp"
@@ -151,13 +152,18 @@ TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
     EXPECT_EQ(d.devices[0].message,
               std::string("mdev ") + kU1 +
                   " (nvidia-63) on parent 0000:00:02.0: target driver rejected the source "
-                  "migration_version (EINVAL: Invalid argument)");
+                  "migration_version (EINVAL: Invalid argument): the source's "
+                  "'10de-1eb8-nvidia-63-2.1', this host's 'x'");
     EXPECT_EQ(d.devices[0].evidence, Evidence::Protocol);
     EXPECT_EQ(d.devices[0].detail,
-              "target driver rejected the source migration_version (EINVAL: Invalid argument)");
+              "target driver rejected the source migration_version (EINVAL: Invalid argument): "
+              "the source's '10de-1eb8-nvidia-63-2.1', this host's 'x'");
+    // The refusal names the evidence and the host that made the record.
+    EXPECT_EQ(d.source_host, "hostA");
     EXPECT_EQ(refusalLines("mdev-migcheck: refusing migration of vm1: ", "vm1", d),
               std::vector<std::string>{std::string("mdev-migcheck: refusing migration of vm1: ") +
-                                       d.devices[0].message + " (evidence: protocol)"});
+                                       d.devices[0].message +
+                                       " (evidence: protocol; source host 'hostA')"});
 }
 
 TEST_F(DecisionTest, WriteThatCouldNotBeMadeIsNotTheDriversRejection) {
@@ -181,7 +187,16 @@ TEST_F(DecisionTest, NoRecordIsRefusedUnlessAllowed) {
     EXPECT_EQ(d.devices[0].reason, Reason::Unrecorded);
     EXPECT_NE(d.devices[0].message.find("the source host recorded nothing for it"),
               std::string::npos);
+    EXPECT_EQ(d.devices[0].next_step, "on the source host: mdev-migcheck annotate DOMAIN");
     EXPECT_TRUE(io.log.empty());
+    // The refusal names the domain in the command, as one shell word; with
+    // no record, no source host is named.
+    const auto lines = refusalLines("P: ", "vm 1's", d);
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_EQ(lines[0].substr(lines[0].find("; next: ")),
+              "; next: on the source host: mdev-migcheck annotate 'vm 1'\\''s'");
+    EXPECT_EQ(refusalLines("P: ", "vm1", d)[0].substr(lines[0].find("; next: ")),
+              "; next: on the source host: mdev-migcheck annotate vm1");
     config.allow_unrecorded = true;
     const Decision allowed = run({hostdev(kU1)});
     EXPECT_TRUE(allowed.compatible());
@@ -224,8 +239,8 @@ TEST_F(DecisionTest, TypeMismatch) {
     const Decision d = run({hostdev(kU1)});
     EXPECT_EQ(d.devices[0].reason, Reason::TypeMismatch);
     EXPECT_EQ(d.devices[0].message, std::string("mdev ") + kU1 +
-                                        ": type mismatch: the source has nvidia-63, this host has "
-                                        "nvidia-64 on parent 0000:00:02.0");
+                                        ": type mismatch: the source has 'nvidia-63', this host "
+                                        "has 'nvidia-64' on parent 0000:00:02.0");
     EXPECT_TRUE(io.log.empty());
 }
 
@@ -291,10 +306,51 @@ TEST_F(DecisionTest, MissingDeviceListsParentsCompatibilityAndCapacity) {
     EXPECT_EQ(v.candidates[1].available_instances, 0);
     EXPECT_EQ(v.message,
               std::string("mdev ") + kU1 +
-                  " (nvidia-63): does not exist on this host; create it on a compatible parent. "
+                  " (nvidia-63): does not exist on this host. "
                   "Parents offering nvidia-63: 0000:00:02.0: compatible (protocol), 2 "
                   "instance(s) available; 0000:00:03.0: rejects the version (EINVAL: Invalid "
-                  "argument), 0 instance(s) available");
+                  "argument), 0 instance(s) available; next: create it on a compatible parent "
+                  "with a free instance: mdevctl start -u " +
+                  kU1 + " -p 0000:00:02.0 --type nvidia-63");
+    EXPECT_EQ(v.next_step, "create it on a compatible parent with a free instance: mdevctl "
+                           "start -u " +
+                               std::string(kU1) + " -p 0000:00:02.0 --type nvidia-63");
+}
+
+TEST_F(DecisionTest, MissingDeviceWithoutCapacityNamesTheParentToFree) {
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    io.onWrite(typeAttr(kP1, kType), EINVAL);
+    io.onWrite(typeAttr(kP2, kType), 0);
+    io.onRead(std::string("sys/class/mdev_bus/") + kP1 + "/mdev_supported_types/" + kType +
+                  "/available_instances",
+              "4\n");
+    io.onRead(std::string("sys/class/mdev_bus/") + kP2 + "/mdev_supported_types/" + kType +
+                  "/available_instances",
+              "0\n");
+    const Decision d = run({hostdev(kU1)});
+    const DeviceVerdict& v = d.devices[0];
+    EXPECT_EQ(v.reason, Reason::DeviceMissing);
+    // The parent with room is not compatible; the compatible one is full.
+    EXPECT_EQ(v.next_step,
+              "no compatible parent has a free instance of nvidia-63; 0000:00:03.0 would take "
+              "it once one is freed (its devices: mdevctl list -p 0000:00:03.0), then: mdevctl "
+              "start -u " +
+                  std::string(kU1) + " -p 0000:00:03.0 --type nvidia-63");
+    EXPECT_NE(v.message.find("; next: no compatible parent has a free instance"),
+              std::string::npos);
+}
+
+TEST(NextStep, NoneWhenNoParentIsCompatible) {
+    ParentCandidate c;
+    c.parent = "0000:00:02.0";
+    c.available_instances = 3;
+    c.compatible = false;
+    EXPECT_EQ(nextStepForMissing("u", "t", {c}), "");
+    EXPECT_EQ(nextStepForMissing("u", "t", {}), "");
+    // Unreadable capacity is not taken for room.
+    c.compatible = true;
+    c.available_instances.reset();
+    EXPECT_EQ(nextStepForMissing("u", "t", {c}).rfind("no compatible parent has a free", 0), 0U);
 }
 
 TEST_F(DecisionTest, MissingDeviceNoParent) {

@@ -98,8 +98,10 @@ TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
     EXPECT_EQ(out.str(), "");
     EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
                              " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected "
-                             "the source migration_version (EINVAL: Invalid argument) "
-                             "(evidence: protocol)\n");
+                             "the source migration_version (EINVAL: Invalid argument): the "
+                             "source's '8086-193b-i915-GVTg_V5_4-5.2', this host's "
+                             "'8086-193b-i915-GVTg_V5_4-5.1' (evidence: protocol; source host "
+                             "'hostA')\n");
 }
 
 TEST_F(HookEngineTest, RestoreIsCheckedToo) {

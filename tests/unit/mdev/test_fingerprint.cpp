@@ -184,7 +184,7 @@ TEST(Fingerprint, UnreadableFactCannotBeCompared) {
     EXPECT_TRUE(m[0].unreadable);
     EXPECT_EQ(m[0].name, fact::kDriverVersion);
     EXPECT_EQ(m[0].text, "cannot compare host driver nvidia: '550.54.10' on the source, "
-                         "unreadable (EIO) here");
+                         "unreadable (EIO: Input/output error) here");
     // Also under `any`: an unreadable fact is never "equal".
     EXPECT_EQ(compareFingerprints(t4(), here, nvidiaFacts(), DriverVersionRule::Any).size(), 1U);
     // On the source's side.
@@ -193,8 +193,10 @@ TEST(Fingerprint, UnreadableFactCannotBeCompared) {
     m = compareFingerprints(src, t4(), nvidiaFacts(), DriverVersionRule::Identical);
     ASSERT_EQ(m.size(), 1U);
     EXPECT_TRUE(m[0].unreadable);
-    EXPECT_EQ(m[0].text, "cannot compare type.description: unreadable (ETIMEDOUT) on the source, "
-                         "'num_heads=4, framebuffer=2048M' here");
+    EXPECT_EQ(m[0].text,
+              "cannot compare type.description: unreadable (ETIMEDOUT: Connection timed out) on "
+              "the source, "
+              "'num_heads=4, framebuffer=2048M' here");
 }
 
 TEST(Fingerprint, FactOnOneSideOnly) {
