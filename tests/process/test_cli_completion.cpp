@@ -22,6 +22,7 @@ _init_completion() {
     cword=$COMP_CWORD
 }
 _filedir() { :; }
+_known_hosts_real() { COMPREPLY=(hostb hostc); }
 . "$COMPLETION"
 read -ra COMP_WORDS <<<"$LINE"
 [ "${LINE: -1}" = " " ] && COMP_WORDS+=("")
@@ -82,6 +83,16 @@ TEST_F(Completion, OptionsDoNotAskLibvirt) {
     EXPECT_EQ(complete("mdev-migcheck check --j"), "--json\n");
     EXPECT_EQ(complete("mdev-migcheck list "), "--json\n--help\n");
     EXPECT_EQ(virshCalls(), "");
+}
+
+TEST_F(Completion, PreflightAndDoctor) {
+    EXPECT_EQ(complete("mdev-migcheck pre"), "preflight\n");
+    EXPECT_EQ(complete("mdev-migcheck do"), "doctor\n");
+    EXPECT_EQ(complete("mdev-migcheck preflight --to "), "hostb\nhostc\n");
+    EXPECT_EQ(complete("mdev-migcheck preflight --to hostb vm"), "vm-a\nvm-b\n");
+    EXPECT_EQ(complete("mdev-migcheck preflight --p"), "--plan\n");
+    EXPECT_EQ(complete("mdev-migcheck doctor "), "--connect\n--json\n--help\n");
+    EXPECT_EQ(virshCalls(), "-q -c qemu:///system list --name\n");
 }
 
 TEST_F(Completion, CommandsAndTheToolsVersion) {
