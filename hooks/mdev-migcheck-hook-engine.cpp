@@ -103,7 +103,9 @@ int main(int argc, char** argv) {
         const std::string cli = installedCliPath();
         HookContext ctx{*root,      io,        config,    config_error, log,
                         hostName(), std::cout, std::cerr, nullptr};
-        ctx.spawn_recorder = [&cli](const std::string& dom) { return spawnRecorder(cli, dom); };
+        ctx.spawn_recorder = [&cli](const std::string& dom, const std::string& name) {
+            return spawnRecorder(cli, dom, name);
+        };
         int rc = runHook(args, xml, ctx);
         io.leave(); // no wait for the worker on the way out
         std::cout.flush();

@@ -37,6 +37,8 @@ constexpr const char* kHelp =
     "  --all              every running domain\n"
     "  --wait             wait for a starting domain (as the hook runs it); logs\n"
     "                     to syslog only\n"
+    "  --name NAME        with --wait: the domain's name, for the lines logged\n"
+    "                     before libvirt has found DOMAIN (the hook passes both)\n"
     "  --xml FILE         annotate a domain XML file ('-' for standard input)\n"
     "  --json             print what was recorded as JSON\n"
     "  -h, --help         this text\n"
@@ -146,17 +148,20 @@ int annotateDomains(CliContext& ctx, const Args& a) {
 // --wait DOMAIN: as the hook starts it when a domain starts; logs only.
 int annotateWhenStarted(const Args& a) {
     const std::string& spec = a.positional()[0];
+    const std::string name = a.value("name").value_or("");
     auto hv = LibvirtHypervisor::connect(a.value("connect").value_or(kDefaultUri));
     const HostEnv host = openHost();
     const SysLog log(host.config.syslog);
     if (!hv) {
-        log.error("not recording mdev versions of domain " + spec + ": " + hv.error().message);
+        log.error("not recording mdev versions of " + describeSpec(spec, name) + ": " +
+                  hv.error().message);
         return 1;
     }
     WorkerAttrIo io(host.root);
     const MdevHost mdevs(host.root, io);
-    return recordWhenStarted(**hv, spec, mdevs, hostName(), host.config, log,
-                             [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); });
+    return recordWhenStarted(
+        **hv, spec, mdevs, hostName(), host.config, log,
+        [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); }, name);
 }
 
 int run(CliContext& ctx, const Args& a) {
@@ -169,6 +174,9 @@ int run(CliContext& ctx, const Args& a) {
     }
     if (a.has("all") == !a.positional().empty()) {
         throw Fatal("mdev-migcheck annotate: name the domains, or give --all (see --help)");
+    }
+    if (a.has("name") && !a.has("wait")) {
+        throw Fatal("mdev-migcheck annotate: --name goes with --wait");
     }
     if (a.has("wait")) {
         if (a.has("all") || a.positional().size() != 1) {
@@ -188,6 +196,7 @@ Command annotateCommand() {
             {{"connect", 'c', true},
              {"all", 0, false},
              {"wait", 0, false},
+             {"name", 0, true},
              {"xml", 0, true},
              {"json", 0, false}},
             run};

@@ -121,7 +121,7 @@ int recordVersions(const std::string& domain, std::string_view xml_text, HookCon
     if (!ctx.spawn_recorder) {
         return 0;
     }
-    if (auto r = ctx.spawn_recorder(uuid.empty() ? domain : uuid); !r) {
+    if (auto r = ctx.spawn_recorder(uuid.empty() ? domain : uuid, domain); !r) {
         ctx.log.error("domain " + domain +
                       ": cannot start the version recorder: " + r.error().message);
     }

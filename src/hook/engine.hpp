@@ -35,7 +35,8 @@ struct HookContext {
     std::ostream& out;
     std::ostream& err;
     // Starts the detached recorder for the domain with this UUID.
-    std::function<Result<void>(const std::string& domain_uuid)> spawn_recorder;
+    std::function<Result<void>(const std::string& domain_uuid, const std::string& name)>
+        spawn_recorder;
 };
 
 // ARGS: DOMAIN OP SUBOP EXTRA (libvirt's argv without argv[0]).

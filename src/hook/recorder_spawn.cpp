@@ -6,6 +6,7 @@
 #include <memory> // boost/process 1.74 uses std::unique_ptr without including it
 #include <boost/process/extend.hpp>
 // clang-format on
+#include <boost/process/args.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/spawn.hpp>
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <vector>
 
 #ifndef MDEVMC_BINDIR
 #define MDEVMC_BINDIR "/usr/bin"
@@ -30,9 +32,17 @@ std::string installedCliPath() {
     return std::string(MDEVMC_BINDIR) + "/mdev-migcheck";
 }
 
-Result<void> spawnRecorder(const std::string& cli, const std::string& domain) {
+Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
+                           const std::string& name) {
     std::error_code ec;
-    bp::spawn(cli, "annotate", "--wait", domain, bp::std_in<bp::null, bp::std_out> bp::null,
+    // The name attached to its option and the domain after "--": neither
+    // can be read as an option, whatever it starts with.
+    std::vector<std::string> args{"annotate", "--wait"};
+    if (!name.empty() && name != domain) {
+        args.push_back("--name=" + name);
+    }
+    args.insert(args.end(), {"--", domain});
+    bp::spawn(cli, bp::args(args), bp::std_in<bp::null, bp::std_out> bp::null,
               bp::std_err > bp::null, ec, bp::extend::on_exec_setup([](auto&) {
                   // A session of its own, and every descriptor but 0-2 closed at
                   // exec (marking keeps boost's exec-error pipe working).

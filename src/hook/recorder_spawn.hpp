@@ -16,6 +16,9 @@ namespace mdevmc {
 // else the configured installation path.
 std::string installedCliPath();
 
-Result<void> spawnRecorder(const std::string& cli, const std::string& domain);
+// Starts `CLI annotate --wait [--name=NAME] -- DOMAIN` detached (DOMAIN: the
+// UUID libvirt gave; NAME: the domain's name, for the recorder's log).
+Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
+                           const std::string& name = {});
 
 } // namespace mdevmc

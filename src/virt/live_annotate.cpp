@@ -79,9 +79,13 @@ Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const Md
     return out;
 }
 
+std::string describeSpec(const std::string& spec, const std::string& name) {
+    return name.empty() || name == spec ? "domain " + spec : "domain '" + name + "' (" + spec + ")";
+}
+
 int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& host,
                       const std::string& host_name, const Config& config, const SysLog& log,
-                      const Sleeper& sleep) {
+                      const Sleeper& sleep, const std::string& name) {
     using namespace std::chrono;
     const Deadline deadline = Deadline::after(config.record_wait);
     milliseconds pause(100);
@@ -89,7 +93,8 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
     for (;;) {
         auto d = hv.lookup(spec);
         if (!d) {
-            log.warning("not recording mdev versions: " + d.error().message);
+            log.warning("not recording mdev versions of " + describeSpec(spec, name) + ": " +
+                        d.error().message);
             return 1;
         }
         auto st = hv.state(*d);

@@ -40,9 +40,16 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 // answers that the domain is not running yet or busy), at most
 // config.record_wait, then annotates.  Logs what it recorded, or why not,
 // to LOG.  Returns 0 when recorded (or nothing to record), 1 otherwise.
+// NAME, when given, is the domain's name as the caller knows it (the hook
+// passes the UUID as SPEC): it names the domain in the lines logged before
+// libvirt has found it.
 int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& host,
                       const std::string& host_name, const Config& config, const SysLog& log,
-                      const Sleeper& sleep);
+                      const Sleeper& sleep, const std::string& name = {});
+
+// How the recorder names SPEC before libvirt has found it: "domain 'NAME'
+// (SPEC)" when NAME is known, else "domain SPEC".
+std::string describeSpec(const std::string& spec, const std::string& name);
 
 // "domain NAME (UUID)", or "domain NAME" when the UUID is unknown, for logs
 // and the CLI.

@@ -203,7 +203,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     int spawned = 0;
     HookContext ctx{*host->root, *host->io, config, config_error, log,
                     kHostName,   out,       err,    nullptr};
-    ctx.spawn_recorder = [&spawned](const std::string&) -> Result<void> {
+    ctx.spawn_recorder = [&spawned](const std::string&, const std::string&) -> Result<void> {
         ++spawned;
         return {};
     };

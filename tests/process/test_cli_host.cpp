@@ -277,7 +277,7 @@ TEST(RecorderSpawn, DetachedChildOutlivesTheHook) {
         std::this_thread::sleep_for(10ms);
     }
     const std::string m = readFile(marker);
-    EXPECT_NE(m.find("args annotate --wait 3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001"),
+    EXPECT_NE(m.find("args annotate --wait --name=vgpu1 -- 3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001"),
               std::string::npos)
         << m;
     EXPECT_EQ(m.find("done"), std::string::npos); // still running after the hook returned

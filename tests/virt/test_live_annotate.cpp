@@ -229,3 +229,10 @@ TEST(DescribeDomain, NameAndUuid) {
               "domain vm1 (6695eb01-f6a4-8304-79aa-97f2502e193f)");
     EXPECT_EQ(describeDomain({"vm1", ""}), "domain vm1");
 }
+
+TEST(DescribeSpec, NameWhenKnown) {
+    EXPECT_EQ(describeSpec("6695eb01-f6a4-8304-79aa-97f2502e1001", "vm7"),
+              "domain 'vm7' (6695eb01-f6a4-8304-79aa-97f2502e1001)");
+    EXPECT_EQ(describeSpec("vm7", ""), "domain vm7");
+    EXPECT_EQ(describeSpec("vm7", "vm7"), "domain vm7");
+}

@@ -39,7 +39,7 @@ protected:
         out.str("");
         err.str("");
         HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
-        ctx.spawn_recorder = [this](const std::string& dom) -> Result<void> {
+        ctx.spawn_recorder = [this](const std::string& dom, const std::string&) -> Result<void> {
             spawned.push_back(dom);
             return {};
         };
@@ -147,7 +147,7 @@ TEST_F(HookEngineTest, StartedSpawnsTheRecorderAndPrintsNothing) {
 
 TEST_F(HookEngineTest, RecorderFailureNeverFailsTheStart) {
     HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
-    ctx.spawn_recorder = [](const std::string&) -> Result<void> {
+    ctx.spawn_recorder = [](const std::string&, const std::string&) -> Result<void> {
         return fail("cannot start '/usr/bin/mdev-migcheck': No such file or directory", ENOENT);
     };
     EXPECT_EQ(runHook({"vgpu1", "started", "begin", "-"}, sample("vgpu-one-mdev.xml"), ctx), 0);

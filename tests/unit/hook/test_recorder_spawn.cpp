@@ -37,12 +37,12 @@ TEST(RecorderSpawn, RunsWithTheDefaultSigchld) {
     }
     writeFile(cli, "#!/usr/bin/python3\n"
                    "import os, sys\n"
-                   "if sys.argv[1:] == ['annotate', '--wait', 'dom1']:\n"
+                   "if sys.argv[1:] == ['annotate', '--wait', '--name=-vm one', '--', 'dom1']:\n"
                    "    open(sys.argv[0] + '.tmp', 'w').write(open('/proc/self/status').read())\n"
                    "    os.rename(sys.argv[0] + '.tmp', '" +
                        out.string() + "')\n");
     ASSERT_EQ(::chmod(cli.c_str(), 0755), 0);
-    ASSERT_TRUE(spawnRecorder(cli.string(), "dom1"));
+    ASSERT_TRUE(spawnRecorder(cli.string(), "dom1", "-vm one"));
     for (int i = 0; i < 500 && !std::filesystem::exists(out); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
