@@ -1,10 +1,12 @@
-// Fuzz target: the configuration parser (check/config, parseConfig).
-// The input is the text of a configuration file.  Asserted, besides the
-// sanitizers' checks:
-//  - a parsed configuration holds only values the documented ranges allow;
-//  - an error names the file and a line of the input ("FILE:N: ..."), and
-//    that line is the one at fault: the lines before it parse, and those
-//    lines with it fail with the same message.
+// Fuzz target: the configuration parser (check/config, parseConfigAll and
+// parseConfig).  The input is the text of a configuration file.  Asserted,
+// besides the sanitizers' checks:
+//  - the configuration read (its valid lines applied, with or without
+//    errors) holds only values the documented ranges allow;
+//  - every error names the file and a line of the input ("FILE:N: ..."),
+//    in the order of the lines, and that line is the one at fault: the
+//    lines up to it give the same errors up to this one;
+//  - parseConfig fails exactly when there is an error, with them all.
 #include "check/config.hpp"
 
 #include <cstddef>
@@ -94,19 +96,33 @@ std::size_t lineOf(std::string_view message, std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    auto parsed = parseConfig(text, kOrigin);
-    if (parsed) {
-        checkValues(*parsed);
-        return 0;
+    const LoadedConfig all = parseConfigAll(text, kOrigin);
+    checkValues(all.config);
+    // Each error is checked against a parse of the lines up to it: the
+    // first few, so that a text of many errors stays quick to run.
+    constexpr std::size_t kChecked = 8;
+    std::size_t previous = 1;
+    for (std::size_t k = 0; k < all.errors.size(); ++k) {
+        const std::string& message = all.errors[k].message;
+        const std::size_t line = lineOf(message, text);
+        if (line < previous) {
+            failed("errors out of the order of their lines", message);
+        }
+        previous = line;
+        if (k >= kChecked) {
+            continue;
+        }
+        const LoadedConfig upto = parseConfigAll(firstLines(text, line), kOrigin);
+        if (upto.errors.size() <= k || upto.errors[k].message != message) {
+            failed("the line named is not the one at fault", message);
+        }
     }
-    const std::string& message = parsed.error().message;
-    const std::size_t line = lineOf(message, text);
-    if (auto before = parseConfig(firstLines(text, line - 1), kOrigin); !before) {
-        failed("the lines before the one named do not parse", before.error().message);
+    const auto parsed = parseConfig(text, kOrigin);
+    if (parsed.has_value() != all.errors.empty()) {
+        failed("parseConfig and parseConfigAll disagree", parsed ? "" : parsed.error().message);
     }
-    auto upto = parseConfig(firstLines(text, line), kOrigin);
-    if (upto || upto.error().message != message) {
-        failed("the line named is not the one at fault", message);
+    if (!parsed && parsed.error().message != combineErrors(all.errors).message) {
+        failed("parseConfig's error is not every error", parsed.error().message);
     }
     return 0;
 }
