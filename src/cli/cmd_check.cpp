@@ -5,6 +5,7 @@
 #include "cli/decision_output.hpp"
 #include "cli/host_env.hpp"
 #include "domain/domain_xml.hpp"
+#include "util/escape.hpp"
 
 namespace mdevmc::cli {
 
@@ -19,7 +20,8 @@ constexpr const char* kHelp =
     "is written to this host's attribute.  With -c, DOMAIN's XML is read from that\n"
     "libvirt connection (e.g. the source host: -c qemu+ssh://source/system); with\n"
     "--xml, from a file.  Prints one row per device: UUID, TYPE, VERDICT, REASON.\n"
-    "Nothing is migrated.\n"
+    "Nothing is migrated.  Run on the host that recorded DOMAIN (its source), it\n"
+    "answers for that host; 'mdev-migcheck preflight' asks the hosts it could go to.\n"
     "\n"
     "Options:\n"
     "  -c, --connect URI  libvirt connection holding DOMAIN (default qemu:///system)\n"
@@ -33,8 +35,18 @@ constexpr const char* kHelp =
 int decideAndPrint(CliContext& ctx, const DomainXml& xml, const std::string& domain, bool json) {
     // As the hook: a configuration with an error in it decides nothing.
     const LocalHost host(ConfigErrors::Fatal);
-    const Decision d = decide(xml.mdevHostdevs(), xml.metadata(), host.mdevs, host.env.config,
+    const auto source = xml.metadata();
+    const Decision d = decide(xml.mdevHostdevs(), source, host.mdevs, host.env.config,
                               Deadline::after(host.env.config.timeout));
+    if (!d.devices.empty() && source && !source->host_id.empty() && source->host_id == d.host_id) {
+        // Run on the source, check answers for the host the VM is on.
+        ctx.err << escapeLine("mdev-migcheck check: note: domain " + domain +
+                              " was recorded on this host, so this is what this host would "
+                              "decide for its own VM; to ask the hosts it could go to, run "
+                              "'mdev-migcheck preflight " +
+                              domain + " --to HOST'")
+                << '\n';
+    }
     return printDecision(ctx, domain, d, json);
 }
 

@@ -36,6 +36,27 @@ protected:
     FakeSysfs sys{dir.path()};
 };
 
+// check run on the host that made the record says so, and what asks the
+// hosts the VM could go to.
+TEST_F(CliOffline, CheckOnTheSourceSaysItAnswersForItself) {
+    writeFile(dir.path() / "etc/machine-id", "22222222222222222222222222222222\n");
+    const RunResult a = cli({"annotate", "--xml", samplePath("vgpu-two-mdevs.xml")});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    ASSERT_NE(a.out.find("host-id=\"22222222222222222222222222222222\""), std::string::npos)
+        << a.out;
+    RunResult r = cli({"check", "--xml", "-"}, a.out);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("mdev-migcheck check: note: domain "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("was recorded on this host"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'mdev-migcheck preflight "), std::string::npos) << r.err;
+    // Recorded elsewhere: no note.
+    std::string other = a.out;
+    other.replace(other.find("22222222222222222222222222222222"), 32,
+                  "33333333333333333333333333333333");
+    r = cli({"check", "--xml", "-", "--json"}, other);
+    EXPECT_EQ(r.err, "");
+}
+
 TEST_F(CliOffline, AnnotateRecordsThisHostsVersions) {
     const RunResult r = cli({"annotate", "--xml", samplePath("vgpu-two-mdevs.xml")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
