@@ -70,3 +70,18 @@ die() {
     echo "[e2e] FAILED: $*" >&2
     exit 1
 }
+
+# For the scenario scripts: the mdev UUID of index N, and one assertion
+# (a failure is counted in $failures, which the script reports at its end).
+uuid() { printf '11111111-0000-4000-8000-%012d' "$1"; }
+expect() { # DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        echo "ok: $what"
+    else
+        echo "FAILED: $what"
+        failures=$((failures + 1))
+    fi
+}
+contains() { grep -qF -- "$2" <<<"$1"; }

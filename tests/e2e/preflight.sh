@@ -13,18 +13,6 @@ failures=0
 RESULTS=$E2E_STATE/results
 mkdir -p "$RESULTS"
 
-uuid() { printf '11111111-0000-4000-8000-%012d' "$1"; }
-expect() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok: $what"
-    else
-        echo "FAILED: $what"
-        failures=$((failures + 1))
-    fi
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
 
 # A 64 MiB TCG guest with the given mdevs (by index), transient on host a.
 start_vm() { # NAME INDEX...

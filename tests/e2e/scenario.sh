@@ -11,18 +11,6 @@ failures=0
 RESULTS=$E2E_STATE/results
 mkdir -p "$RESULTS"
 
-uuid() { printf '11111111-0000-4000-8000-%012d' "$1"; }
-expect() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        echo "ok: $what"
-    else
-        echo "FAILED: $what"
-        failures=$((failures + 1))
-    fi
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
 lacks() { ! contains "$@"; }
 
 # A 64 MiB TCG guest with the given mdevs (by index), started transient on HOST.
