@@ -196,6 +196,89 @@ Result<std::optional<std::string>> readFile(const Root& root, std::string_view p
     return std::optional<std::string>(std::move(data));
 }
 
+namespace {
+
+// The directory REL beneath the root, made (mode 0700) where it is missing.
+Result<UniqueFd> openOrMakeDir(const Root& root, const std::string& rel) {
+    auto fd = root.open(rel, O_RDONLY | O_DIRECTORY);
+    if (fd || fd.error().err != ENOENT || rel.empty()) {
+        return fd;
+    }
+    const auto [parent, name] = splitLast(rel);
+    if (name.empty() || name == "." || name == "..") {
+        return fd;
+    }
+    UniqueFd up;
+    MDEVMC_TRY_ASSIGN(up, openOrMakeDir(root, parent));
+    if (::mkdirat(up.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
+        const int e = errno;
+        return fail("cannot make '" + root.display(rel) + "' (" + errnoPhrase(e) + ")", e);
+    }
+    return root.open(rel, O_RDONLY | O_DIRECTORY);
+}
+
+// REL's directory, opened, and its last component, which must be a name.
+Result<std::pair<UniqueFd, std::string>> stateEntry(const Root& root, std::string_view rel,
+                                                    bool make) {
+    auto [parent, name] = splitLast(rel);
+    if (name.empty() || name == "." || name == ".." || (!rel.empty() && rel.front() == '/')) {
+        return fail("'" + std::string(rel) + "' is not a file name beneath the root", EINVAL);
+    }
+    UniqueFd dir;
+    if (make) {
+        MDEVMC_TRY_ASSIGN(dir, openOrMakeDir(root, parent));
+    } else {
+        MDEVMC_TRY_ASSIGN(dir, root.open(parent, O_RDONLY | O_DIRECTORY));
+    }
+    return std::pair<UniqueFd, std::string>(std::move(dir), std::move(name));
+}
+
+} // namespace
+
+Result<void> replaceFile(const Root& root, std::string_view rel, std::string_view data) {
+    std::pair<UniqueFd, std::string> entry;
+    MDEVMC_TRY_ASSIGN(entry, stateEntry(root, rel, true));
+    const auto& [dir, name] = entry;
+    const std::string shown = root.display(rel);
+    const std::string tmp = "." + name + ".new." + std::to_string(::getpid());
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    const UniqueFd fd(::openat(dir.get(), tmp.c_str(),
+                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd.valid()) {
+        const int e = errno;
+        return fail("cannot write '" + shown + "' (" + errnoPhrase(e) + ")", e);
+    }
+    std::size_t off = 0;
+    while (off < data.size()) {
+        const ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            const int e = n < 0 ? errno : EIO;
+            ::unlinkat(dir.get(), tmp.c_str(), 0);
+            return fail("cannot write '" + shown + "' (" + errnoPhrase(e) + ")", e);
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    if (::renameat(dir.get(), tmp.c_str(), dir.get(), name.c_str()) != 0) {
+        const int e = errno;
+        ::unlinkat(dir.get(), tmp.c_str(), 0);
+        return fail("cannot write '" + shown + "' (" + errnoPhrase(e) + ")", e);
+    }
+    return {};
+}
+
+Result<void> removeFile(const Root& root, std::string_view rel) {
+    std::pair<UniqueFd, std::string> entry;
+    MDEVMC_TRY_ASSIGN(entry, stateEntry(root, rel, false));
+    if (::unlinkat(entry.first.get(), entry.second.c_str(), 0) != 0) {
+        const int e = errno;
+        return fail("cannot remove '" + root.display(rel) + "' (" + errnoPhrase(e) + ")", e);
+    }
+    return {};
+}
+
 } // namespace direct
 
 AttrRead DirectAttrIo::read(std::string_view rel, Deadline) {
@@ -230,6 +313,14 @@ Result<DirProbe> DirectAttrIo::probeDir(std::string_view rel, const std::vector<
 Result<std::optional<std::string>> DirectAttrIo::readFile(std::string_view path, std::size_t max,
                                                           Deadline) {
     return direct::readFile(root_, path, max);
+}
+
+Result<void> DirectAttrIo::replaceFile(std::string_view rel, std::string_view data, Deadline) {
+    return direct::replaceFile(root_, rel, data);
+}
+
+Result<void> DirectAttrIo::removeFile(std::string_view rel, Deadline) {
+    return direct::removeFile(root_, rel);
 }
 
 std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadline overall,
@@ -563,6 +654,9 @@ Fields serve(const Root& root, const Fields& req) {
         putError(out, r);
         out.push_back(r && *r ? "1" : "0");
         out.push_back(r && *r ? **r : std::string());
+    } else if ((op == "N" && req.size() == 3) || (op == "U" && req.size() == 2)) {
+        putError(out, op == "N" ? direct::replaceFile(root, path, req[2])
+                                : direct::removeFile(root, path));
     } else {
         out = malformed();
     }
@@ -993,6 +1087,31 @@ Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path,
         return std::optional<std::string>();
     }
     return std::optional<std::string>(std::move((*r)[3]));
+}
+
+// A change of mdev-migcheck's own state: "N" replaces, "U" removes.
+Result<void> WorkerAttrIo::changeState(Fields request, Deadline deadline) {
+    const std::string path = request[1];
+    bool timed_out = false;
+    int err = 0;
+    auto r = call(request, deadline, timed_out, err);
+    if (!r || r->size() != 2) {
+        return lookupFailed(root_, request[0] == "N" ? "write" : "remove", path, timed_out,
+                            err != 0 ? err : EIO);
+    }
+    if (toNum((*r)[0]) != 0) {
+        return Unexpected<Error>(replyError(*r, 0));
+    }
+    return {};
+}
+
+Result<void> WorkerAttrIo::replaceFile(std::string_view rel, std::string_view data,
+                                       Deadline deadline) {
+    return changeState({"N", std::string(rel), std::string(data)}, deadline);
+}
+
+Result<void> WorkerAttrIo::removeFile(std::string_view rel, Deadline deadline) {
+    return changeState({"U", std::string(rel)}, deadline);
 }
 
 } // namespace mdevmc

@@ -110,6 +110,15 @@ public:
     // never by a domain).  list() takes an absolute path too.
     virtual Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                         Deadline deadline) = 0;
+    // mdev-migcheck's own state beneath the root (run/mdev-migcheck/...):
+    // replaces the regular file REL by one holding DATA (mode 0600, written
+    // beside it and renamed over it, so a reader sees the old or the new
+    // whole), making its missing parent directories (mode 0700) first;
+    // removes it (ENOENT if it was not there).  Never follows a symlink in
+    // the last component.
+    virtual Result<void> replaceFile(std::string_view rel, std::string_view data,
+                                     Deadline deadline) = 0;
+    virtual Result<void> removeFile(std::string_view rel, Deadline deadline) = 0;
 
     // Makes REQUESTS in order, each bounded by EACH from when it starts and
     // all by OVERALL, and answers them in order.  The worker takes them in
@@ -154,6 +163,13 @@ public:
                                                 Deadline deadline) override {
         return inner_.readFile(path, max, deadline);
     }
+    Result<void> replaceFile(std::string_view rel, std::string_view data,
+                             Deadline deadline) override {
+        return inner_.replaceFile(rel, data, deadline);
+    }
+    Result<void> removeFile(std::string_view rel, Deadline deadline) override {
+        return inner_.removeFile(rel, deadline);
+    }
     std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
                                std::chrono::milliseconds each) override {
         return inner_.batch(requests, overall, each);
@@ -180,6 +196,8 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
                           const std::vector<std::string>& files);
 Result<std::optional<std::string>> readFile(const Root& root, std::string_view path,
                                             std::size_t max);
+Result<void> replaceFile(const Root& root, std::string_view rel, std::string_view data);
+Result<void> removeFile(const Root& root, std::string_view rel);
 } // namespace direct
 
 // Accesses the filesystem from this process.  No bound on time: for the
@@ -197,6 +215,9 @@ public:
                               const std::vector<std::string>& files, Deadline deadline) override;
     Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                 Deadline deadline) override;
+    Result<void> replaceFile(std::string_view rel, std::string_view data,
+                             Deadline deadline) override;
+    Result<void> removeFile(std::string_view rel, Deadline deadline) override;
 
 private:
     const Root& root_;
@@ -227,6 +248,9 @@ public:
                               const std::vector<std::string>& files, Deadline deadline) override;
     Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                 Deadline deadline) override;
+    Result<void> replaceFile(std::string_view rel, std::string_view data,
+                             Deadline deadline) override;
+    Result<void> removeFile(std::string_view rel, Deadline deadline) override;
     // Sends the requests ahead and reads each answer in turn; one that does
     // not come in time costs its worker, and a new one takes the rest.
     std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
@@ -247,6 +271,7 @@ public:
     using Fields = std::vector<std::string>;
 
 private:
+    Result<void> changeState(std::vector<std::string> request, Deadline deadline);
     // Sends REQUEST to the worker and waits for its reply until DEADLINE;
     // nullopt with TIMED_OUT set, or with ERR set when the worker could not
     // be reached.

@@ -101,6 +101,14 @@ public:
         MDEVMC_TRY(lookup(path));
         return direct::readFile(*root_, path, max);
     }
+    Result<void> replaceFile(std::string_view rel, std::string_view data, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return direct::replaceFile(*root_, rel, data);
+    }
+    Result<void> removeFile(std::string_view rel, Deadline) override {
+        MDEVMC_TRY(lookup(rel));
+        return direct::removeFile(*root_, rel);
+    }
 
     std::vector<Write> log;
     int read_count = 0;

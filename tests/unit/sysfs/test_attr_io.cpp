@@ -302,3 +302,54 @@ TEST_F(AttrIoTest, ExpiredBatchTouchesNothing) {
         worker.batch({IoRequest::read("sys/attr")}, Deadline::after(0ms), 1s)[0].read.timed_out);
     EXPECT_EQ(worker.workersStarted(), 0);
 }
+
+TEST_F(AttrIoTest, StateFilesAreReplacedAndRemovedBeneathTheRoot) {
+    for (const bool worker : {false, true}) {
+        DirectAttrIo direct(*root);
+        WorkerAttrIo bounded(*root);
+        AttrIo& io = worker ? static_cast<AttrIo&>(bounded) : direct;
+        const auto path = dir.path() / "run/mdev-migcheck/incoming/n";
+        ASSERT_TRUE(io.replaceFile("run/mdev-migcheck/incoming/n", "one\n", Deadline::after(5s)));
+        EXPECT_EQ(readFile(path), "one\n");
+        EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        EXPECT_EQ(std::filesystem::status(path.parent_path()).permissions() &
+                      std::filesystem::perms::all,
+                  std::filesystem::perms::owner_all);
+        ASSERT_TRUE(io.replaceFile("run/mdev-migcheck/incoming/n", "two\n", Deadline::after(5s)));
+        EXPECT_EQ(readFile(path), "two\n");
+        // Nothing left beside it.
+        EXPECT_EQ(std::distance(std::filesystem::directory_iterator(path.parent_path()),
+                                std::filesystem::directory_iterator()),
+                  1);
+        ASSERT_TRUE(io.removeFile("run/mdev-migcheck/incoming/n", Deadline::after(5s)));
+        EXPECT_FALSE(std::filesystem::exists(path));
+        const auto again = io.removeFile("run/mdev-migcheck/incoming/n", Deadline::after(5s));
+        ASSERT_FALSE(again);
+        EXPECT_EQ(again.error().err, ENOENT);
+        std::filesystem::remove_all(dir.path() / "run");
+    }
+}
+
+TEST_F(AttrIoTest, StateFilesStayBeneathTheRootAndFollowNoLink) {
+    writeFile(dir.path() / "outside", "x");
+    writeFile(dir.path() / "target", "kept");
+    std::filesystem::create_directories(dir.path() / "run");
+    std::filesystem::create_symlink("../target", dir.path() / "run/link");
+    for (const bool worker : {false, true}) {
+        DirectAttrIo direct(*root);
+        WorkerAttrIo bounded(*root);
+        AttrIo& io = worker ? static_cast<AttrIo&>(bounded) : direct;
+        EXPECT_EQ(io.replaceFile("../outside", "y", Deadline::after(5s)).error().err, EXDEV);
+        EXPECT_EQ(io.removeFile("../outside", Deadline::after(5s)).error().err, EXDEV);
+        EXPECT_EQ(io.replaceFile("run/..", "y", Deadline::after(5s)).error().err, EINVAL);
+        EXPECT_EQ(io.replaceFile("/etc/passwd", "y", Deadline::after(5s)).error().err, EINVAL);
+        // The link itself is replaced, never what it points to.
+        ASSERT_TRUE(io.replaceFile("run/link", "new", Deadline::after(5s)));
+        EXPECT_FALSE(std::filesystem::is_symlink(dir.path() / "run/link"));
+        std::filesystem::remove(dir.path() / "run/link");
+        std::filesystem::create_symlink("../target", dir.path() / "run/link");
+    }
+    EXPECT_EQ(readFile(dir.path() / "outside"), "x");
+    EXPECT_EQ(readFile(dir.path() / "target"), "kept");
+}
