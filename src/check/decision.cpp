@@ -65,8 +65,9 @@ const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata
             return nullptr;
         }
         refuse(v, Reason::Unrecorded, 0,
-               "the source host recorded nothing for it (is mdev-migcheck installed there? "
-               "VMs started before it was are recorded by annotate)");
+               "the source host recorded nothing for it: if the VM has just started there, "
+               "retry in a moment; if it has run there since before mdev-migcheck was "
+               "installed, record it with annotate");
         suggest(v, "on the source host: mdev-migcheck annotate DOMAIN");
         return nullptr;
     }

@@ -4,11 +4,13 @@
 #include "check/recording.hpp"
 #include "check/report.hpp"
 #include "domain/domain_xml.hpp"
+#include "hook/incoming.hpp"
 #include "hook/ops.hpp"
 #include "mdev/host.hpp"
 #include "mdev/validate.hpp"
 #include "util/escape.hpp"
 
+#include <chrono>
 #include <syslog.h>
 
 namespace mdevmc {
@@ -54,6 +56,64 @@ void logVerdict(HookContext& ctx, HookOp op, const std::string& domain,
     ctx.log.entry(v.compatible ? LOG_INFO : LOG_WARNING, line, fields);
 }
 
+long long nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// libvirt's persistent definition of DOMAIN here, as its digest; nullopt
+// when it cannot be read.
+std::optional<std::string> definitionNow(const std::string& domain, HookContext& ctx,
+                                         Deadline deadline) {
+    const auto path = definitionPath(domain);
+    if (!path) {
+        return definitionDigest(std::nullopt);
+    }
+    auto text = ctx.io.readFile(*path, kMaxDomainXml, deadline);
+    if (!text) {
+        ctx.log.error("domain " + domain + ": " + text.error().message);
+        return std::nullopt;
+    }
+    return definitionDigest(*text);
+}
+
+// migrate begin of a domain whose XML carries no record: an offline
+// migration, or a live one the source has not recorded (see
+// hook/incoming.hpp).  Leaves the note prepare begin looks for and accepts;
+// false when the note could not be left (the check then refuses).
+bool deferUnrecorded(const std::string& domain, const DomainXml& xml,
+                     const std::vector<MdevHostdev>& hostdevs, HookContext& ctx) {
+    // The note names the domain: only a name that is a file name (libvirt's
+    // own rule for its definition file) is deferred; any other is checked now.
+    const std::string uuid = xml.uuid();
+    if (!isValidUuid(uuid) || !definitionPath(domain)) {
+        return false;
+    }
+    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    IncomingNote note{domain, uuid, nowMs(), {}, {}};
+    for (const auto& h : hostdevs) {
+        if (h.uuid_valid) {
+            note.mdevs.push_back(h.uuid);
+        }
+    }
+    const auto definition = definitionNow(domain, ctx, deadline.capped(ctx.config.attr_timeout));
+    if (!definition) {
+        return false;
+    }
+    note.definition = *definition;
+    if (auto w = ctx.io.replaceFile(incomingNotePath(uuid), formatIncomingNote(note),
+                                    deadline.capped(ctx.config.attr_timeout));
+        !w) {
+        ctx.log.error("domain " + domain + ": " + w.error().message);
+        return false;
+    }
+    ctx.log.info("migrate begin of domain " + domain +
+                 ": the source host recorded nothing for its mdevs: accepted as an offline "
+                 "migration would be; a live one is refused at prepare begin");
+    return true;
+}
+
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing = refusalPrefix(op, domain);
@@ -78,9 +138,14 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         ctx.log.error(ctx.config_error->message);
         return 1;
     }
+    const auto source = xml->metadata();
+    if (op == HookOp::Migrate && !source && !ctx.config.allow_unrecorded &&
+        deferUnrecorded(domain, *xml, hostdevs, ctx)) {
+        return 0;
+    }
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::after(ctx.config.timeout);
-    const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
+    const Decision d = decide(hostdevs, source, host, ctx.config, deadline);
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);
@@ -106,6 +171,66 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     xml->setMetadata(mine);
     ctx.out << xml->serialize();
     return 0;
+}
+
+// prepare begin: refuses the live migration that migrate begin let through
+// unrecorded; any other start passes.  Never fails a start for its own
+// trouble (a note it cannot read or remove is logged).
+int confirmIncoming(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
+    auto xml = DomainXml::parse(xml_text);
+    if (!xml || !ctx.config.enabled || ctx.config_error) {
+        return 0;
+    }
+    const auto hostdevs = xml->mdevHostdevs();
+    const std::string uuid = xml->uuid();
+    if (hostdevs.empty() || !isValidUuid(uuid)) {
+        return 0;
+    }
+    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    const std::string path = incomingNotePath(uuid);
+    constexpr std::size_t kMaxNote = std::size_t{64} * 1024;
+    auto text = ctx.io.readFile(path, kMaxNote, deadline.capped(ctx.config.attr_timeout));
+    if (!text || !*text) {
+        if (!text) {
+            ctx.log.error("domain " + domain + ": " + text.error().message);
+        }
+        return 0;
+    }
+    // A note stands for one migration: taken here, whatever it says.
+    if (auto r = ctx.io.removeFile(path, deadline.capped(ctx.config.attr_timeout)); !r) {
+        ctx.log.error("domain " + domain + ": " + r.error().message);
+    }
+    auto note = parseIncomingNote(**text);
+    if (!note || note->uuid != uuid) {
+        ctx.log.error("domain " + domain + ": " + ctx.root.display(path) + ": " +
+                      (note ? "its uuid is not the domain's" : note.error().message));
+        return 0;
+    }
+    const long long age = nowMs() - note->at_ms;
+    const long long ttl = std::chrono::milliseconds(kIncomingNoteTtl).count();
+    if (age < 0 || age > ttl) {
+        return 0; // not this start's migration
+    }
+    if (definitionNow(domain, ctx, deadline.capped(ctx.config.attr_timeout)) != note->definition) {
+        // Defined here since: an offline migration, and now a start.
+        return 0;
+    }
+    if (xml->metadata()) {
+        return 0;
+    }
+    const MdevHost host(ctx.root, ctx.io);
+    const Decision d = decide(hostdevs, std::nullopt, host, ctx.config, deadline);
+    const bool audit = ctx.config.mode == Mode::Audit;
+    for (const auto& v : d.devices) {
+        logVerdict(ctx, HookOp::Prepare, domain, uuid, d, v, audit);
+    }
+    if (d.compatible() || audit) {
+        return 0;
+    }
+    for (const auto& line : refusalLines(refusalPrefix(HookOp::Migrate, domain), domain, d)) {
+        say(ctx, line);
+    }
+    return 1;
 }
 
 int recordVersions(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
@@ -146,6 +271,8 @@ int runHook(const std::vector<std::string>& args, std::string_view xml, HookCont
         return checkIncoming(op, domain, xml, ctx);
     case HookAction::RecordVersions:
         return recordVersions(domain, xml, ctx);
+    case HookAction::ConfirmIncoming:
+        return confirmIncoming(domain, xml, ctx);
     }
     return 0;
 }

@@ -74,6 +74,8 @@ HookAction hookAction(HookOp op, HookSubop subop) {
     case HookOp::Started:
     case HookOp::Reconnect:
         return HookAction::RecordVersions;
+    case HookOp::Prepare:
+        return HookAction::ConfirmIncoming;
     default:
         return HookAction::Nothing;
     }
@@ -87,6 +89,8 @@ const char* hookActionName(HookAction action) {
         return "check-incoming";
     case HookAction::RecordVersions:
         return "record-versions";
+    case HookAction::ConfirmIncoming:
+        return "confirm-incoming";
     }
     return "unknown";
 }

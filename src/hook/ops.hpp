@@ -37,6 +37,9 @@ enum class HookAction {
     Nothing,        // every op but the ones below: exit 0 at once
     CheckIncoming,  // migrate begin, restore begin: refuse an incompatible mdev
     RecordVersions, // started begin, reconnect begin: record this host's versions
+    // prepare begin: a live migration that migrate begin let through
+    // unrecorded (it could have been offline) is refused here
+    ConfirmIncoming,
 };
 
 HookAction hookAction(HookOp op, HookSubop subop);

@@ -444,6 +444,75 @@ nvml_refuses)
     expect "runs on B" test "$(state b vm-nvml)" = running
     cleanup_vm vm-nvml
     ;;
+offline)
+    # No device state travels in an offline migration: it is accepted, and
+    # the VM starts on B afterwards.
+    PERSISTENT=1 start_vm a vm-off 1
+    vsh a destroy vm-off >/dev/null
+    t0=$(now)
+    set +e
+    err=$(vsh a migrate --offline --persistent vm-off "$(host_tcp b)" 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    echo "   virsh migrate --offline --persistent vm-off a->b: exit $rc in $(elapsed "$t0")s${err:+: $err}"
+    expect "--offline --persistent A->B succeeds" test "$rc" -eq 0
+    expect "defined on B, shut off" test "$(state b vm-off)" = "shut off"
+    set +e
+    err=$(vsh b start vm-off 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    expect "and starts there right away${err:+ ($err)}" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-off)" = running
+    expect "B records it after the start" wait_recorded b vm-off 'host="hostB"'
+    cleanup_vm vm-off
+    ;;
+unrecorded_live)
+    # A VM A never recorded (started while mdev-migcheck was disabled there):
+    # migrate begin on B cannot tell it from an offline migration, so the
+    # live migration is refused at prepare begin, before QEMU starts on B.
+    conf_set a "enabled = no"
+    start_vm a vm-unrec 1
+    conf_reset a
+    migrate a b vm-unrec
+    echo "refused_unrecorded $secs" >>"$RESULTS/timings.txt"
+    expect "refused" test "$rc" -ne 0
+    expect "at prepare begin" contains "$err" "vm-unrec prepare begin -) unexpected exit status 1"
+    expect "saying why and what to do" contains "$err" "$(refusal vm-unrec "mdev $(uuid 1): the source host recorded nothing for it: if the VM has just started there, retry in a moment; if it has run there since before mdev-migcheck was installed, record it with annotate; next: on the source host: mdev-migcheck annotate vm-unrec")"
+    expect "still running on A" test "$(state a vm-unrec)" = running
+    expect "nothing left on B" sh -c "! ip netns exec ${E2E_NS_PREFIX}b virsh -q -c '$(host_uri b)' list --all --name | grep -qx vm-unrec"
+    nsenter -t "$(host_pid a)" -m -u -n -- mdev-migcheck annotate vm-unrec >/dev/null
+    migrate a b vm-unrec
+    expect "after annotate on A it migrates" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-unrec)" = running
+    cleanup_vm vm-unrec
+    ;;
+start_window)
+    # The recorder on A is held back (its read of the type's
+    # migration_version waits 1.2 s): a migration right after the start
+    # is refused with "retry", and passes once A has recorded.
+    sim_ctl a "delay-read devices/pci0000:00/0000:00:02.0/mdev_supported_types/i915-GVTg_V5_4/migration_version 1200"
+    start_vm a vm-win 1
+    migrate a b vm-win
+    sim_ctl a "clear all"
+    expect "refused in the window" test "$rc" -ne 0
+    expect "with retry" contains "$err" "$(refusal vm-win "mdev $(uuid 1): the source host recorded nothing for it: if the VM has just started there, retry in a moment")"
+    expect "still running on A" test "$(state a vm-win)" = running
+    expect "recorded on A" wait_recorded a vm-win
+    migrate a b vm-win
+    expect "the retry migrates" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-win)" = running
+    cleanup_vm vm-win
+    # The window itself: from `virsh create` returning to A's record.
+    for i in 1 2 3 4 5; do
+        start_vm a "vm-win$i" 1
+        t0=$(now)
+        expect "recorded on A ($i)" wait_recorded a "vm-win$i"
+        w=$(elapsed "$t0")
+        echo "   start window $i: ${w}s"
+        echo "start_window $w" >>"$RESULTS/timings.txt"
+        cleanup_vm "vm-win$i"
+    done
+    ;;
 *)
     echo "scenario.sh: unknown scenario '$name'" >&2
     exit 2

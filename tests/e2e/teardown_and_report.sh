@@ -12,6 +12,8 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
     awk '
         /^success/ { s += $2; ns++ }
         /^refused_hung/ { h = $2; next }
+        /^refused_unrecorded / { u = $2; next }
+        /^start_window / { w += $2; nw++; if ($2 > wmax) wmax = $2; next }
         /^libvirt_refused/ { l = $2; next }
         /^refused_vm-older / { o = $2 }
         /^refused/ { r += $2; nr++ }
@@ -27,6 +29,12 @@ if [ -f "$E2E_STATE/results/timings.txt" ]; then
             }
             if (h) {
                 printf "refused migration, attribute hung (attr_timeout_ms = 1500): %.2f s\n", h
+            }
+            if (u) {
+                printf "refused live migration of an unrecorded VM (at prepare begin): %.3f s\n", u
+            }
+            if (nw) {
+                printf "start window (virsh create returning to the source'"'"'s record, polled every 0.1 s): mean %.3f s, max %.3f s of %d\n", w / nw, wmax, nw
             }
             if (pp) {
                 printf "preflight --all --plan, 3 VMs x 2 targets over ssh: %.2f s\n", pp

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <sys/stat.h>
@@ -55,6 +56,7 @@ public:
     // migration_version attribute.
     void reset(WriteFault wf, ReadFault rf) {
         io_ = template_;
+        state_.clear();
         for (const auto& path : writable_) {
             switch (wf) {
             case WriteFault::None:
@@ -124,11 +126,29 @@ public:
                                                 Deadline d) override {
         return lookups_.readFile(path, max, d);
     }
+    // mdev-migcheck's own state is kept here, not on the tree; only its
+    // directory may be written.
+    Result<void> replaceFile(std::string_view rel, std::string_view data, Deadline) override {
+        if (rel.rfind("run/mdev-migcheck/", 0) != 0 || rel.find("..") != std::string_view::npos) {
+            stop("a state file outside run/mdev-migcheck", rel);
+        }
+        state_[std::string(rel)] = std::string(data);
+        return {};
+    }
+    Result<void> removeFile(std::string_view rel, Deadline) override {
+        if (state_.erase(std::string(rel)) == 0) {
+            return fail("no state file '" + std::string(rel) + "'", ENOENT);
+        }
+        return {};
+    }
+    // The state files of the current run.
+    const std::map<std::string, std::string>& stateFiles() const { return state_; }
 
     // The writes of the current run.
     const std::vector<test::ScriptedAttrIo::Write>& writes() const { return io_.log; }
 
 private:
+    std::map<std::string, std::string> state_;
     struct Canonical {
         int err = 0;
         std::string path;

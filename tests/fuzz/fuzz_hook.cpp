@@ -20,11 +20,14 @@
 //  - every line on the error stream starts with "mdev-migcheck: " and holds
 //    no control byte (no CR, ESC, NUL, ...: one line per refusal);
 //  - XML printed on acceptance parses, with the same mdev hostdevs and this
-//    host's record in the metadata.
+//    host's record in the metadata;
+//  - a state file is left only by a migrate begin accepted without output
+//    (the note for prepare begin, hook/incoming.hpp), and it parses.
 #include "domain/domain_xml.hpp"
 #include "fake_sysfs.hpp"
 #include "fuzz_attr_io.hpp"
 #include "hook/engine.hpp"
+#include "hook/incoming.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -224,6 +227,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (rc == 0 && !out.str().empty()) {
         checkAcceptedXml(out.str(), xml);
+    }
+    for (const auto& [path, text] : host->io->stateFiles()) {
+        if (op != "migrate" || rc != 0 || !out.str().empty()) {
+            failed("a state file left by anything but a migrate begin accepted without output",
+                   path);
+        }
+        if (auto note = parseIncomingNote(text); !note) {
+            failed("a note that does not parse", note.error().message + ": " + text);
+        }
     }
     return 0;
 }

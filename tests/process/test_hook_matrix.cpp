@@ -333,12 +333,20 @@ TEST_F(HookMatrix, DeviceVanishingMidCheck) {
 
 TEST_F(HookMatrix, NoRecordedSourceVersion) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
-    const RunResult r = migrate(domain({kU1}));
+    // Accepted at migrate begin (it may be offline), refused at prepare
+    // begin, which only a live migration reaches.
+    const RunResult m = migrate(domain({kU1}));
+    EXPECT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(m.out, "");
+    const RunResult r = runProgram(
+        {MDEVMC_HOOK, "vgpu", "prepare", "begin", "-"},
+        libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + target->root().string()}), domain({kU1}));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err), kRefusing + "mdev " + kU1 +
-                                    ": the source host recorded nothing for it (is mdev-migcheck "
-                                    "installed there? VMs started before it was are recorded by "
-                                    "annotate); next: on the source host: mdev-migcheck annotate "
+                                    ": the source host recorded nothing for it: if the VM has "
+                                    "just started there, retry in a moment; if it has run there "
+                                    "since before mdev-migcheck was installed, record it with "
+                                    "annotate; next: on the source host: mdev-migcheck annotate "
                                     "vgpu");
     EXPECT_EQ(target->writes(), "");
 }

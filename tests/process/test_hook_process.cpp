@@ -106,8 +106,76 @@ TEST_F(HookProcess, NoMdevDomainPrintsNothing) {
     }
 }
 
-TEST_F(HookProcess, UnrecordedDeviceIsRefused) {
-    const RunResult r = hook("vgpu1", "migrate", "begin", sample("vgpu-one-mdev.xml"));
+// A domain XML without a record at migrate begin is an offline migration or
+// a live one the source has not recorded: accepted there with a note, and
+// the live one (the only one followed by prepare begin) refused at prepare.
+constexpr const char* kDomainUuid = "3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001";
+
+TEST_F(HookProcess, UnrecordedLiveMigrationIsRefusedAtPrepare) {
+    const std::string xml = sample("vgpu-one-mdev.xml");
+    const auto note = dir.path() / "run/mdev-migcheck/incoming" / kDomainUuid;
+    const RunResult m = hook("vgpu1", "migrate", "begin", xml);
+    EXPECT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(m.out, "");
+    EXPECT_EQ(m.err, "");
+    ASSERT_TRUE(std::filesystem::exists(note));
+    EXPECT_NE(readFile(note).find(std::string("mdev=") + kU1 + "\n"), std::string::npos);
+
+    const RunResult p = hook("vgpu1", "prepare", "begin", xml);
+    EXPECT_EQ(p.exit_code, 1);
+    EXPECT_EQ(p.out, "");
+    EXPECT_EQ(p.err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                         ": the source host recorded nothing for it: if the VM has just started "
+                         "there, retry in a moment; if it has run there since before "
+                         "mdev-migcheck was installed, record it with annotate; next: on the "
+                         "source host: mdev-migcheck annotate vgpu1\n");
+    EXPECT_FALSE(std::filesystem::exists(note));
+    // The note stood for one migration: a later start passes.
+    const RunResult again = hook("vgpu1", "prepare", "begin", xml);
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+TEST_F(HookProcess, LiveMigrationToAHostWhereTheDomainIsDefinedIsRefusedToo) {
+    const std::string xml = sample("vgpu-one-mdev.xml");
+    writeFile(dir.path() / "etc/libvirt/qemu/vgpu1.xml", xml);
+    EXPECT_EQ(hook("vgpu1", "migrate", "begin", xml).exit_code, 0);
+    EXPECT_EQ(hook("vgpu1", "prepare", "begin", xml).exit_code, 1);
+}
+
+TEST_F(HookProcess, OfflineMigrationThenAStartPasses) {
+    const std::string xml = sample("vgpu-one-mdev.xml");
+    const RunResult m = hook("vgpu1", "migrate", "begin", xml);
+    EXPECT_EQ(m.exit_code, 0) << m.err;
+    // libvirt defines the domain here after an offline migration.
+    writeFile(dir.path() / "etc/libvirt/qemu/vgpu1.xml", xml);
+    const RunResult p = hook("vgpu1", "prepare", "begin", xml);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(p.err, "");
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/mdev-migcheck/incoming" / kDomainUuid));
+}
+
+TEST_F(HookProcess, StaleOrCorruptNotesNeverFailAStart) {
+    const std::string xml = sample("vgpu-one-mdev.xml");
+    const auto note = dir.path() / "run/mdev-migcheck/incoming" / kDomainUuid;
+    writeFile(note, std::string("domain=vgpu1\nuuid=") + kDomainUuid +
+                        "\nat-ms=1000\ndefinition=absent\nmdev=" + kU1 + "\n");
+    RunResult p = hook("vgpu1", "prepare", "begin", xml);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_FALSE(std::filesystem::exists(note));
+    writeFile(note, "domain=vgpu1\nuuid=../../x\n");
+    p = hook("vgpu1", "prepare", "begin", xml);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_EQ(p.err, "");
+    EXPECT_FALSE(std::filesystem::exists(note));
+}
+
+TEST_F(HookProcess, RecordedMigrationLeavesNoNote) {
+    ASSERT_EQ(hook("vgpu1", "migrate", "begin", sample("vgpu-annotated.xml")).exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/mdev-migcheck/incoming"));
+}
+
+TEST_F(HookProcess, UnrecordedRestoreIsRefused) {
+    const RunResult r = hook("vgpu1", "restore", "begin", sample("vgpu-one-mdev.xml"));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("the source host recorded nothing for it"), std::string::npos);
 }

@@ -28,7 +28,8 @@ TEST(HookOps, ActionTable) {
     EXPECT_EQ(hookAction(HookOp::Started, HookSubop::Begin), HookAction::RecordVersions);
     EXPECT_EQ(hookAction(HookOp::Reconnect, HookSubop::Begin), HookAction::RecordVersions);
     EXPECT_EQ(hookAction(HookOp::Migrate, HookSubop::End), HookAction::Nothing);
-    EXPECT_EQ(hookAction(HookOp::Prepare, HookSubop::Begin), HookAction::Nothing);
+    EXPECT_EQ(hookAction(HookOp::Prepare, HookSubop::Begin), HookAction::ConfirmIncoming);
+    EXPECT_EQ(hookAction(HookOp::Prepare, HookSubop::End), HookAction::Nothing);
     EXPECT_EQ(hookAction(HookOp::Stopped, HookSubop::End), HookAction::Nothing);
     EXPECT_EQ(hookAction(HookOp::Unknown, HookSubop::Begin), HookAction::Nothing);
 }
@@ -44,6 +45,7 @@ TEST(HookOps, ActionNames) {
     EXPECT_STREQ(hookActionName(HookAction::Nothing), "nothing");
     EXPECT_STREQ(hookActionName(HookAction::CheckIncoming), "check-incoming");
     EXPECT_STREQ(hookActionName(HookAction::RecordVersions), "record-versions");
+    EXPECT_STREQ(hookActionName(HookAction::ConfirmIncoming), "confirm-incoming");
 }
 
 TEST(HookOps, RefusalPrefix) {
