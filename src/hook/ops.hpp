@@ -37,6 +37,7 @@ enum class HookAction {
     Nothing,        // every op but the ones below: exit 0 at once
     CheckIncoming,  // migrate begin, restore begin: refuse an incompatible mdev
     RecordVersions, // started begin, reconnect begin: record this host's versions
+    CollectCreated, // release end: remove the mdevs created for a domain now gone
 };
 
 HookAction hookAction(HookOp op, HookSubop subop);
