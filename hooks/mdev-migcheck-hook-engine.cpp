@@ -11,6 +11,7 @@
 #include "util/escape.hpp"
 #include "util/host_name.hpp"
 #include "util/read_all.hpp"
+#include "util/run_dir.hpp"
 #include "util/std_fds.hpp"
 #include "util/syslog.hpp"
 
@@ -101,11 +102,21 @@ int main(int argc, char** argv) {
 
         const SysLog log(config.syslog);
         const std::string cli = installedCliPath();
-        HookContext ctx{*root,      io,        config,    config_error, log,
-                        hostName(), std::cout, std::cerr, nullptr};
+        HookContext ctx{*root,
+                        io,
+                        config,
+                        config_error,
+                        log,
+                        hostName(),
+                        std::cout,
+                        std::cerr,
+                        nullptr,
+                        nullptr,
+                        runDirectory(root->path())};
         ctx.spawn_recorder = [&cli](const std::string& dom, const std::string& name) {
             return spawnRecorder(cli, dom, name);
         };
+        ctx.spawn_gc = [&cli](const std::string& dom) { return spawnGc(cli, dom); };
         int rc = runHook(args, xml, ctx);
         io.leave(); // no wait for the worker on the way out
         std::cout.flush();

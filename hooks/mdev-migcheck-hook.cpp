@@ -9,6 +9,7 @@
 #include "hook/ops.hpp"
 #include "util/escape.hpp"
 #include "util/read_all.hpp"
+#include "util/run_dir.hpp"
 #include "util/self_path.hpp"
 #include "util/std_fds.hpp"
 #include "util/unique_fd.hpp"
@@ -135,6 +136,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (!mayContainMdev(in.data)) {
+        return 0;
+    }
+    // release end: only when this host journalled an mdev it created.
+    if (action == HookAction::CollectCreated &&
+        !hasVisibleEntries(createdDirectory(runDirectoryFromEnvironment()))) {
         return 0;
     }
     const std::string engine = pathBesideSelf(kEngineName);

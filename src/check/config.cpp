@@ -34,7 +34,7 @@ struct Key {
     long max;
 };
 
-constexpr std::array<Key, 9> kKeys{{
+constexpr std::array<Key, 10> kKeys{{
     {"enabled", Kind::Bool, nullptr, &Config::enabled, 0, 0},
     {"mode", Kind::Other, nullptr, nullptr, 0, 0},
     {"driver_version", Kind::Other, nullptr, nullptr, 0, 0},
@@ -43,6 +43,7 @@ constexpr std::array<Key, 9> kKeys{{
     {"attr_timeout_ms", Kind::Millis, &Config::attr_timeout, nullptr, 10, 600000},
     {"allow_unrecorded", Kind::Bool, nullptr, &Config::allow_unrecorded, 0, 0},
     {"syslog", Kind::Bool, nullptr, &Config::syslog, 0, 0},
+    {"provision", Kind::Bool, nullptr, &Config::provision, 0, 0},
     {"record_wait_ms", Kind::Millis, &Config::record_wait, nullptr, 0, 3600000},
 }};
 

@@ -45,6 +45,10 @@ struct Config {
     // Accept an mdev for which the source recorded no migration_version
     // (a VM started before mdev-migcheck was installed).  Default: refuse.
     bool allow_unrecorded = false;
+    // Destination side: create an mdev the incoming domain names and this
+    // host lacks, with the same UUID, on a compatible parent with a free
+    // instance (check/provision.hpp).
+    bool provision = true;
     // Log verdicts to syslog (identifier "mdev-migcheck").
     bool syslog = true;
     // Source side: how long the detached recorder waits for a starting

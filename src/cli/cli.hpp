@@ -30,6 +30,7 @@ struct Command {
 Command annotateCommand();
 Command checkCommand();
 Command doctorCommand();
+Command gcCommand();
 Command listCommand();
 Command migrationVersionCommand();
 Command probeCommand();

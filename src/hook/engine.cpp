@@ -1,6 +1,8 @@
 #include "hook/engine.hpp"
 
+#include "check/created.hpp"
 #include "check/decision.hpp"
+#include "check/provision.hpp"
 #include "check/recording.hpp"
 #include "check/report.hpp"
 #include "domain/domain_xml.hpp"
@@ -114,6 +116,44 @@ bool deferUnrecorded(const std::string& domain, const DomainXml& xml,
     return true;
 }
 
+// Creates the devices D misses where a parent fits, and decides again (the
+// created devices are then checked as existing ones).
+std::vector<CreatedEntry> provision(HookOp op, const std::string& domain, const DomainXml& xml,
+                                    const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
+                                    Deadline deadline, Decision& d, HookContext& ctx) {
+    const CreatedJournal journal(ctx.run_dir);
+    const auto source = xml.metadata();
+    const ProvisionOutcome p =
+        provisionMissing(d, source, host, ctx.config, deadline, journal, domain, xml.uuid());
+    for (const auto& e : p.created) {
+        ctx.log.entry(LOG_INFO,
+                      std::string(hookOpName(op)) + " of domain " + domain + ": created mdev " +
+                          e.mdev + " (" + e.type + ") on parent " + e.parent,
+                      {{"MESSAGE_ID", kCreatedMessageId},
+                       {"DOMAIN", domain},
+                       {"DOMAIN_UUID", e.domain_uuid},
+                       {"MDEV_UUID", e.mdev},
+                       {"MDEV_TYPE", e.type},
+                       {"MDEV_PARENT", e.parent},
+                       {"HOOK_OP", hookOpName(op)}});
+    }
+    // Again: the created devices as existing ones, and the parents as they
+    // are now (another migration may have taken the last instance).
+    d = decide(hostdevs, source, host, ctx.config, deadline);
+    noteProvisionFailures(d, p);
+    return p.created;
+}
+
+// The hook refuses after all: what it created goes again.
+void rollBack(const std::string& domain, const std::vector<CreatedEntry>& created,
+              const MdevHost& host, HookContext& ctx) {
+    const CreatedJournal journal(ctx.run_dir);
+    const auto t = ctx.config.attr_timeout;
+    for (const auto& problem : rollBackCreated(created, host, journal, Deadline::after(t + t), t)) {
+        ctx.log.error("domain " + domain + ": " + problem);
+    }
+}
+
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing = refusalPrefix(op, domain);
@@ -145,13 +185,18 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     }
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::after(ctx.config.timeout);
-    const Decision d = decide(hostdevs, source, host, ctx.config, deadline);
+    Decision d = decide(hostdevs, source, host, ctx.config, deadline);
+    std::vector<CreatedEntry> created;
+    if (ctx.config.provision && !ctx.run_dir.empty() && worthProvisioning(d)) {
+        created = provision(op, domain, *xml, hostdevs, host, deadline, d, ctx);
+    }
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);
     }
     if (!d.compatible()) {
         if (!audit) {
+            rollBack(domain, created, host, ctx);
             for (const auto& line : refusalLines(refusing, domain, d)) {
                 say(ctx, line);
             }
@@ -253,6 +298,21 @@ int recordVersions(const std::string& domain, std::string_view xml_text, HookCon
     return 0;
 }
 
+// release end of a domain, with created mdevs journalled on this host.
+int collectCreated(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
+    if (!ctx.spawn_gc) {
+        return 0;
+    }
+    auto xml = DomainXml::parse(xml_text);
+    if (!xml || !isValidUuid(xml->uuid())) {
+        return 0; // the timer's gc takes it
+    }
+    if (auto r = ctx.spawn_gc(canonicalUuid(xml->uuid())); !r) {
+        ctx.log.error("domain " + domain + ": cannot start mdev-migcheck gc: " + r.error().message);
+    }
+    return 0;
+}
+
 } // namespace
 
 int runHook(const std::vector<std::string>& args, std::string_view xml, HookContext& ctx) {
@@ -273,6 +333,8 @@ int runHook(const std::vector<std::string>& args, std::string_view xml, HookCont
         return recordVersions(domain, xml, ctx);
     case HookAction::ConfirmIncoming:
         return confirmIncoming(domain, xml, ctx);
+    case HookAction::CollectCreated:
+        return collectCreated(domain, xml, ctx);
     }
     return 0;
 }

@@ -3,8 +3,13 @@
 //  - migrate begin / restore begin: decide for every mdev hostdev; refuse
 //    with exit 1 and a reason on stderr, or accept with exit 0 and print the
 //    domain XML with the metadata rewritten to this host's versions;
+//    A missing mdev is first created where a parent fits (check/provision.hpp);
+//    what was created is removed again when the hook refuses after all;
 //  - started begin / reconnect begin: start the detached recorder that
-//    stores this host's versions in the live metadata; never fails.
+//    stores this host's versions in the live metadata; never fails;
+//  - release end (the front end execs the engine only when the journal of
+//    created mdevs has entries): start `mdev-migcheck gc` detached for the
+//    domain; never fails.
 #pragma once
 
 #include "check/config.hpp"
@@ -24,6 +29,8 @@ namespace mdevmc {
 // The MESSAGE_ID of every verdict in the journal
 // (journalctl MESSAGE_ID=... DOMAIN=vm7).
 inline constexpr const char* kVerdictMessageId = "6c1f3b0e9a4d4f0b8e2a7d5c93e1b804";
+// The MESSAGE_ID of every mdev the hook created (provisioning).
+inline constexpr const char* kCreatedMessageId = "2b8d4c7e5f1a4e39a0c6d1b7e9f35a12";
 
 struct HookContext {
     const Root& root;
@@ -37,6 +44,11 @@ struct HookContext {
     // Starts the detached recorder for the domain with this UUID.
     std::function<Result<void>(const std::string& domain_uuid, const std::string& name)>
         spawn_recorder;
+    // Starts the detached gc for the domain with this UUID (release end).
+    std::function<Result<void>(const std::string& domain_uuid)> spawn_gc;
+    // The run directory (util/run_dir.hpp) with the lock and the journal of
+    // created mdevs; empty: nothing is provisioned.
+    std::string run_dir;
 };
 
 // ARGS: DOMAIN OP SUBOP EXTRA (libvirt's argv without argv[0]).

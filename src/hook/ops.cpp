@@ -64,6 +64,9 @@ const char* hookSubopName(HookSubop subop) {
 }
 
 HookAction hookAction(HookOp op, HookSubop subop) {
+    if (op == HookOp::Release && subop == HookSubop::End) {
+        return HookAction::CollectCreated;
+    }
     if (subop != HookSubop::Begin) {
         return HookAction::Nothing;
     }
@@ -91,6 +94,8 @@ const char* hookActionName(HookAction action) {
         return "record-versions";
     case HookAction::ConfirmIncoming:
         return "confirm-incoming";
+    case HookAction::CollectCreated:
+        return "collect-created";
     }
     return "unknown";
 }
@@ -124,10 +129,12 @@ std::string hookUsage(std::string_view program) {
            "The libvirt qemu hook of mdev-migcheck, installed as\n"
            "/etc/libvirt/hooks/qemu.d/90-mdev-migcheck.  libvirt runs it for every\n"
            "operation of every QEMU domain, with the domain XML on standard input.  At\n"
-           "'migrate begin' and 'restore begin' it refuses (exit 1, the reason on standard\n"
-           "error) a domain whose mediated devices this host cannot import; at 'started\n"
-           "begin' and 'reconnect begin' it starts the recorder of this host's versions;\n"
-           "every other operation exits 0 at once.  It is not meant to be run by hand:\n"
+           "'migrate begin' and 'restore begin' it creates a missing mdev where a parent\n"
+           "fits (provision), and refuses (exit 1, the reason on standard error) a domain\n"
+           "whose mediated devices this host cannot import; at 'started begin' and\n"
+           "'reconnect begin' it starts the recorder of this host's versions; at 'release\n"
+           "end', when it has created mdevs, it starts 'mdev-migcheck gc'; every other\n"
+           "operation exits 0 at once.  It is not meant to be run by hand:\n"
            "'mdev-migcheck check' shows what it would decide.\n"
            "\n"
            "See mdev-migcheck-hook(8) and mdev-migcheck(8).\n";

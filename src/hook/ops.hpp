@@ -40,6 +40,7 @@ enum class HookAction {
     // prepare begin: a live migration that migrate begin let through
     // unrecorded (it could have been offline) is refused here
     ConfirmIncoming,
+    CollectCreated, // release end: remove the mdevs created for a domain now gone
 };
 
 HookAction hookAction(HookOp op, HookSubop subop);

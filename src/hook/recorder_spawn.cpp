@@ -32,16 +32,12 @@ std::string installedCliPath() {
     return std::string(MDEVMC_BINDIR) + "/mdev-migcheck";
 }
 
-Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
-                           const std::string& name) {
+namespace {
+
+// Starts CLI with ARGS detached: a session of its own, standard streams on
+// /dev/null, no other descriptor of ours.
+Result<void> spawnDetached(const std::string& cli, const std::vector<std::string>& args) {
     std::error_code ec;
-    // The name attached to its option and the domain after "--": neither
-    // can be read as an option, whatever it starts with.
-    std::vector<std::string> args{"annotate", "--wait"};
-    if (!name.empty() && name != domain) {
-        args.push_back("--name=" + name);
-    }
-    args.insert(args.end(), {"--", domain});
     bp::spawn(cli, bp::args(args), bp::std_in<bp::null, bp::std_out> bp::null,
               bp::std_err > bp::null, ec, bp::extend::on_exec_setup([](auto&) {
                   // A session of its own, and every descriptor but 0-2 closed at
@@ -58,6 +54,24 @@ Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
         return fail("cannot start '" + cli + "': " + ec.message(), ec.value());
     }
     return {};
+}
+
+} // namespace
+
+Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
+                           const std::string& name) {
+    // The name attached to its option and the domain after "--": neither
+    // can be read as an option, whatever it starts with.
+    std::vector<std::string> args{"annotate", "--wait"};
+    if (!name.empty() && name != domain) {
+        args.push_back("--name=" + name);
+    }
+    args.insert(args.end(), {"--", domain});
+    return spawnDetached(cli, args);
+}
+
+Result<void> spawnGc(const std::string& cli, const std::string& domain_uuid) {
+    return spawnDetached(cli, {"gc", "--domain=" + domain_uuid});
 }
 
 } // namespace mdevmc

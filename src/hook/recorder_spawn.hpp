@@ -21,4 +21,9 @@ std::string installedCliPath();
 Result<void> spawnRecorder(const std::string& cli, const std::string& domain,
                            const std::string& name = {});
 
+// Starts `CLI gc --domain=DOMAIN_UUID` detached the same way, at `release
+// end`: the mdevs created for a domain that is gone are removed once the
+// hook has returned and libvirt can answer.
+Result<void> spawnGc(const std::string& cli, const std::string& domain_uuid);
+
 } // namespace mdevmc

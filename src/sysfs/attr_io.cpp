@@ -798,6 +798,22 @@ void reapBriefly(pid_t pid) {
     }
 }
 
+// Closes every descriptor from 3 up but KEEP.
+void closeAllBut(std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned int from = 3;
+    for (const int fd : keep) {
+        if (fd < 0 || static_cast<unsigned int>(fd) < from) {
+            continue;
+        }
+        if (static_cast<unsigned int>(fd) > from) {
+            ::syscall(SYS_close_range, from, static_cast<unsigned int>(fd) - 1, 0U);
+        }
+        from = static_cast<unsigned int>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, from, ~0U, 0U);
+}
+
 } // namespace
 
 WorkerAttrIo::WorkerAttrIo(const Root& root) : root_(root), in_(std::make_unique<FrameBuffer>()) {}
@@ -841,6 +857,9 @@ bool WorkerAttrIo::ensureWorker() {
             }
         }
         ours.reset();
+        // Every other descriptor closed: a worker left behind at a deadline
+        // must hold nothing of the caller's (a lock, a pipe of libvirt's).
+        closeAllBut({null, theirs.get(), root_.fd()});
         workerMain(root_, theirs.get());
     }
     theirs.reset();

@@ -5,6 +5,7 @@
 
 #include "util/error.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ inline const char* domainRunStateName(DomainRunState s) {
     return "unknown";
 }
 
+// Whether a domain is known to the daemon, and how.
+struct DomainPresence {
+    std::string name;
+    bool active = false;     // running, paused, or starting
+    bool persistent = false; // defined (has a persistent configuration)
+};
+
 class Hypervisor {
 public:
     virtual ~Hypervisor() = default;
@@ -51,6 +59,12 @@ public:
     // Stores ELEMENT (our metadata element, without namespace declaration)
     // in the live definition only, under kMetadataUri / kMetadataPrefix.
     virtual Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) = 0;
+    // The domain with UUID: nullopt when the daemon knows no such domain (a
+    // failure to ask is an error, never "none").
+    virtual Result<std::optional<DomainPresence>> presence(const std::string& uuid) {
+        (void)uuid;
+        return fail("this hypervisor cannot tell whether a domain exists");
+    }
 };
 
 } // namespace mdevmc

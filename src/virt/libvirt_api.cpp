@@ -48,7 +48,9 @@ Loaded load() {
         !resolve(handle, "virDomainGetUUIDString", a.domainGetUUIDString, l.error) ||
         !resolve(handle, "virDomainGetState", a.domainGetState, l.error) ||
         !resolve(handle, "virDomainGetXMLDesc", a.domainGetXMLDesc, l.error) ||
-        !resolve(handle, "virDomainSetMetadata", a.domainSetMetadata, l.error)) {
+        !resolve(handle, "virDomainSetMetadata", a.domainSetMetadata, l.error) ||
+        !resolve(handle, "virDomainIsActive", a.domainIsActive, l.error) ||
+        !resolve(handle, "virDomainIsPersistent", a.domainIsPersistent, l.error)) {
         ::dlclose(handle);
     }
     return l;

@@ -29,6 +29,8 @@ struct LibvirtApi {
     decltype(&::virDomainGetState) domainGetState = nullptr;
     decltype(&::virDomainGetXMLDesc) domainGetXMLDesc = nullptr;
     decltype(&::virDomainSetMetadata) domainSetMetadata = nullptr;
+    decltype(&::virDomainIsActive) domainIsActive = nullptr;
+    decltype(&::virDomainIsPersistent) domainIsPersistent = nullptr;
 };
 
 // dlopen(RTLD_NOW | RTLD_LOCAL) and dlsym of every entry point, once per

@@ -158,6 +158,29 @@ Result<std::vector<DomainRef>> LibvirtHypervisor::activeDomains() {
     return out;
 }
 
+Result<std::optional<DomainPresence>> LibvirtHypervisor::presence(const std::string& uuid) {
+    const Dom d(lv().domainLookupByUUIDString(impl_->conn.get(), uuid.c_str()));
+    if (!d) {
+        if (lastCode() == VIR_ERR_NO_DOMAIN) {
+            return std::optional<DomainPresence>{};
+        }
+        return failLibvirt("cannot look up domain " + uuid + " on '" + impl_->uri + "': ");
+    }
+    DomainPresence p;
+    p.name = refOf(d.get()).name;
+    const int active = lv().domainIsActive(d.get());
+    const int persistent = lv().domainIsPersistent(d.get());
+    if (active < 0 || persistent < 0) {
+        if (lastCode() == VIR_ERR_NO_DOMAIN) {
+            return std::optional<DomainPresence>{}; // gone meanwhile
+        }
+        return failLibvirt("domain '" + p.name + "' (" + uuid + "): cannot get its state: ");
+    }
+    p.active = active == 1;
+    p.persistent = persistent == 1;
+    return std::optional<DomainPresence>(std::move(p));
+}
+
 Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
     Dom dom;
     MDEVMC_TRY_ASSIGN(dom, impl_->domain(d));

@@ -21,6 +21,7 @@ public:
     Result<std::string> liveXml(const DomainRef& d) override;
     Result<std::string> migratableXml(const DomainRef& d) override;
     Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) override;
+    Result<std::optional<DomainPresence>> presence(const std::string& uuid) override;
 
 private:
     struct Impl;

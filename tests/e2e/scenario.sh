@@ -155,6 +155,15 @@ clear_hosts() {
 clear_hosts
 trap clear_hosts EXIT
 
+# Waits until the device of INDEX is gone from HOST (at most 30 s: gc runs
+# detached after release end).
+wait_gone() { # HOST INDEX
+    for _ in $(seq 300); do
+        [ -e "$(host_sim "$1")/bus/mdev/devices/$(uuid "$2")" ] || return 0
+        sleep 0.1
+    done
+    return 1
+}
 refused_case() { # DOM INDEX MESSAGE
     local dom=$1 idx=$2 msg=$3
     start_vm a "$dom" "$idx"
@@ -246,7 +255,42 @@ attribute_absent)
     cleanup_vm vm-absent
     ;;
 uuid_missing)
-    refused_case vm-missing 6 "mdev $(uuid 6) (i915-GVTg_V5_4): does not exist on this host. Parents offering i915-GVTg_V5_4: 0000:00:03.0: compatible (protocol), 3 instance(s) available; 0000:00:04.0: rejects the version (EINVAL: Invalid argument), 5 instance(s) available; 0000:00:05.0: rejects the version (EINVAL: Invalid argument), 1 instance(s) available; 0000:00:06.0: compatible (fingerprint), 1 instance(s) available; next: create it on a compatible parent with a free instance: mdevctl start -u $(uuid 6) -p 0000:00:03.0 --type i915-GVTg_V5_4"
+    # B has no device of that UUID: the hook creates it on a compatible
+    # parent with room (0000:00:03.0: the source's parent address does not
+    # exist on B, and it comes first in name order), the VM runs there, and
+    # once it is gone from B, gc removes what was created.
+    start_vm a vm-missing 6
+    expect "recorded on A" wait_recorded a vm-missing
+    migrate a b vm-missing
+    expect "A->B succeeds" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-missing)" = running
+    expect "created on B's 0000:00:03.0" test -e "$(host_sim b)/class/mdev_bus/0000:00:03.0/$(uuid 6)"
+    expect "journalled on B" on_b test -f "/run/mdev-migcheck/created/$(uuid 6)"
+    expect "the creation is logged on B" grep -qF "created mdev $(uuid 6) (i915-GVTg_V5_4) on parent 0000:00:03.0" "$(host_syslog b)"
+    expect "A's device is still there" test -e "$(host_sim a)/bus/mdev/devices/$(uuid 6)"
+    expect "A's device was never written to" sh -c "! grep -qF '$(uuid 6)/remove' '$(host_dir a)/writes.jsonl'"
+    cleanup_vm vm-missing
+    expect "gc removed it from B once the VM was gone" wait_gone b 6
+    expect "and its journal entry" on_b test ! -e "/run/mdev-migcheck/created/$(uuid 6)"
+    ;;
+provision_rollback)
+    # The hook on B accepts and creates the device, then QEMU fails to start
+    # for the incoming migration: the VM stays on A and the created device
+    # goes again (the gc the hook starts at release end).
+    start_vm a vm-rollback 6
+    expect "recorded on A" wait_recorded a vm-rollback
+    on_b touch /run/mdevmc-e2e-fail-incoming
+    mark=$(syslog_mark b)
+    migrate a b vm-rollback
+    on_b rm -f /run/mdevmc-e2e-fail-incoming
+    expect "the migration fails" test "$rc" -ne 0
+    expect "QEMU's failure is the reason" contains "$err" "failing an incoming migration on purpose"
+    expect "still running on A" test "$(state a vm-rollback)" = running
+    expect "the hook had created it on B" contains "$(syslog_since b "$mark")" "created mdev $(uuid 6)"
+    expect "gc removed it from B" wait_gone b 6
+    expect "and its journal entry" on_b test ! -e "/run/mdev-migcheck/created/$(uuid 6)"
+    expect "A's device is still there" test -e "$(host_sim a)/bus/mdev/devices/$(uuid 6)"
+    cleanup_vm vm-rollback
     ;;
 two_mdevs)
     start_vm a vm-two 7 2

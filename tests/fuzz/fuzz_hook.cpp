@@ -204,8 +204,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::ostringstream out;
     std::ostringstream err;
     int spawned = 0;
-    HookContext ctx{*host->root, *host->io, config, config_error, log,
-                    kHostName,   out,       err,    nullptr};
+    HookContext ctx{*host->root, *host->io, config,  config_error, log, kHostName,
+                    out,         err,       nullptr, nullptr,      ""};
     ctx.spawn_recorder = [&spawned](const std::string&, const std::string&) -> Result<void> {
         ++spawned;
         return {};

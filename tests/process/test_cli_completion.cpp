@@ -95,6 +95,13 @@ TEST_F(Completion, PreflightAndDoctor) {
     EXPECT_EQ(virshCalls(), "-q -c qemu:///system list --name\n");
 }
 
+TEST_F(Completion, Gc) {
+    EXPECT_EQ(complete("mdev-migcheck g"), "gc\n");
+    EXPECT_EQ(complete("mdev-migcheck gc "), "--connect\n--domain\n--grace\n--help\n");
+    EXPECT_EQ(complete("mdev-migcheck gc --grace "), "\n"); // a number: nothing offered
+    EXPECT_EQ(virshCalls(), "");
+}
+
 TEST_F(Completion, CommandsAndTheToolsVersion) {
     EXPECT_EQ(complete("mdev-migcheck mi"), "migration-version\n");
     EXPECT_EQ(complete("mdev-migcheck -"), "--help\n--version\n-V\n");

@@ -264,6 +264,9 @@ TEST_F(HookMatrix, UuidMissingOnTargetReportsParentsAndCapacity) {
     other.address = "0000:00:04.0";
     other.device = "1eb9";
     hosts(topology({ParentDef{}}, {{kU1}}), topology({ok, newer, other}, {}));
+    // Without provisioning (test_hook_provision creates the device).
+    writeFile(target->root() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "attr_timeout_ms = 500\ntimeout_ms = 3000\nsyslog = no\nprovision = no\n");
     const RunResult r = migrate(annotate(domain({kU1})));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(firstLine(r.err),

@@ -38,7 +38,8 @@ protected:
     int run(std::vector<std::string> args, const std::string& xml) {
         out.str("");
         err.str("");
-        HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
+        HookContext ctx{*root, io,  config,  config_error, log, "hostB",
+                        out,   err, nullptr, nullptr,      ""};
         ctx.spawn_recorder = [this](const std::string& dom, const std::string&) -> Result<void> {
             spawned.push_back(dom);
             return {};
@@ -146,7 +147,7 @@ TEST_F(HookEngineTest, StartedSpawnsTheRecorderAndPrintsNothing) {
 }
 
 TEST_F(HookEngineTest, RecorderFailureNeverFailsTheStart) {
-    HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr};
+    HookContext ctx{*root, io, config, config_error, log, "hostB", out, err, nullptr, nullptr, ""};
     ctx.spawn_recorder = [](const std::string&, const std::string&) -> Result<void> {
         return fail("cannot start '/usr/bin/mdev-migcheck': No such file or directory", ENOENT);
     };

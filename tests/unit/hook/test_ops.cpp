@@ -32,6 +32,8 @@ TEST(HookOps, ActionTable) {
     EXPECT_EQ(hookAction(HookOp::Prepare, HookSubop::End), HookAction::Nothing);
     EXPECT_EQ(hookAction(HookOp::Stopped, HookSubop::End), HookAction::Nothing);
     EXPECT_EQ(hookAction(HookOp::Unknown, HookSubop::Begin), HookAction::Nothing);
+    EXPECT_EQ(hookAction(HookOp::Release, HookSubop::End), HookAction::CollectCreated);
+    EXPECT_EQ(hookAction(HookOp::Release, HookSubop::Begin), HookAction::Nothing);
 }
 
 TEST(HookOps, PrefilterNeverMissesAnMdev) {
