@@ -1,10 +1,13 @@
 // The hook's work for the ops that need it (the front end, hooks/
 // mdev-migcheck-hook.cpp, exits at once for every other op):
 //  - migrate begin / restore begin: decide for every mdev hostdev; refuse
-//    with exit 1 and a reason on stderr, or accept with exit 0 and print the
-//    domain XML with the metadata rewritten to this host's versions;
+//    with exit 1 and a reason on stderr, or accept with exit 0, printing the
+//    domain XML only when the check changed it (libvirt taints a domain
+//    whose XML a hook printed);
 //  - started begin / reconnect begin: start the detached recorder that
-//    stores this host's versions in the live metadata; never fails.
+//    stores this host's record in the live metadata (on the destination of
+//    an incoming migration or restore too, replacing the source's record
+//    once libvirt's job ends); never fails.
 #pragma once
 
 #include "check/config.hpp"
