@@ -17,7 +17,7 @@ namespace mdevmc {
 
 namespace {
 
-constexpr std::array<std::pair<Reason, const char*>, 19> kReasons{{
+constexpr std::array<std::pair<Reason, const char*>, 20> kReasons{{
     {Reason::Compatible, "compatible"},
     {Reason::UnrecordedAllowed, "unrecorded-allowed"},
     {Reason::Unrecorded, "no-source-version"},
@@ -36,6 +36,7 @@ constexpr std::array<std::pair<Reason, const char*>, 19> kReasons{{
     {Reason::FingerprintUnreadable, "fingerprint-unreadable"},
     {Reason::OracleIncompatible, "oracle-incompatible"},
     {Reason::NoEvidence, "no-evidence"},
+    {Reason::RecordUnmatched, "unmatched-record"},
     {Reason::TooManyMdevs, "too-many-mdevs"},
 }};
 
@@ -43,13 +44,51 @@ std::string ms(std::chrono::milliseconds d) {
     return std::to_string(d.count()) + " ms";
 }
 
-// The source's record of the device, or the verdict that there is none
-// usable.
-const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata>& source,
-                                  const Config& config) {
-    const MetadataEntry* rec = source ? source->find(v.uuid) : nullptr;
+// The verdict for a device the source has no record of that MATCH found.
+void refuseUnrecorded(DeviceVerdict& v, const RecordMatch& match,
+                      const std::optional<Metadata>& source, const Config& config) {
+    if (config.allow_unrecorded) {
+        accept(v, Reason::UnrecordedAllowed, Evidence::None,
+               (match.unmatched.empty()
+                    ? std::string("nothing recorded by the source host")
+                    : "no record of the source host matches it: " + match.unmatched) +
+                   "; accepted because allow_unrecorded is set");
+        return;
+    }
+    if (!match.unmatched.empty()) {
+        // The source recorded devices this one may be: a new record there
+        // helps only where it would add the guest addresses.
+        refuse(v, Reason::RecordUnmatched, 0,
+               "the source host recorded no mdev with this UUID, and " + match.unmatched);
+        suggest(v, match.records_lack_address
+                       ? "on the source host, with an mdev-migcheck that records guest addresses "
+                         "(after 0.2.0): mdev-migcheck annotate DOMAIN"
+                       : "keep the hostdev's UUID, or its guest PCI address (<address "
+                         "type='pci'>), as on the source, so that its record can be matched");
+        return;
+    }
+    if (source && !source->entries.empty()) {
+        refuse(v, Reason::Unrecorded, 0,
+               "the source host's record has no entry for it (was the device attached after "
+               "the record was made?)");
+    } else {
+        refuse(v, Reason::Unrecorded, 0,
+               "the source host recorded nothing for it: if the VM has just started there, "
+               "retry in a moment; if it has run there since before mdev-migcheck was "
+               "installed, record it with annotate");
+    }
+    suggest(v, "on the source host: mdev-migcheck annotate DOMAIN");
+}
+
+// The source's record of the device as MATCH found it, or the verdict that
+// there is none usable.
+const MetadataEntry* sourceRecord(DeviceVerdict& v, const RecordMatch& match,
+                                  const std::optional<Metadata>& source, const Config& config) {
+    const MetadataEntry* rec = match.record;
     if (rec != nullptr) {
         v.type = rec->type;
+        v.matched_by = match.by;
+        v.source_uuid = rec->uuid;
     }
     v.subject = subjectOf(v.uuid, v.type);
     if (source && source->problem) {
@@ -58,17 +97,7 @@ const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata
         return nullptr;
     }
     if (rec == nullptr) {
-        if (config.allow_unrecorded) {
-            accept(v, Reason::UnrecordedAllowed, Evidence::None,
-                   "nothing recorded by the source host; accepted because allow_unrecorded is "
-                   "set");
-            return nullptr;
-        }
-        refuse(v, Reason::Unrecorded, 0,
-               "the source host recorded nothing for it: if the VM has just started there, "
-               "retry in a moment; if it has run there since before mdev-migcheck was "
-               "installed, record it with annotate");
-        suggest(v, "on the source host: mdev-migcheck annotate DOMAIN");
+        refuseUnrecorded(v, match, source, config);
         return nullptr;
     }
     if (rec->problem) {
@@ -78,6 +107,21 @@ const MetadataEntry* sourceRecord(DeviceVerdict& v, const std::optional<Metadata
         return nullptr;
     }
     return rec;
+}
+
+// Says in V's detail how its record was matched (NOTE), before its next
+// step.
+void noteMatch(DeviceVerdict& v, const std::string& note) {
+    if (note.empty()) {
+        return;
+    }
+    const std::string next = v.next_step.empty() ? std::string() : "; next: " + v.next_step;
+    if (!next.empty() && v.detail.size() >= next.size() &&
+        v.detail.compare(v.detail.size() - next.size(), next.size(), next) == 0) {
+        v.detail.resize(v.detail.size() - next.size());
+    }
+    v.detail += "; " + note + next;
+    v.message = v.subject + ": " + v.detail;
 }
 
 // The device here: found, or a verdict (missing, with the candidates that
@@ -128,7 +172,7 @@ struct DecisionContext {
     Deadline deadline;
 };
 
-DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
+DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, DecisionContext& dc) {
     const auto& source = dc.source;
     const MdevHost& host = dc.host;
     const Config& config = dc.config;
@@ -140,7 +184,7 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
         refuse(v, Reason::InvalidUuid, EINVAL, "not a canonical UUID, so it cannot be checked");
         return v;
     }
-    const MetadataEntry* rec = sourceRecord(v, source, config);
+    const MetadataEntry* rec = sourceRecord(v, match, source, config);
     if (rec == nullptr) {
         return v;
     }
@@ -153,8 +197,10 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
     if (!dev) {
         return v;
     }
-    // This host's record, read once: it is what the hook hands back.
+    // This host's record, read once.
     v.here = recordDevice(host, *dev, config, nullptr, deadline, &dc.facts);
+    v.here->address = hd.address;
+    v.here->alias = hd.alias;
     v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
     EvidenceInput in{*rec, *dev, *v.here, host, config, dc.oracles, deadline, dc.same_host};
     decideByEvidence(v, in);
@@ -162,12 +208,41 @@ DeviceVerdict decideOne(const MdevHostdev& hd, DecisionContext& dc) {
 }
 
 // The record of a hostdev that the per-device stages will look up here.
-const MetadataEntry* usableRecord(const MdevHostdev& hd, const std::optional<Metadata>& source) {
-    if (!hd.uuid_valid || !source || source->problem) {
+const MetadataEntry* usableRecord(const RecordMatch& m, const std::optional<Metadata>& source) {
+    if (m.record == nullptr || !source || source->problem) {
         return nullptr;
     }
-    const MetadataEntry* rec = source->find(hd.uuid);
-    return rec != nullptr && !rec->problem ? rec : nullptr;
+    return m.record->problem ? nullptr : m.record;
+}
+
+// The source's record of each hostdev.  The devices of the hostdevs whose
+// UUID has no record are looked up first (one batch), so that their type
+// here can tell which record is theirs.
+std::vector<RecordMatch> matchHostdevs(const std::vector<MdevHostdev>& hostdevs,
+                                       const std::optional<Metadata>& source, const MdevHost& host,
+                                       const Config& config, Deadline deadline) {
+    if (!source) {
+        return std::vector<RecordMatch>(hostdevs.size());
+    }
+    std::vector<IoRequest> lookups;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < hostdevs.size() && i < kMaxCheckedMdevs; ++i) {
+        if (hostdevs[i].uuid_valid && source->find(hostdevs[i].uuid) == nullptr) {
+            lookups.push_back(MdevHost::deviceRequest(hostdevs[i].uuid));
+            which.push_back(i);
+        }
+    }
+    std::vector<std::string> types(hostdevs.size());
+    if (!lookups.empty() && !source->entries.empty()) {
+        const auto found = host.io().batch(lookups, deadline, config.attr_timeout);
+        for (std::size_t k = 0; k < found.size() && k < which.size(); ++k) {
+            if (auto dev = host.deviceFrom(hostdevs[which[k]].uuid, found[k].probe)) {
+                types[which[k]] = dev->type_id;
+            }
+        }
+    }
+    auto matches = matchRecords(hostdevs, *source, types);
+    return matches;
 }
 
 // Makes ahead, in three batches (the device lookups, the reads of their
@@ -182,17 +257,21 @@ const MetadataEntry* usableRecord(const MdevHostdev& hd, const std::optional<Met
 // type's, whichever of its devices asks (README, "How it works").  A
 // per-device attribute is read and written for its device alone.
 void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHostdev>& hostdevs,
-              const std::optional<Metadata>& source, const Config& config, Deadline deadline) {
+              const std::vector<RecordMatch>& matches, const std::optional<Metadata>& source,
+              const Config& config, Deadline deadline) {
     std::vector<IoRequest> lookups;
     std::vector<const MetadataEntry*> recs;
+    std::vector<std::string> uuids;
     std::unordered_set<std::string> seen;
     lookups.push_back(IoRequest::read(kMachineIdPath));
     recs.push_back(nullptr);
+    uuids.emplace_back();
     for (std::size_t i = 0; i < hostdevs.size() && i < kMaxCheckedMdevs; ++i) {
-        const MetadataEntry* rec = usableRecord(hostdevs[i], source);
+        const MetadataEntry* rec = usableRecord(matches[i], source);
         if (rec != nullptr && seen.insert(hostdevs[i].uuid).second) {
             lookups.push_back(MdevHost::deviceRequest(hostdevs[i].uuid));
             recs.push_back(rec);
+            uuids.push_back(hostdevs[i].uuid);
         }
     }
     auto found = io.batch(lookups, deadline, config.attr_timeout);
@@ -205,7 +284,7 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
             io.add(lookups[i], std::move(found[i]));
             continue;
         }
-        const auto dev = host.deviceFrom(recs[i]->uuid, found[i].probe);
+        const auto dev = host.deviceFrom(uuids[i], found[i].probe);
         if (dev && dev->type_id == recs[i]->type) {
             const std::string path = versionLocation(*dev).path;
             const auto [it, fresh] = read_at.emplace(path, reads.size());
@@ -316,7 +395,8 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     }
     PrefetchedIo io(host.io());
     const MdevHost here(host.root(), io);
-    prefetch(io, here, hostdevs, source, config, deadline);
+    const auto matches = matchHostdevs(hostdevs, source, here, config, deadline);
+    prefetch(io, here, hostdevs, matches, source, config, deadline);
     Oracles oracles(host.root(), io, config);
     FingerprintCache facts;
     d.host_id = readHostId(here, deadline.capped(config.attr_timeout));
@@ -326,9 +406,11 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     }
     const bool same_host = source && !source->host_id.empty() && source->host_id == d.host_id;
     DecisionContext dc{source, here, config, oracles, facts, same_host, deadline};
-    for (const auto& hd : hostdevs) {
+    for (std::size_t i = 0; i < hostdevs.size(); ++i) {
+        const MdevHostdev& hd = hostdevs[i];
         if (d.devices.size() < kMaxCheckedMdevs) {
-            d.devices.push_back(decideOne(hd, dc));
+            d.devices.push_back(decideOne(hd, matches[i], dc));
+            noteMatch(d.devices.back(), describeMatch(matches[i], hd));
             continue;
         }
         DeviceVerdict v;

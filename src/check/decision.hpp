@@ -12,6 +12,7 @@
 #pragma once
 
 #include "check/config.hpp"
+#include "check/matching.hpp"
 #include "domain/domain_xml.hpp"
 #include "domain/metadata.hpp"
 #include "mdev/host.hpp"
@@ -43,7 +44,8 @@ enum class Reason {
     FingerprintUnreadable,
     OracleIncompatible,
     NoEvidence,
-    TooManyMdevs, // past kMaxCheckedMdevs: not checked
+    RecordUnmatched, // no record has its UUID, and none left can be told to be its
+    TooManyMdevs,    // past kMaxCheckedMdevs: not checked (the last)
 };
 
 // The most mdev hostdevs of one domain that are checked; each one past it
@@ -84,6 +86,11 @@ struct DeviceVerdict {
     // "next: ".  "DOMAIN" stands for the domain's name.
     std::string next_step;
     std::vector<ParentCandidate> candidates;
+    // How the source's record of the device was found (matching.hpp), and
+    // the UUID that record has (the source's UUID of the device); None and
+    // empty when there is no record.
+    MatchedBy matched_by = MatchedBy::None;
+    std::string source_uuid;
     // This host's record for the device, read while checking it (the hook
     // hands it to libvirt on acceptance).
     std::optional<MetadataEntry> here;
@@ -103,7 +110,8 @@ struct Decision {
 };
 
 // Decides for HOSTDEVS against the source's record SOURCE (nullopt: the
-// domain carries no metadata of ours).  Every sysfs access is bounded by
+// domain carries no metadata of ours); a hostdev whose UUID the record lacks
+// is matched to a record as matching.hpp says.  Every sysfs access is bounded by
 // config.attr_timeout and the whole decision by DEADLINE.
 Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Metadata>& source,
                 const MdevHost& host, const Config& config, Deadline deadline);

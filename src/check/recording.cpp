@@ -68,14 +68,16 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
             continue;
         }
         auto dev = host.device(hd.uuid, deadline.capped(config.attr_timeout));
-        if (!dev) {
-            MetadataEntry e;
+        MetadataEntry e;
+        if (dev) {
+            e = recordDevice(host, *dev, config, &oracles, deadline, &cache);
+        } else {
             e.uuid = hd.uuid;
             e.error = errnoName(dev.error().err != 0 ? dev.error().err : ENODEV);
-            m.entries.push_back(std::move(e));
-            continue;
         }
-        m.entries.push_back(recordDevice(host, *dev, config, &oracles, deadline, &cache));
+        e.address = hd.address;
+        e.alias = hd.alias;
+        m.entries.push_back(std::move(e));
     }
     m.index();
     return m;

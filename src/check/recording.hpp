@@ -25,7 +25,7 @@ std::string readHostId(const MdevHost& host, Deadline deadline);
 MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
                            Oracles* oracles, Deadline deadline, FingerprintCache* cache = nullptr);
 
-// This host's record for HOSTDEVS.
+// This host's record for HOSTDEVS, each with its guest address and alias.
 Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
                        std::string_view host_name, const Config& config, Deadline deadline);
 

@@ -81,6 +81,8 @@ Json decisionJson(const std::string& domain, const Decision& d) {
             {"errno", errnoJson(v.err)},
             {"message", v.message},
             {"detail", stringOrNull(v.detail)},
+            {"matched_by", matchedByName(v.matched_by)},
+            {"source_uuid", stringOrNull(v.source_uuid)},
             {"candidates", std::move(candidates)},
         });
     }

@@ -1,5 +1,6 @@
 #include "domain/domain_xml.hpp"
 
+#include "domain/device_address.hpp"
 #include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
 
@@ -192,6 +193,19 @@ void DomainXml::appendMdevHostdevs(const xmlNode* devices, std::vector<MdevHostd
         if (d.uuid_valid) {
             d.uuid = canonicalUuid(d.uuid);
         }
+        // The guest address is the hostdev's own <address> (the one in
+        // <source> is the mdev's); an attribute left out is 0, as libvirt
+        // reads it, and an address libvirt would not take is none.
+        if (const xmlNode* ga = child(h, "address"); ga != nullptr && attr(ga, "type") == "pci") {
+            d.address =
+                guestPciAddress(attr(ga, "domain").value_or("0"), attr(ga, "bus").value_or("0"),
+                                attr(ga, "slot").value_or("0"), attr(ga, "function").value_or("0"))
+                    .value_or("");
+        }
+        if (const xmlNode* al = child(h, "alias")) {
+            const std::string name = attr(al, "name").value_or("");
+            d.alias = isUserAlias(name) ? name : std::string();
+        }
         out.push_back(std::move(d));
     }
 }
@@ -216,6 +230,7 @@ std::optional<Metadata> DomainXml::metadata() const {
 }
 
 void DomainXml::setMetadata(const Metadata& m) {
+    changed_ = true;
     xmlNode* root = impl_->root();
     xmlNode* md = child(root, "metadata");
     if (md == nullptr) {

@@ -22,6 +22,11 @@ struct MdevHostdev {
     std::string uuid;  // as written (lower-cased when valid)
     std::string model; // vfio-pci, vfio-ccw, vfio-ap (may be empty)
     bool uuid_valid = false;
+    // Its guest PCI address ("0000:00:05.0", device_address.hpp), when it
+    // has a valid <address type='pci'>; else empty.
+    std::string address{};
+    // Its user alias ("ua-gpu0"), when it has one; else empty.
+    std::string alias{};
 };
 
 class DomainXml {
@@ -45,6 +50,10 @@ public:
     // metadata is left as it is.
     void setMetadata(const Metadata& m);
 
+    // True once a setter has changed the document since it was parsed:
+    // libvirt must then be handed the XML (the hook prints it).
+    bool changed() const { return changed_; }
+
     // The domain element as XML text (no XML declaration), as libvirt reads it.
     std::string serialize() const;
 
@@ -53,6 +62,7 @@ private:
     static void appendMdevHostdevs(const struct _xmlNode* devices, std::vector<MdevHostdev>& out);
     explicit DomainXml(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
+    bool changed_ = false;
 };
 
 } // namespace mdevmc

@@ -1,5 +1,6 @@
 #include "domain/metadata.hpp"
 
+#include "domain/device_address.hpp"
 #include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
@@ -133,6 +134,14 @@ std::optional<std::string> checkEntry(const MetadataEntry& e) {
     if (!e.parent.empty() && !isValidName(e.parent)) {
         return "its parent " + quoteValue(e.parent) + " is not a valid parent device name";
     }
+    if (!e.address.empty() && !isValidGuestAddress(e.address)) {
+        return "its guest address " + quoteValue(e.address) +
+               " is not a PCI address in the form 0000:00:05.0";
+    }
+    if (!e.alias.empty() && !isUserAlias(e.alias)) {
+        return "its alias " + quoteValue(e.alias) + " is not a user alias ('ua-' and up to " +
+               std::to_string(kMaxUserAlias - 3) + " letters, digits, '_' or '-')";
+    }
     if (e.version && e.error) {
         return "it has both a version and an error";
     }
@@ -208,6 +217,12 @@ std::string formatMetadata(const Metadata& m, bool with_ns, int indent) {
         if (e.error) {
             out += " error=\"" + xmlEscape(*e.error) + "\"";
         }
+        if (!e.address.empty()) {
+            out += " address=\"" + xmlEscape(e.address) + "\"";
+        }
+        if (!e.alias.empty()) {
+            out += " alias=\"" + xmlEscape(e.alias) + "\"";
+        }
         if (e.fingerprint.facts.empty() && !e.oracle) {
             out += "/>\n";
             continue;
@@ -244,6 +259,10 @@ MetadataEntry parseEntry(const xmlNode* e) {
     entry.parent = xml::attr(e, "parent").value_or("");
     entry.version = xml::attr(e, "version");
     entry.error = xml::attr(e, "error");
+    const auto address = xml::attr(e, "address");
+    const auto alias = xml::attr(e, "alias");
+    entry.address = address.value_or("");
+    entry.alias = alias.value_or("");
     std::size_t facts = 0;
     int oracles = 0;
     for (const xmlNode* c = xml::firstChild(e); c != nullptr; c = xml::next(c)) {
@@ -261,6 +280,10 @@ MetadataEntry parseEntry(const xmlNode* e) {
         }
     }
     entry.problem = checkEntry(entry);
+    if (!entry.problem && ((address && address->empty()) || (alias && alias->empty()))) {
+        entry.problem = std::string("its ") +
+                        (address && address->empty() ? "guest address" : "alias") + " is empty";
+    }
     if (!entry.problem && facts > kMaxFacts) {
         entry.problem = "it has " + std::to_string(facts) + " facts, more than the " +
                         std::to_string(kMaxFacts) + " accepted";
@@ -269,6 +292,24 @@ MetadataEntry parseEntry(const xmlNode* e) {
         entry.problem = "it has more than one oracle record";
     }
     return entry;
+}
+
+// Marks every entry whose KEY (not empty) another entry has too, with the
+// problem SAY(key).
+template <typename Key, typename Say>
+void markDuplicates(std::vector<MetadataEntry>& entries, Key key, Say say) {
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const std::string k = key(entries[i]);
+        if (k.empty()) {
+            continue;
+        }
+        const auto [it, fresh] = seen.emplace(k, i);
+        if (!fresh) {
+            entries[i].problem = say(k);
+            entries[it->second].problem = say(k);
+        }
+    }
 }
 
 } // namespace
@@ -291,20 +332,24 @@ Metadata parseMetadata(const xmlNode* element) {
             out.entries.push_back(parseEntry(e));
         }
     }
-    // A UUID recorded twice: neither record can be trusted over the other.
-    std::unordered_map<std::string, std::size_t> seen;
-    for (std::size_t i = 0; i < out.entries.size(); ++i) {
-        auto& e = out.entries[i];
-        if (!isValidUuid(e.uuid)) {
-            continue;
-        }
-        const auto [it, fresh] = seen.emplace(canonicalUuid(e.uuid), i);
-        if (!fresh) {
-            const std::string dup = "the UUID is recorded more than once";
-            e.problem = dup;
-            out.entries[it->second].problem = dup;
-        }
-    }
+    // A UUID, guest address or alias recorded twice: neither record can be
+    // trusted over the other (a domain's hostdevs never share one).
+    markDuplicates(
+        out.entries,
+        [](const MetadataEntry& e) {
+            return isValidUuid(e.uuid) ? canonicalUuid(e.uuid) : std::string();
+        },
+        [](const std::string&) { return std::string("the UUID is recorded more than once"); });
+    markDuplicates(
+        out.entries, [](const MetadataEntry& e) { return e.address; },
+        [](const std::string& k) {
+            return "the guest address " + quoteValue(k) + " is recorded for more than one mdev";
+        });
+    markDuplicates(
+        out.entries, [](const MetadataEntry& e) { return e.alias; },
+        [](const std::string& k) {
+            return "the alias " + quoteValue(k) + " is recorded for more than one mdev";
+        });
     out.index();
     return out;
 }

@@ -7,14 +7,16 @@
 //   <mdevmc:migcheck xmlns:mdevmc="urn:mdev-migcheck:metadata:1" host="hostA"
 //                    host-id="0123...cdef" format="2">
 //     <mdevmc:mdev uuid="c2177883-..." type="nvidia-222" parent="0000:3b:00.0"
-//                  error="ENOENT">
+//                  error="ENOENT" address="0000:00:05.0" alias="ua-gpu0">
 //       <mdevmc:fact name="driver.version" value="550.54.10"/>
 //       <mdevmc:oracle name="nvml" token="AQ..."/>
 //     </mdevmc:mdev>
 //   </mdevmc:migcheck>
 //
 // Format 1 (mdev-migcheck 0.1) had no host-id, facts or oracle; it is still
-// read.  A newer format keeps every element and attribute of this one with
+// read.  address= (the hostdev's guest PCI address) and alias= (its user
+// alias) are optional in format 2: 0.2.0 wrote neither, and a record
+// without them still parses.  A newer format keeps every element and attribute of this one with
 // the same meaning; what this version does not know is ignored.
 // The RELAX NG schema is xml/mdev-migcheck-metadata.rng.
 #pragma once
@@ -58,6 +60,11 @@ struct MetadataEntry {
     std::optional<std::string> problem;
     Fingerprint fingerprint;            // format 2: the kernel facts
     std::optional<OracleRecord> oracle; // format 2: a vendor oracle's token
+    // The hostdev's guest PCI address ("0000:00:05.0") and user alias
+    // ("ua-gpu0") in the recording host's domain XML; empty when it had
+    // none.  They identify the device when the UUID was rewritten.
+    std::string address{};
+    std::string alias{};
 };
 
 struct Metadata {
@@ -79,7 +86,8 @@ private:
 };
 
 // Checks one entry: valid UUID, type id and parent names, exactly one of a
-// valid version or a known errno name, valid facts and oracle token.
+// valid version or a known errno name, valid facts and oracle token, a
+// canonical guest address and a user alias when they are set.
 // Returns why not, or nullopt.
 std::optional<std::string> checkEntry(const MetadataEntry& e);
 
@@ -91,8 +99,8 @@ std::optional<std::string> checkEntry(const MetadataEntry& e);
 std::string formatMetadata(const Metadata& m, bool with_ns = true, int indent = 0);
 
 // Parses our element (a node in kMetadataUri named kMetadataElement).
-// Invalid entries are kept with their `problem` set; a UUID recorded twice
-// marks both.
+// Invalid entries are kept with their `problem` set; a UUID, guest address
+// or alias recorded twice marks both.
 Metadata parseMetadata(const xmlNode* element);
 
 } // namespace mdevmc

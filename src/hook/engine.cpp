@@ -52,6 +52,10 @@ void logVerdict(HookContext& ctx, HookOp op, const std::string& domain,
         {"SOURCE_HOST", d.source_host},
         {"SOURCE_HOST_ID", d.source_host_id},
     };
+    if (v.matched_by != MatchedBy::None) {
+        fields.push_back({"MATCHED_BY", matchedByName(v.matched_by)});
+        fields.push_back({"SOURCE_MDEV_UUID", v.source_uuid});
+    }
     if (!v.next_step.empty()) {
         fields.push_back({"NEXT_STEP", v.next_step});
     }
@@ -203,18 +207,14 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
             return 1;
         }
     }
-    // This host's record, from what the check read (no second pass).
-    Metadata mine;
-    mine.host = ctx.host_name;
-    mine.host_id = d.host_id;
-    for (const auto& v : d.devices) {
-        if (v.here) {
-            mine.entries.push_back(*v.here);
-        }
+    // libvirt replaces the definition with any XML the hook prints and marks
+    // the domain tainted ("configuration potentially modified by hook
+    // script"): the XML is printed only when something here changed it
+    // (DomainXml::changed()), never to hand back this host's record, which
+    // the recorder stores after `started begin`.
+    if (xml->changed()) {
+        ctx.out << xml->serialize();
     }
-    mine.index();
-    xml->setMetadata(mine);
-    ctx.out << xml->serialize();
     return 0;
 }
 

@@ -1,12 +1,18 @@
 // The hook's work for the ops that need it (the front end, hooks/
 // mdev-migcheck-hook.cpp, exits at once for every other op):
 //  - migrate begin / restore begin: decide for every mdev hostdev; refuse
-//    with exit 1 and a reason on stderr, or accept with exit 0 and print the
-//    domain XML with the metadata rewritten to this host's versions;
+//    with exit 1 and a reason on stderr, or accept with exit 0, printing the
+//    domain XML only when the check changed it (libvirt taints a domain
+//    whose XML a hook printed);
+//  - started begin / reconnect begin: start the detached recorder that
+//    stores this host's record in the live metadata (on the destination of
+//    an incoming migration or restore too, replacing the source's record
+//    once libvirt's job ends); never fails.
 //    A missing mdev is first created where a parent fits (check/provision.hpp);
 //    what was created is removed again when the hook refuses after all;
-//  - started begin / reconnect begin: start the detached recorder that
-//    stores this host's versions in the live metadata; never fails;
+//    at migrate begin, a domain that carries no record at all is accepted
+//    and noted for prepare begin (hook/incoming.hpp);
+//  - prepare begin: refuse the live migration migrate begin noted;
 //  - release end (the front end execs the engine only when the journal of
 //    created mdevs has entries): start `mdev-migcheck gc` detached for the
 //    domain; never fails.

@@ -18,7 +18,8 @@ struct DomainRef {
 
 enum class DomainRunState {
     Running,
-    Paused,   // running QEMU, vCPUs stopped (also while an incoming migration finishes)
+    Paused,   // running QEMU, vCPUs stopped
+    Incoming, // paused while an incoming migration loads its state (libvirt's job holds it)
     Starting, // not active yet
     Other,    // shut off, crashed, ...
 };
@@ -29,6 +30,8 @@ inline const char* domainRunStateName(DomainRunState s) {
         return "running";
     case DomainRunState::Paused:
         return "paused";
+    case DomainRunState::Incoming:
+        return "incoming";
     case DomainRunState::Starting:
         return "starting";
     case DomainRunState::Other:

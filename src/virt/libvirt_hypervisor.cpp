@@ -192,7 +192,8 @@ Result<DomainRunState> LibvirtHypervisor::state(const DomainRef& d) {
     case VIR_DOMAIN_RUNNING:
         return DomainRunState::Running;
     case VIR_DOMAIN_PAUSED:
-        return DomainRunState::Paused;
+        return reason == VIR_DOMAIN_PAUSED_MIGRATION ? DomainRunState::Incoming
+                                                     : DomainRunState::Paused;
     case VIR_DOMAIN_NOSTATE:
     case VIR_DOMAIN_BLOCKED:
         return DomainRunState::Starting;

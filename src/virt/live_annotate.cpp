@@ -87,7 +87,8 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
                       const std::string& host_name, const Config& config, const SysLog& log,
                       const Sleeper& sleep, const std::string& name) {
     using namespace std::chrono;
-    const Deadline deadline = Deadline::after(config.record_wait);
+    Deadline deadline = Deadline::after(config.record_wait);
+    const Deadline incoming_cap = Deadline::after(kMaxIncomingWait);
     milliseconds pause(100);
     std::string last_problem = "it did not start";
     for (;;) {
@@ -98,7 +99,8 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
             return 1;
         }
         auto st = hv.state(*d);
-        if (st && (*st == DomainRunState::Running || *st == DomainRunState::Paused)) {
+        const bool incoming = st && *st == DomainRunState::Incoming;
+        if (st && (*st == DomainRunState::Running || *st == DomainRunState::Paused || incoming)) {
             auto r = annotateLive(hv, *d, host, host_name, config);
             if (r) {
                 if (r->outcome != LiveAnnotation::Outcome::NoMdev) {
@@ -118,9 +120,20 @@ int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& h
         } else if (!st) {
             last_problem = st.error().message;
         }
-        if (deadline.expired()) {
+        if (incoming && !incoming_cap.expired()) {
+            // The store waited in libvirt's queue for the incoming job (up
+            // to libvirt's 30 s): back in it at once, so that it is first
+            // when the job ends.
+            deadline = Deadline::after(config.record_wait);
+            sleep(milliseconds(10));
+            continue;
+        }
+        if (deadline.expired() || incoming) {
             log.error("not recording mdev versions of " + describeDomain(*d) + ": gave up after " +
-                      std::to_string(config.record_wait.count()) + " ms: " + last_problem);
+                      (incoming
+                           ? std::to_string(kMaxIncomingWait.count()) + " h of incoming migration"
+                           : std::to_string(config.record_wait.count()) + " ms") +
+                      ": " + last_problem);
             return 1;
         }
         sleep(std::min(pause, deadline.remaining()));

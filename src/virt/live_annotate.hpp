@@ -35,14 +35,20 @@ Result<LiveAnnotation> annotateLive(Hypervisor& hv, const DomainRef& d, const Md
 
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
+// The most an incoming migration may keep the recorder waiting (libvirt
+// sets no bound of its own).
+inline constexpr std::chrono::hours kMaxIncomingWait{24};
+
 // The recorder the hook starts at `started begin`: waits until the domain
 // runs and its start job is over (the store is retried while libvirt
 // answers that the domain is not running yet or busy), at most
-// config.record_wait, then annotates.  Logs what it recorded, or why not,
-// to LOG.  Returns 0 when recorded (or nothing to record), 1 otherwise.
-// NAME, when given, is the domain's name as the caller knows it (the hook
-// passes the UUID as SPEC): it names the domain in the lines logged before
-// libvirt has found it.
+// config.record_wait, then annotates.  On the destination of a migration the
+// store waits in libvirt's queue for the incoming job, so that it runs as the
+// job ends, before a next migration from here can begin; config.record_wait
+// counts from the end of the incoming migration (at most kMaxIncomingWait).  Logs what it recorded,
+// or why not, to LOG.  Returns 0 when recorded (or nothing to record), 1 otherwise. NAME, when
+// given, is the domain's name as the caller knows it (the hook passes the UUID as SPEC): it names
+// the domain in the lines logged before libvirt has found it.
 int recordWhenStarted(Hypervisor& hv, const std::string& spec, const MdevHost& host,
                       const std::string& host_name, const Config& config, const SysLog& log,
                       const Sleeper& sleep, const std::string& name = {});

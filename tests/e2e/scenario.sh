@@ -137,6 +137,26 @@ nvml_off() {
     fi
 }
 
+# A qemu.d hook on B named to run before ours (libvirt runs them in byte
+# order), as an orchestrator's would: at `migrate begin` it rewrites the
+# hostdev's mdev UUID FROM to TO in the XML it prints.
+REWRITE_HOOK=$(host_dir b)/etc/hooks/qemu.d/10-e2e-rewrite-uuid
+rewrite_hook_on() { # FROM TO
+    cat >"$REWRITE_HOOK" <<HOOK
+#!/bin/sh
+# e2e (scenario.sh hook_rewrites): rewrites mdev $1 to $2 at migrate begin.
+[ "\$2 \$3" = "migrate begin" ] || exit 0
+exec sed "s/<address uuid='$1'/<address uuid='$2'/"
+HOOK
+    chmod 755 "$REWRITE_HOOK"
+}
+# Whether libvirt marked DOM on HOST tainted by a hook's XML (virsh
+# dominfo's "Messages:").
+hook_tainted() { vsh "$1" dominfo "$2" 2>/dev/null | grep -q "modified by hook script"; }
+untainted() { ! hook_tainted "$1" "$2"; }
+# The guest PCI address HOST's record gives DOM's mdev.
+recorded_address() { metadata "$1" "$2" | grep -o 'address="[0-9a-f:.]*"' | head -1 | cut -d'"' -f2; }
+
 # Every scenario starts and ends with no guest on either host.
 clear_hosts() {
     local h d
@@ -146,6 +166,10 @@ clear_hosts() {
         done
     done
     sim_ctl b "clear all" 2>/dev/null || true
+    rm -f "$REWRITE_HOOK"
+    # The topologies' driver versions (chained_window changes them).
+    sim_ctl b "set-software-version 0000:00:03.0 5.2" 2>/dev/null || true
+    sim_ctl c "set-software-version 0000:00:03.0 5.1" 2>/dev/null || true
     for h in "${E2E_HOSTS[@]}"; do
         conf_reset "$h"
         t4_driver "$h" "$E2E_T4_DRIVER" 2>/dev/null || true
@@ -203,15 +227,17 @@ compatible_chain)
     expect "A->B succeeds" test "$rc" -eq 0
     expect "runs on B" test "$(state b vm-chain)" = running
     expect "gone from A" sh -c "! ip netns exec ${E2E_NS_PREFIX}a virsh -q -c '$(host_uri a)' list --all --name | grep -qx vm-chain"
+    # The hook hands libvirt no XML (no taint): the recorder started at
+    # `started begin` stores B's record once the incoming job is over.
+    expect "B's live metadata holds B's record" wait_recorded b vm-chain 'host="hostB"'
     md=$(metadata b vm-chain)
     echo "$md"
-    expect "B's live metadata holds B's record" contains "$md" 'host="hostB"'
     expect "B's record names B's parent" contains "$md" 'parent="0000:00:03.0"'
     migrate b a vm-chain
     echo "success_b_to_a $secs" >>"$RESULTS/timings.txt"
     expect "B->A succeeds (chained)" test "$rc" -eq 0
     expect "runs on A again" test "$(state a vm-chain)" = running
-    expect "A's record again" contains "$(metadata a vm-chain)" 'parent="0000:00:02.0"'
+    expect "A's record again" wait_recorded a vm-chain 'parent="0000:00:02.0"'
     cleanup_vm vm-chain
     ;;
 older_minor)
@@ -247,7 +273,7 @@ attribute_absent)
     migrate a b vm-absent
     expect "A->B succeeds" test "$rc" -eq 0
     expect "runs on B" test "$(state b vm-absent)" = running
-    expect "B's record names B's parent" contains "$(metadata b vm-absent)" 'parent="0000:00:06.0"'
+    expect "B's record names B's parent" wait_recorded b vm-absent 'parent="0000:00:06.0"'
     log=$(syslog_since b "$mark")
     echo "$log"
     expect "B logged the fingerprint's verdict" contains "$log" \
@@ -328,7 +354,7 @@ p2p)
     migrate a b vm-p2p --p2p
     expect "--p2p A->B succeeds" test "$rc" -eq 0
     expect "runs on B" test "$(state b vm-p2p)" = running
-    expect "B's record" contains "$(metadata b vm-p2p)" 'host="hostB"'
+    expect "B's record" wait_recorded b vm-p2p 'host="hostB"'
     cleanup_vm vm-p2p
     start_vm a vm-p2p-older 2
     expect "recorded on A" wait_recorded a vm-p2p-older
@@ -351,7 +377,7 @@ save_restore)
     echo "   restore on B: exit $rrc $out"
     expect "virsh restore on B succeeds" test "$rrc" -eq 0
     expect "runs on B" test "$(state b vm-saved)" = running
-    expect "B's record" contains "$(metadata b vm-saved)" 'host="hostB"'
+    expect "B's record" wait_recorded b vm-saved 'host="hostB"'
     cleanup_vm vm-saved
     start_vm a vm-saved-older 2
     expect "recorded on A" wait_recorded a vm-saved-older
@@ -402,8 +428,8 @@ t4_same_driver)
     expect "A->B succeeds" test "$rc" -eq 0
     expect "runs on B" test "$(state b vm-t4)" = running
     expect "gone from A" sh -c "! ip netns exec ${E2E_NS_PREFIX}a virsh -q -c '$(host_uri a)' list --all --name | grep -qx vm-t4"
+    expect "B's live metadata holds B's record" wait_recorded b vm-t4 'host="hostB"'
     md=$(metadata b vm-t4)
-    expect "B's live metadata holds B's record" contains "$md" 'host="hostB"'
     expect "B's record names the T4" contains "$md" "type=\"nvidia-231\" parent=\"0000:3b:00.0\""
     expect "B's record holds B's driver version" contains "$md" \
         "fact name=\"vendor_module.version\" value=\"$E2E_T4_DRIVER\"/>"
@@ -430,7 +456,7 @@ t4_same_or_newer)
     echo "success_t4_newer $secs" >>"$RESULTS/timings.txt"
     expect "A->B (newer driver) succeeds with same-or-newer" test "$rc" -eq 0
     expect "runs on B" test "$(state b vm-t4-newer)" = running
-    expect "B's record holds B's driver version" contains "$(metadata b vm-t4-newer)" \
+    expect "B's record holds B's driver version" wait_recorded b vm-t4-newer \
         "fact name=\"driver.version\" value=\"550.90.07\"/>"
     migrate b a vm-t4-newer
     expect "B->A (older driver) is refused" test "$rc" -ne 0
@@ -452,7 +478,7 @@ t4_audit)
     echo "$log"
     expect "B's syslog says what enforce would have done" contains "$log" \
         "migrate of domain vm-t4-audit: would refuse (audit) [fingerprint]: $(subject 8 nvidia-231 0000:3b:00.0): host driver nvidia '$E2E_T4_DRIVER' on the source, '550.90.07' here"
-    expect "B's record is stored" contains "$(metadata b vm-t4-audit)" 'host="hostB"'
+    expect "B's record is stored" wait_recorded b vm-t4-audit 'host="hostB"'
     cleanup_vm vm-t4-audit
     ;;
 nvml_refuses)
@@ -548,14 +574,114 @@ start_window)
     cleanup_vm vm-win
     # The window itself: from `virsh create` returning to A's record.
     for i in 1 2 3 4 5; do
-        start_vm a "vm-win$i" 1
+        start_vm a "vm-sw$i" 1
         t0=$(now)
-        expect "recorded on A ($i)" wait_recorded a "vm-win$i"
+        expect "recorded on A ($i)" wait_recorded a "vm-sw$i"
         w=$(elapsed "$t0")
         echo "   start window $i: ${w}s"
         echo "start_window $w" >>"$RESULTS/timings.txt"
-        cleanup_vm "vm-win$i"
+        cleanup_vm "vm-sw$i"
     done
+    ;;
+rewritten_xml)
+    # `virsh migrate --xml` with the mdev UUID rewritten to one that exists
+    # on B: A's record has the old UUID, and the hostdev's guest address.
+    start_vm a vm-rew 1
+    expect "recorded on A" wait_recorded a vm-rew
+    addr=$(recorded_address a vm-rew)
+    expect "A's record has the hostdev's guest address ($addr)" test -n "$addr"
+    vsh a dumpxml --migratable vm-rew |
+        sed "s/<address uuid='$(uuid 1)'/<address uuid='$(uuid 7)'/" >"$E2E_STATE/vm-rew-b.xml"
+    mark=$(syslog_mark b)
+    migrate a b vm-rew --xml "$E2E_STATE/vm-rew-b.xml"
+    echo "success_rewritten_xml $secs" >>"$RESULTS/timings.txt"
+    expect "A->B with a rewritten UUID succeeds" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-rew)" = running
+    expect "B runs it on the rewritten UUID" contains "$(vsh b dumpxml vm-rew)" "uuid='$(uuid 7)'"
+    log=$(syslog_since b "$mark")
+    echo "$log"
+    expect "B's verdict says how the record was matched" contains "$log" \
+        "migrate of domain vm-rew: accepted [protocol]: $(subject 7 i915-GVTg_V5_4 0000:00:03.0): target driver accepted the source migration_version; matched by guest address $addr to the source's record of mdev $(uuid 1) (source host 'hostA')"
+    expect "B's record names the UUID B runs" wait_recorded b vm-rew "uuid=\"$(uuid 7)\""
+    expect "not tainted by a hook" untainted b vm-rew
+    cleanup_vm vm-rew
+    rm -f "$E2E_STATE/vm-rew-b.xml"
+    ;;
+hook_rewrites)
+    # A hook in B's qemu.d that runs before ours rewrites the UUID.
+    rewrite_hook_on "$(uuid 1)" "$(uuid 7)"
+    start_vm a vm-hookrw 1
+    expect "recorded on A" wait_recorded a vm-hookrw
+    addr=$(recorded_address a vm-hookrw)
+    mark=$(syslog_mark b)
+    migrate a b vm-hookrw
+    expect "A->B through the rewriting hook succeeds" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-hookrw)" = running
+    expect "B runs it on the UUID the other hook chose" contains "$(vsh b dumpxml vm-hookrw)" "uuid='$(uuid 7)'"
+    expect "B's verdict says how the record was matched" contains "$(syslog_since b "$mark")" \
+        "$(subject 7 i915-GVTg_V5_4 0000:00:03.0): target driver accepted the source migration_version; matched by guest address $addr to the source's record of mdev $(uuid 1)"
+    # The other hook printed XML: libvirt says so (what no_taint checks
+    # the absence of).
+    expect "the rewriting hook's XML taints the domain" hook_tainted b vm-hookrw
+    cleanup_vm vm-hookrw
+    rm -f "$REWRITE_HOOK"
+    ;;
+no_taint)
+    start_vm a vm-clean 1
+    expect "recorded on A" wait_recorded a vm-clean
+    migrate a b vm-clean
+    expect "A->B succeeds" test "$rc" -eq 0
+    vsh b dominfo vm-clean | sed 's/^/   B: /'
+    expect "no taint after an accepted migration" untainted b vm-clean
+    t0=$(now)
+    expect "B's record appears once the recorder ran" wait_recorded b vm-clean 'host="hostB"'
+    echo "   B's record seen $(elapsed "$t0") s after virsh migrate returned"
+    mkdir -p "$E2E_STATE/save"
+    expect "virsh save on B" vsh b save vm-clean "$E2E_STATE/save/vm-clean.sav"
+    set +e
+    out=$(vsh a restore "$E2E_STATE/save/vm-clean.sav" 2>&1)
+    rrc=$?
+    set -e
+    expect "virsh restore on A succeeds" test "$rrc" -eq 0
+    echo "   restore on A: exit $rrc $out"
+    expect "no taint after an accepted restore" untainted a vm-clean
+    expect "A's record appears once the recorder ran" wait_recorded a vm-clean 'host="hostA"'
+    cleanup_vm vm-clean
+    rm -rf "$E2E_STATE/save"
+    ;;
+chained_window)
+    # A -> B, then B -> C at once.  B's driver is newer (5.3) than A's and
+    # C's (5.2): B's state cannot go to C, A's could.  Until B's recorder
+    # stores B's record the domain carries A's, so C must be asked with
+    # B's record to refuse.
+    sim_ctl b "set-software-version 0000:00:03.0 5.3"
+    sim_ctl c "set-software-version 0000:00:03.0 5.2"
+    # How long after A->B returns B's record is there.
+    start_vm a vm-win 1
+    expect "recorded on A" wait_recorded a vm-win
+    migrate a b vm-win
+    expect "A->B succeeds" test "$rc" -eq 0
+    t0=$(now)
+    expect "B's record appears" wait_recorded b vm-win 'host="hostB"'
+    window=$(elapsed "$t0")
+    echo "   B's record seen ${window} s after virsh migrate A->B returned"
+    echo "chained_record_after_migrate $window" >>"$RESULTS/timings.txt"
+    cleanup_vm vm-win
+    # The chain, without waiting.
+    start_vm a vm-win2 1
+    expect "recorded on A" wait_recorded a vm-win2
+    migrate a b vm-win2
+    expect "A->B succeeds" test "$rc" -eq 0
+    mark=$(syslog_mark c)
+    migrate b c vm-win2
+    echo "chained_b_to_c $secs" >>"$RESULTS/timings.txt"
+    log=$(syslog_since c "$mark")
+    echo "$log"
+    expect "B->C at once is refused: C cannot take B's newer state" test "$rc" -ne 0
+    expect "C decided on B's record (B's version, source host B)" contains "$err" \
+        "$(refusal vm-win2 "$(subject 1 i915-GVTg_V5_4 0000:00:03.0): target driver rejected the source migration_version (EINVAL: Invalid argument): the source's '8086-193b-i915-GVTg_V5_4-5.3', this host's '8086-193b-i915-GVTg_V5_4-5.2' (evidence: protocol; source host 'hostB')")"
+    expect "still running on B" test "$(state b vm-win2)" = running
+    cleanup_vm vm-win2
     ;;
 *)
     echo "scenario.sh: unknown scenario '$name'" >&2

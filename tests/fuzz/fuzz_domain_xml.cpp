@@ -7,8 +7,10 @@
 //    made from the hostdevs), serialize() gives a document that parses, with
 //    the same mdev hostdevs and exactly the records that were set.
 // A record keeps its validity, except one made invalid by data the parser
-// does not keep (more than kMaxFacts facts, more than one oracle record):
-// what is written from it reads back valid (a known limitation).
+// does not keep (more than kMaxFacts facts, more than one oracle record, an
+// empty address= or alias=): what is written from it reads back valid (a
+// known limitation).  A hostdev's guest address and alias, and a record's,
+// survive both round trips.
 // (Not asserted: that the serialized text is a fixed point.  libxml2 writes
 // a namespace declaration's value without escaping, so a foreign
 // namespace URI with a carriage return comes back with a space.)
@@ -62,7 +64,8 @@ bool problemOfDroppedData(const MetadataEntry& e) {
         return false;
     }
     const std::string& p = *e.problem;
-    return p == "it has more than one oracle record" ||
+    return p == "it has more than one oracle record" || p == "its guest address is empty" ||
+           p == "its alias is empty" ||
            (e.fingerprint.facts.size() == kMaxFacts && p.rfind("it has ", 0) == 0 &&
             p.find(" facts, more than the ") != std::string::npos);
 }
@@ -73,8 +76,8 @@ bool sameEntry(const MetadataEntry& a, const MetadataEntry& b) {
     const bool same_validity =
         a.problem.has_value() == b.problem.has_value() || (problemOfDroppedData(a) && !b.problem);
     return a.uuid == b.uuid && a.type == b.type && a.parent == b.parent && a.version == b.version &&
-           a.error == b.error && same_validity && sameFacts(a.fingerprint, b.fingerprint) &&
-           sameOracle(a.oracle, b.oracle);
+           a.error == b.error && a.address == b.address && a.alias == b.alias && same_validity &&
+           sameFacts(a.fingerprint, b.fingerprint) && sameOracle(a.oracle, b.oracle);
 }
 
 void checkSameRecords(const Metadata& want, const Metadata& got, const char* where) {
@@ -103,7 +106,8 @@ void checkSameHostdevs(const std::vector<MdevHostdev>& a, const std::vector<Mdev
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i].uuid != b[i].uuid || a[i].model != b[i].model ||
-            a[i].uuid_valid != b[i].uuid_valid) {
+            a[i].uuid_valid != b[i].uuid_valid || a[i].address != b[i].address ||
+            a[i].alias != b[i].alias) {
             failed("reparse: an mdev hostdev differs", a[i].uuid + " / " + b[i].uuid);
         }
     }
@@ -137,6 +141,8 @@ Metadata recordsFor(const std::vector<MdevHostdev>& hostdevs) {
         e.parent = "0000:3b:00.0";
         e.error = "ENOENT";
         e.fingerprint.facts.push_back({"driver.version", "550.54.10", std::nullopt});
+        e.address = h.address;
+        e.alias = h.alias;
         m.entries.push_back(std::move(e));
     }
     m.index();

@@ -19,8 +19,8 @@
 //    line of printable ASCII (FuzzAttrIo); started begin writes nothing;
 //  - every line on the error stream starts with "mdev-migcheck: " and holds
 //    no control byte (no CR, ESC, NUL, ...: one line per refusal);
-//  - XML printed on acceptance parses, with the same mdev hostdevs and this
-//    host's record in the metadata;
+//  - nothing is printed on stdout: the hook prints XML only when it changed
+//    it (libvirt taints such a domain), and this version changes none;
 //  - a state file is left only by a migrate begin accepted without output
 //    (the note for prepare begin, hook/incoming.hpp), and it parses.
 #include "domain/domain_xml.hpp"
@@ -142,27 +142,6 @@ void checkErrorStream(const std::string& err) {
     }
 }
 
-void checkAcceptedXml(const std::string& out, std::string_view input) {
-    auto in = DomainXml::parse(input);
-    auto printed = DomainXml::parse(out);
-    if (!in || !printed) {
-        failed("the XML printed on acceptance does not parse", out);
-    }
-    const auto want = in->mdevHostdevs();
-    const auto got = printed->mdevHostdevs();
-    bool same = want.size() == got.size();
-    for (std::size_t i = 0; same && i < want.size(); ++i) {
-        same = want[i].uuid == got[i].uuid && want[i].model == got[i].model;
-    }
-    if (!same) {
-        failed("the XML printed on acceptance has other mdev hostdevs", out);
-    }
-    const auto m = printed->metadata();
-    if (!m || m->host != kHostName || m->problem) {
-        failed("the XML printed on acceptance lacks this host's record", out);
-    }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -225,8 +204,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (op != "started" && spawned != 0) {
         failed("the recorder was started for a migration or restore", op);
     }
-    if (rc == 0 && !out.str().empty()) {
-        checkAcceptedXml(out.str(), xml);
+    // libvirt taints a domain whose XML a hook printed: the hook prints
+    // only XML it changed, and this version changes none.
+    if (!out.str().empty()) {
+        failed("the hook printed XML it did not change", out.str());
     }
     for (const auto& [path, text] : host->io->stateFiles()) {
         if (op != "migrate" || rc != 0 || !out.str().empty()) {

@@ -1,7 +1,8 @@
 // Two simulated hosts (two mdev-simfs mounts): the source records its
 // versions with `mdev-migcheck annotate`, the destination's hook runs as
 // libvirt runs it.  Each case asserts the exit code, the first stderr line,
-// the output XML's metadata and what the simulator saw written.
+// that the hook prints no XML (libvirt would taint the domain), the record
+// the destination's recorder then makes, and what the simulator saw written.
 #include "domain/domain_xml.hpp"
 #include "sim_mount.hpp"
 
@@ -93,10 +94,12 @@ protected:
                   "attr_timeout_ms = 500\ntimeout_ms = 3000\nsyslog = no\n");
     }
     // The source's annotated XML.
-    std::string annotate(const std::string& xml) {
+    std::string annotate(const std::string& xml) { return annotateOn(*source, xml); }
+    // XML annotated on HOST, as its recorder records it.
+    static std::string annotateOn(const SimHost& host, const std::string& xml) {
         const RunResult r =
             runProgram({MDEVMC_CLI, "annotate", "--xml", "-"},
-                       libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + source->root().string()}), xml);
+                       libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + host.root().string()}), xml);
         EXPECT_EQ(r.exit_code, 0) << r.err;
         return r.out;
     }
@@ -132,10 +135,12 @@ const std::string kRefusing = "mdev-migcheck: refusing migration of vgpu: ";
 
 TEST_F(HookMatrix, CompatibleSameVersion) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
-    const RunResult r = migrate(annotate(domain({kU1})));
+    const std::string xml = annotate(domain({kU1}));
+    const RunResult r = migrate(xml);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    const auto m = metadataOf(r.out);
+    EXPECT_EQ(r.out, ""); // no XML: libvirt would mark the domain tainted
+    const auto m = metadataOf(annotateOn(*target, xml));
     ASSERT_TRUE(m && m->entries.size() == 1);
     EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.1");
     EXPECT_EQ(target->writes(), "{\"data\":\"10de-1eb8-nvidia-63-2.1\\n\",\"path\":\"" + kAttr +
@@ -143,13 +148,15 @@ TEST_F(HookMatrix, CompatibleSameVersion) {
     EXPECT_EQ(source->writes(), ""); // the source is only read
 }
 
-TEST_F(HookMatrix, CompatibleNewerMinorOnTargetAndMetadataRewritten) {
+TEST_F(HookMatrix, CompatibleNewerMinorOnTargetAndTheTargetsRecordIsItsOwn) {
     ParentDef newer;
     newer.version = "2.4";
     hosts(topology({ParentDef{}}, {{kU1}}), topology({newer}, {{kU1}}));
-    const RunResult r = migrate(annotate(domain({kU1})));
+    const std::string xml = annotate(domain({kU1}));
+    const RunResult r = migrate(xml);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto m = metadataOf(r.out);
+    EXPECT_EQ(r.out, "");
+    const auto m = metadataOf(annotateOn(*target, xml));
     ASSERT_TRUE(m && m->entries.size() == 1);
     EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.4");
     EXPECT_NE(target->writes().find("\"data\":\"10de-1eb8-nvidia-63-2.1\\n\""), std::string::npos);
@@ -429,9 +436,9 @@ TEST_F(HookMatrix, ConfigurationOnAHungMountIsBounded) {
     EXPECT_LT(r.eof_after, 4000ms); // the default attr_timeout_ms is 2000
 }
 
-// Slow reads that fit the budget: the XML handed back records what the
-// check read, not the timeouts of a second pass on a spent deadline.
-TEST_F(HookMatrix, SlowReadsDoNotPoisonTheRecordHandedBack) {
+// Slow reads that fit the budget: accepted, and nothing handed back (the
+// recorder makes this host's record after the start).
+TEST_F(HookMatrix, SlowReadsThatFitTheBudgetAreAccepted) {
     const std::vector<std::string> uuids{kU1, kU2, "11111111-2222-4333-8444-555555555555",
                                          "66666666-7777-4888-8999-aaaaaaaaaaaa"};
     std::vector<DevDef> devs;
@@ -443,11 +450,87 @@ TEST_F(HookMatrix, SlowReadsDoNotPoisonTheRecordHandedBack) {
     ASSERT_EQ(target->command("delay-read " + kAttr + " 300"), 0);
     const RunResult r = migrate(xml);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto m = metadataOf(r.out);
-    ASSERT_TRUE(m);
-    ASSERT_EQ(m->entries.size(), 4U);
-    for (const auto& e : m->entries) {
-        EXPECT_EQ(e.version, "10de-1eb8-nvidia-63-2.1") << e.uuid;
-        EXPECT_FALSE(e.error) << e.uuid << ": " << *e.error;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "");
+}
+
+namespace {
+
+// DOMAIN with each hostdev at a guest PCI address (slot 5, 6, ...).
+std::string domainAt(const std::vector<std::string>& uuids) {
+    std::string x = domain(uuids);
+    int slot = 5;
+    for (std::size_t at = x.find("</source>"); at != std::string::npos;
+         at = x.find("</source>", at + 1)) {
+        const std::string addr = "<address type='pci' domain='0x0000' bus='0x00' slot='0x0" +
+                                 std::to_string(slot++) + "' function='0x0'/>";
+        x.insert(at + 9, addr);
     }
+    return x;
+}
+
+// XML with the hostdev source's UUID FROM replaced by TO (the record keeps
+// FROM), as `virsh migrate --xml` or a hook rewrites it.
+std::string rewriteUuid(std::string xml, const std::string& from, const std::string& to) {
+    for (const char* q : {"'", "\""}) {
+        const std::string key = "<address uuid=" + (q + from + q) + "/>";
+        if (const auto at = xml.find(key); at != std::string::npos) {
+            return xml.replace(at, key.size(), "<address uuid=" + (q + to + q) + "/>");
+        }
+    }
+    ADD_FAILURE() << "no hostdev " << from << " in " << xml;
+    return xml;
+}
+
+} // namespace
+
+TEST_F(HookMatrix, RewrittenUuidIsMatchedByGuestAddress) {
+    hosts(topology({ParentDef{}}, {{kU1}, {kU2}}), topology({ParentDef{}}, {{kU2}}));
+    const std::string recorded = annotate(domainAt({kU1}));
+    ASSERT_NE(recorded.find("address=\"0000:00:05.0\""), std::string::npos) << recorded;
+    const RunResult r = migrate(rewriteUuid(recorded, kU1, kU2));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(target->writes(), "{\"data\":\"10de-1eb8-nvidia-63-2.1\\n\",\"path\":\"" + kAttr +
+                                    "\",\"result\":24}\n");
+    // The operator's view: how the record was matched.
+    const RunResult c =
+        runProgram({MDEVMC_CLI, "check", "--xml", "-", "--json"},
+                   libvirtEnvironment({"MDEV_MIGCHECK_ROOT=" + target->root().string()}),
+                   rewriteUuid(recorded, kU1, kU2));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    EXPECT_NE(
+        c.out.find("\"matched_by\":\"guest-address\",\"source_uuid\":\"" + std::string(kU1) + "\""),
+        std::string::npos)
+        << c.out;
+    EXPECT_NE(c.out.find("matched by guest address 0000:00:05.0 to the source's record of mdev " +
+                         std::string(kU1)),
+              std::string::npos)
+        << c.out;
+}
+
+TEST_F(HookMatrix, RewrittenUuidsThatCannotBeToldApartAreRefused) {
+    // Two hostdevs of one type, both rewritten, and their addresses
+    // dropped: either record could be either device.
+    hosts(topology({ParentDef{}}, {{kU1}, {kU2}}),
+          topology({ParentDef{}}, {{"11111111-2222-4333-8444-555555555555"},
+                                   {"66666666-7777-4888-8999-aaaaaaaaaaaa"}}));
+    std::string xml = annotate(domain({kU1, kU2}));
+    xml = rewriteUuid(xml, kU1, "11111111-2222-4333-8444-555555555555");
+    xml = rewriteUuid(xml, kU2, "66666666-7777-4888-8999-aaaaaaaaaaaa");
+    const RunResult r = migrate(xml);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing +
+                  "mdev 11111111-2222-4333-8444-555555555555: the source host recorded no mdev "
+                  "with this UUID, and 2 of the source's records left unmatched could be it, and "
+                  "nothing tells them apart (mdev " +
+                  kU1 + " (type nvidia-63); mdev " + kU2 +
+                  " (type nvidia-63)); next: keep the hostdev's UUID, or its guest PCI address "
+                  "(<address type='pci'>), as on the source, so that its record can be matched "
+                  "(source host 'vm')");
+    EXPECT_EQ(r.err.find("annotate"), std::string::npos);
+    EXPECT_EQ(target->writes(), "");
 }

@@ -152,6 +152,22 @@ TEST_F(LiveAnnotate, RecorderWaitsForTheStartJob) {
     EXPECT_EQ(slept[1], 200ms); // backing off
 }
 
+// On the destination of a migration the store waits in libvirt's queue for
+// the incoming job (libvirt answers "cannot acquire state change lock"
+// after 30 s): the recorder goes back at once, and record_wait counts only
+// once the migration is over.
+TEST_F(LiveAnnotate, RecorderWaitsOutAnIncomingMigration) {
+    config.record_wait = 0ms;
+    hv.states = {DomainRunState::Incoming, DomainRunState::Incoming, DomainRunState::Incoming,
+                 DomainRunState::Running};
+    hv.set_failures = {VIR_ERR_OPERATION_TIMEOUT, VIR_ERR_OPERATION_TIMEOUT,
+                       VIR_ERR_OPERATION_TIMEOUT};
+    EXPECT_EQ(recordWhenStarted(hv, "vm1", *host, "hostB", config, log, sleeper), 0);
+    EXPECT_EQ(hv.stores, 1);
+    EXPECT_EQ(slept, (std::vector<std::chrono::milliseconds>{10ms, 10ms, 10ms}));
+    EXPECT_NE(hv.last_element.find("host=\"hostB\""), std::string::npos);
+}
+
 TEST_F(LiveAnnotate, RecorderGivesUpAtTheDeadline) {
     config.record_wait = 0ms;
     hv.states = {DomainRunState::Starting};
@@ -194,6 +210,7 @@ TEST(LiveAnnotateNames, EveryOutcomeAndState) {
     EXPECT_STREQ(outcomeName(LiveAnnotation::Outcome::NoMdev), "no-mdev");
     EXPECT_STREQ(domainRunStateName(DomainRunState::Running), "running");
     EXPECT_STREQ(domainRunStateName(DomainRunState::Paused), "paused");
+    EXPECT_STREQ(domainRunStateName(DomainRunState::Incoming), "incoming");
     EXPECT_STREQ(domainRunStateName(DomainRunState::Starting), "starting");
     EXPECT_STREQ(domainRunStateName(DomainRunState::Other), "other");
 }

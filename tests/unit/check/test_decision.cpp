@@ -408,3 +408,156 @@ TEST_F(DecisionTest, RecordDevices) {
         EXPECT_FALSE(checkEntry(e).has_value()) << e.uuid;
     }
 }
+
+namespace {
+
+MdevHostdev at(const char* uuid, const char* address) {
+    MdevHostdev h = hostdev(uuid);
+    h.address = address;
+    return h;
+}
+
+} // namespace
+
+// A UUID rewritten on the way (`virsh migrate --xml`): the record with the
+// hostdev's guest address is the device's, and its version is probed here.
+TEST_F(DecisionTest, RewrittenUuidIsCheckedAgainstTheRecordWithItsGuestAddress) {
+    sys.addDevice(kU2, kP1, kType);
+    io.onRead(devAttr(kU2, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU2, kP1), 0);
+    MetadataEntry old = recorded(kU1, kType, kSrcVersion);
+    old.address = "0000:00:05.0";
+    source.entries.push_back(old);
+    const Decision d = run({at(kU2, "0000:00:05.0")});
+    ASSERT_EQ(d.devices.size(), 1U);
+    const DeviceVerdict& v = d.devices[0];
+    EXPECT_TRUE(v.compatible) << v.message;
+    EXPECT_EQ(v.uuid, kU2);
+    EXPECT_EQ(v.matched_by, MatchedBy::Address);
+    EXPECT_EQ(v.source_uuid, kU1);
+    EXPECT_EQ(v.message, std::string("mdev ") + kU2 + " (" + kType + ") on parent " + kP1 +
+                             ": target driver accepted the source migration_version; matched by "
+                             "guest address 0000:00:05.0 to the source's record of mdev " +
+                             kU1);
+    ASSERT_EQ(io.log.size(), 1U);
+    EXPECT_EQ(io.log[0].data, std::string(kSrcVersion) + "\n");
+}
+
+TEST_F(DecisionTest, RewrittenUuidMatchedByTypeIsRefusedOnItsEvidence) {
+    sys.addDevice(kU2, kP1, kType);
+    io.onRead(devAttr(kU2, kP1), "10de-1eb8-nvidia-63-2.0\n");
+    io.onWrite(devAttr(kU2, kP1), EINVAL);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU2)});
+    const DeviceVerdict& v = d.devices.at(0);
+    EXPECT_EQ(v.reason, Reason::Rejected);
+    EXPECT_EQ(v.matched_by, MatchedBy::Type);
+    EXPECT_NE(v.message.find("; matched by type nvidia-63 (the only record of it left) to the "
+                             "source's record of mdev " +
+                             std::string(kU1)),
+              std::string::npos)
+        << v.message;
+}
+
+TEST_F(DecisionTest, MatchNoteComesBeforeTheNextStep) {
+    // Matched, but the device is missing here: the candidates' next step
+    // stays last.
+    MetadataEntry old = recorded(kU1, kType, kSrcVersion);
+    old.address = "0000:00:05.0";
+    source.entries.push_back(old);
+    io.onWrite(typeAttr(kP1, kType), 0);
+    io.onWrite(typeAttr(kP2, kType), 0);
+    const Decision d = run({at(kU2, "0000:00:05.0")});
+    const DeviceVerdict& v = d.devices.at(0);
+    EXPECT_EQ(v.reason, Reason::DeviceMissing);
+    ASSERT_FALSE(v.next_step.empty());
+    const auto note = v.detail.find("; matched by guest address 0000:00:05.0");
+    ASSERT_NE(note, std::string::npos) << v.detail;
+    EXPECT_EQ(v.detail.substr(v.detail.size() - v.next_step.size()), v.next_step);
+    EXPECT_LT(note, v.detail.find("; next: "));
+}
+
+TEST_F(DecisionTest, AmbiguousRecordsAreRefusedWithoutAnnotateAdvice) {
+    sys.addDevice(kU2, kP1, kType);
+    constexpr const char* kU3 = "90c6c135-ad44-41d0-b1b7-bae47de48627";
+    constexpr const char* kU4 = "6d1f4c5e-8b2a-4f3e-9c1d-2e3f4a5b6c7d";
+    MetadataEntry r1 = recorded(kU3, kType, kSrcVersion);
+    r1.address = "0000:00:05.0";
+    MetadataEntry r2 = recorded(kU4, kType, kSrcVersion);
+    r2.address = "0000:00:06.0";
+    source.entries = {r1, r2};
+    const Decision d = run({hostdev(kU2)});
+    const DeviceVerdict& v = d.devices.at(0);
+    EXPECT_FALSE(v.compatible);
+    EXPECT_EQ(v.reason, Reason::RecordUnmatched);
+    EXPECT_STREQ(reasonName(v.reason), "unmatched-record");
+    EXPECT_EQ(v.matched_by, MatchedBy::None);
+    EXPECT_EQ(v.source_uuid, "");
+    EXPECT_EQ(v.message.find("annotate"), std::string::npos) << v.message;
+    EXPECT_EQ(v.message, std::string("mdev ") + kU2 +
+                             ": the source host recorded no mdev with this UUID, and 2 of the "
+                             "source's records left unmatched could be it, and nothing tells them "
+                             "apart (mdev " +
+                             kU3 + " (type nvidia-63, guest address 0000:00:05.0); mdev " + kU4 +
+                             " (type nvidia-63, guest address 0000:00:06.0)); next: keep the "
+                             "hostdev's UUID, or its guest PCI address (<address type='pci'>), as "
+                             "on the source, so that its record can be matched");
+    EXPECT_TRUE(io.log.empty());
+}
+
+TEST_F(DecisionTest, RecordsWithoutAddressesAdviseRecordingThemOnTheSource) {
+    constexpr const char* kU3 = "90c6c135-ad44-41d0-b1b7-bae47de48627";
+    source.entries = {recorded(kU1, kType, kSrcVersion), recorded(kU3, kType, kSrcVersion)};
+    const Decision d = run({at(kU2, "0000:00:05.0")});
+    const DeviceVerdict& v = d.devices.at(0);
+    EXPECT_EQ(v.reason, Reason::RecordUnmatched);
+    EXPECT_EQ(v.next_step, "on the source host, with an mdev-migcheck that records guest "
+                           "addresses (after 0.2.0): mdev-migcheck annotate DOMAIN");
+}
+
+TEST_F(DecisionTest, RecordWithoutThisDeviceAdvisesAnnotate) {
+    // Every record is another hostdev's: this device was not recorded.
+    sys.addDevice(kU1, kP1, kType);
+    sys.addDevice(kU2, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU1, kP1), 0);
+    source.entries.push_back(recorded(kU1, kType, kSrcVersion));
+    const Decision d = run({hostdev(kU1), hostdev(kU2)});
+    EXPECT_TRUE(d.devices.at(0).compatible);
+    const DeviceVerdict& v = d.devices.at(1);
+    EXPECT_EQ(v.reason, Reason::Unrecorded);
+    EXPECT_EQ(v.detail, "the source host's record has no entry for it (was the device attached "
+                        "after the record was made?); next: on the source host: mdev-migcheck "
+                        "annotate DOMAIN");
+}
+
+TEST_F(DecisionTest, UnmatchedIsAcceptedWhenUnrecordedIsAllowed) {
+    config.allow_unrecorded = true;
+    sys.addDevice(kU2, kP1, kType);
+    MetadataEntry r1 = recorded(kU1, kType, kSrcVersion);
+    r1.address = "0000:00:05.0";
+    source.entries = {r1};
+    const Decision d = run({at(kU2, "0000:00:07.0")});
+    const DeviceVerdict& v = d.devices.at(0);
+    EXPECT_TRUE(v.compatible);
+    EXPECT_EQ(v.reason, Reason::UnrecordedAllowed);
+    EXPECT_EQ(v.detail.rfind("no record of the source host matches it: none of the source's 1 "
+                             "record(s) left unmatched fits it",
+                             0),
+              0U)
+        << v.detail;
+}
+
+TEST_F(DecisionTest, RecordDevicesCarriesGuestAddressAndAlias) {
+    sys.addDevice(kU1, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    MdevHostdev h = at(kU1, "0000:00:05.0");
+    h.alias = "ua-gpu0";
+    MdevHostdev gone = at(kU2, "0000:00:06.0");
+    const Metadata m = recordDevices({h, gone}, *host, "hostB", config, Deadline::after(5s));
+    ASSERT_EQ(m.entries.size(), 2U);
+    EXPECT_EQ(m.entries[0].address, "0000:00:05.0");
+    EXPECT_EQ(m.entries[0].alias, "ua-gpu0");
+    EXPECT_EQ(m.entries[1].address, "0000:00:06.0");
+    EXPECT_EQ(m.entries[1].error, "ENOENT");
+}

@@ -27,6 +27,8 @@ Decision sampleDecision() {
     ok.evidence = Evidence::Fingerprint;
     ok.detail = "the kernel facts match";
     ok.message = std::string("mdev ") + kU1 + " (nvidia-63): the kernel facts match";
+    ok.matched_by = MatchedBy::Address;
+    ok.source_uuid = "90c6c135-ad44-41d0-b1b7-bae47de48627";
     d.devices.push_back(ok);
 
     DeviceVerdict missing;
@@ -112,6 +114,8 @@ TEST(DecisionOutput, Json) {
     EXPECT_EQ(ok["detail"], "the kernel facts match");
     EXPECT_EQ(ok["message"], std::string("mdev ") + kU1 + " (nvidia-63): the kernel facts match");
     EXPECT_EQ(ok["candidates"], Json::array());
+    EXPECT_EQ(ok["matched_by"], "guest-address");
+    EXPECT_EQ(ok["source_uuid"], "90c6c135-ad44-41d0-b1b7-bae47de48627");
 
     const Json& missing = j["devices"][1];
     EXPECT_TRUE(missing["parent"].is_null()); // absent: null, never ""
@@ -128,6 +132,8 @@ TEST(DecisionOutput, Json) {
                               "compatible": false, "evidence": "protocol",
                               "why": "rejects the version (EINVAL: Invalid argument)",
                               "errno": "EINVAL", "available_instances": null})j"));
+    EXPECT_EQ(missing["matched_by"], "none");
+    EXPECT_TRUE(missing["source_uuid"].is_null());
     EXPECT_TRUE(j["devices"][2]["type"].is_null());
     EXPECT_TRUE(j["devices"][2]["detail"].is_null());
     EXPECT_EQ(j["devices"][2]["message"], "hostdev address 'not-a-uuid' is not a UUID");
@@ -151,9 +157,9 @@ TEST(DecisionOutput, JsonKeyOrderAndOneLine) {
     for (const auto& [k, v] : j["devices"][1].items()) {
         keys.push_back(k);
     }
-    EXPECT_EQ(keys,
-              (std::vector<std::string>{"uuid", "type", "parent", "verdict", "reason", "evidence",
-                                        "errno", "message", "detail", "candidates"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"uuid", "type", "parent", "verdict", "reason",
+                                              "evidence", "errno", "message", "detail",
+                                              "matched_by", "source_uuid", "candidates"}));
     keys.clear();
     for (const auto& [k, v] : j["devices"][1]["candidates"][0].items()) {
         keys.push_back(k);

@@ -323,3 +323,66 @@ TEST(DomainXml, ParseErrorIsOneLine) {
     EXPECT_EQ(d.error().message.find('\n'), std::string::npos) << d.error().message;
     EXPECT_NE(d.error().message.find("Bytes: 0xFF"), std::string::npos) << d.error().message;
 }
+
+namespace {
+
+std::string hostdevXml(const std::string& inner) {
+    return "<domain type='kvm'><name>v</name><devices>"
+           "<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
+           "<source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source>" +
+           inner + "</hostdev></devices></domain>";
+}
+
+MdevHostdev onlyHostdev(const std::string& inner) {
+    const auto hs = parseOk(hostdevXml(inner)).mdevHostdevs();
+    if (hs.size() != 1) {
+        ADD_FAILURE() << "expected one hostdev";
+        return {};
+    }
+    return hs[0];
+}
+
+} // namespace
+
+TEST(DomainXml, GuestAddressAndUserAliasOfAHostdev) {
+    MdevHostdev h = onlyHostdev("<alias name='ua-gpu_0-A'/><address type='pci' domain='0x0000' "
+                                "bus='0x00' slot='0x05' function='0x0'/>");
+    EXPECT_EQ(h.address, "0000:00:05.0");
+    EXPECT_EQ(h.alias, "ua-gpu_0-A");
+    // As libvirt reads them: decimal, upper-case hex, attributes left out are 0.
+    EXPECT_EQ(onlyHostdev("<address type='pci' bus='1' slot='0x1F' function='7'/>").address,
+              "0000:01:1f.7");
+    EXPECT_EQ(onlyHostdev("<address type='pci' domain='0xffff' bus='0xff' slot='31'/>").address,
+              "ffff:ff:1f.0");
+    // The mdev's own <address uuid=...> in <source> is not a guest address.
+    h = onlyHostdev("");
+    EXPECT_EQ(h.address, "");
+    EXPECT_EQ(h.alias, "");
+}
+
+TEST(DomainXml, GuestAddressOrAliasLibvirtWouldNotTakeIsNone) {
+    for (const char* bad :
+         {"<address type='pci' slot='0x20'/>", "<address type='pci' function='8'/>",
+          "<address type='pci' bus='0x100'/>", "<address type='pci' slot='010'/>",
+          "<address type='pci' slot=''/>", "<address type='pci' slot='0x'/>",
+          "<address type='pci' slot='5 '/>", "<address type='pci' slot='-1'/>",
+          "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/>"}) {
+        EXPECT_EQ(onlyHostdev(bad).address, "") << bad;
+    }
+    for (const char* bad : {"<alias name='hostdev0'/>", "<alias name='ua-'/>",
+                            "<alias name='ua-a b'/>", "<alias name='ua-gpu.0'/>", "<alias/>"}) {
+        EXPECT_EQ(onlyHostdev(bad).alias, "") << bad;
+    }
+    EXPECT_EQ(onlyHostdev("<alias name='ua-" + std::string(125, 'x') + "'/>").alias.size(), 128U);
+    EXPECT_EQ(onlyHostdev("<alias name='ua-" + std::string(126, 'x') + "'/>").alias, "");
+}
+
+TEST(DomainXml, ChangedOnlyOnceASetterRan) {
+    DomainXml d = parseOk(sample("vgpu-annotated.xml"));
+    EXPECT_FALSE(d.changed());
+    (void)d.metadata();
+    (void)d.serialize();
+    EXPECT_FALSE(d.changed());
+    d.setMetadata(Metadata{});
+    EXPECT_TRUE(d.changed());
+}

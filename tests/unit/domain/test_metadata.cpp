@@ -353,3 +353,103 @@ TEST(MetadataFormat2, TabNewlineAndCarriageReturnSurviveInAttributes) {
     d.setMetadata(m);
     EXPECT_EQ(parseOk(d.serialize()).metadata()->host, "host\tA\nB\r");
 }
+
+TEST(MetadataFormat2, GuestAddressAndAliasRoundTrip) {
+    Metadata m = format2();
+    m.entries[0].address = "0000:00:05.0";
+    m.entries[0].alias = "ua-gpu0";
+    m.entries[1].address = "0000:01:1f.7";
+    const std::string text = formatMetadata(m);
+    EXPECT_NE(text.find("error=\"ENOENT\" address=\"0000:00:05.0\" alias=\"ua-gpu0\">"),
+              std::string::npos)
+        << text;
+    EXPECT_TRUE(validatesAgainstSchema(text)) << text;
+    DomainXml d = parseOk(domainWith(""));
+    d.setMetadata(m);
+    const auto back = parseOk(d.serialize()).metadata();
+    ASSERT_TRUE(back.has_value());
+    ASSERT_EQ(back->entries.size(), 2U);
+    EXPECT_FALSE(back->entries[0].problem) << *back->entries[0].problem;
+    EXPECT_EQ(back->entries[0].address, "0000:00:05.0");
+    EXPECT_EQ(back->entries[0].alias, "ua-gpu0");
+    EXPECT_EQ(back->entries[1].address, "0000:01:1f.7");
+    EXPECT_EQ(back->entries[1].alias, "");
+    EXPECT_EQ(formatMetadata(*back), text);
+}
+
+TEST(MetadataFormat2, RecordWithoutAddressStillParses) {
+    // As mdev-migcheck 0.2.0 wrote it.
+    const Metadata m = metadataOf(
+        "<mdevmc:migcheck xmlns:mdevmc='urn:mdev-migcheck:metadata:1' host='hostA' format='2'>"
+        "<mdevmc:mdev uuid='" +
+        std::string(kU1) +
+        "' type='nvidia-231' parent='0000:3b:00.0' error='ENOENT'/>"
+        "</mdevmc:migcheck>");
+    ASSERT_EQ(m.entries.size(), 1U);
+    EXPECT_FALSE(m.entries[0].problem) << *m.entries[0].problem;
+    EXPECT_EQ(m.entries[0].address, "");
+    EXPECT_EQ(m.entries[0].alias, "");
+}
+
+TEST(MetadataFormat2, HostileAddressesAndAliasesAreProblems) {
+    const auto problemOf = [](const std::string& attrs) {
+        const Metadata m =
+            metadataOf("<mdevmc:migcheck xmlns:mdevmc='urn:mdev-migcheck:metadata:1' format='2'>"
+                       "<mdevmc:mdev uuid='" +
+                       std::string(kU1) + "' type='nvidia-231' error='ENOENT' " + attrs +
+                       "/></mdevmc:migcheck>");
+        return m.entries.at(0).problem.value_or("");
+    };
+    EXPECT_EQ(problemOf("address='0000:00:05.0' alias='ua-x'"), "");
+    EXPECT_EQ(problemOf("address='00:05.0'"),
+              "its guest address '00:05.0' is not a PCI address in the form 0000:00:05.0");
+    for (const char* a : {"0000:00:20.0", "0000:00:05.8", "0000:00:05.00", "0000:00:0A.0",
+                          "0x00:00:05.0", "0000-00-05.0", "0000:00:05.0\n"}) {
+        EXPECT_NE(problemOf(std::string("address='") + a + "'").find("its guest address"),
+                  std::string::npos)
+            << a;
+    }
+    EXPECT_EQ(problemOf("address=''"), "its guest address is empty");
+    EXPECT_EQ(problemOf("alias=''"), "its alias is empty");
+    EXPECT_EQ(problemOf("alias='hostdev0'"),
+              "its alias 'hostdev0' is not a user alias ('ua-' and up to 125 letters, digits, "
+              "'_' or '-')");
+    EXPECT_NE(problemOf("alias='ua-&lt;script&gt;'").find("is not a user alias"),
+              std::string::npos);
+    EXPECT_NE(problemOf("alias='ua-" + std::string(126, 'a') + "'").find("is not a user alias"),
+              std::string::npos);
+}
+
+TEST(MetadataFormat2, AddressOrAliasRecordedTwiceMarksBoth) {
+    const auto entriesOf = [](const std::string& a1, const std::string& a2) {
+        return metadataOf("<mdevmc:migcheck xmlns:mdevmc='urn:mdev-migcheck:metadata:1' "
+                          "format='2'><mdevmc:mdev uuid='" +
+                          std::string(kU1) + "' type='t' error='ENOENT' " + a1 +
+                          "/><mdevmc:mdev uuid='" + kU2 + "' type='t' error='ENOENT' " + a2 +
+                          "/></mdevmc:migcheck>")
+            .entries;
+    };
+    auto es = entriesOf("address='0000:00:05.0'", "address='0000:00:05.0'");
+    ASSERT_EQ(es.size(), 2U);
+    EXPECT_EQ(es[0].problem, "the guest address '0000:00:05.0' is recorded for more than one mdev");
+    EXPECT_EQ(es[1].problem, es[0].problem);
+    es = entriesOf("alias='ua-a'", "alias='ua-a'");
+    EXPECT_EQ(es[0].problem, "the alias 'ua-a' is recorded for more than one mdev");
+    EXPECT_EQ(es[1].problem, es[0].problem);
+    es = entriesOf("address='0000:00:05.0' alias='ua-a'", "address='0000:00:06.0' alias='ua-b'");
+    EXPECT_FALSE(es[0].problem);
+    EXPECT_FALSE(es[1].problem);
+}
+
+TEST(MetadataFormat2, SchemaRefusesABadAddressOrAlias) {
+    Metadata m = format2();
+    m.entries[0].address = "0000:00:05.0";
+    m.entries[0].alias = "ua-gpu0";
+    EXPECT_TRUE(validatesAgainstSchema(formatMetadata(m)));
+    Metadata bad = m;
+    bad.entries[0].address = "0000:00:20.0";
+    EXPECT_FALSE(validatesAgainstSchema(formatMetadata(bad)));
+    bad = m;
+    bad.entries[0].alias = "hostdev0";
+    EXPECT_FALSE(validatesAgainstSchema(formatMetadata(bad)));
+}
