@@ -7,7 +7,7 @@ namespace mdevmc::cli {
 const std::vector<Command>& commandTable() {
     static const std::vector<Command> table{
         annotateCommand(), checkCommand(),     listCommand(),   migrationVersionCommand(),
-        probeCommand(),    preflightCommand(), doctorCommand(),
+        probeCommand(),    preflightCommand(), doctorCommand(), watchCommand(),
     };
     return table;
 }

@@ -80,7 +80,10 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     }
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::after(ctx.config.timeout);
-    const Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
+    Decision d = decide(hostdevs, xml->metadata(), host, ctx.config, deadline);
+    if (op == HookOp::Restore) {
+        adviseSaveImage(d);
+    }
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);
