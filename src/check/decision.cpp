@@ -387,6 +387,19 @@ bool Decision::compatible() const {
                        [](const DeviceVerdict& d) { return d.compatible; });
 }
 
+void adviseSaveImage(Decision& d) {
+    for (auto& v : d.devices) {
+        if (v.reason == Reason::Unrecorded) {
+            v.next_step.clear();
+            refuse(v, Reason::Unrecorded, 0,
+                   "the save image carries no record of it (images saved before mdev-migcheck "
+                   "was installed have none)");
+            suggest(v, "on this host: mdev-migcheck annotate --managed-save DOMAIN (or "
+                       "--save-image FILE)");
+        }
+    }
+}
+
 Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Metadata>& source,
                 const MdevHost& host, const Config& config, Deadline deadline) {
     Decision d;

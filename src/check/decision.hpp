@@ -116,4 +116,9 @@ struct Decision {
 Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Metadata>& source,
                 const MdevHost& host, const Config& config, Deadline deadline);
 
+// For a restore: the verdicts of devices without a record say that the save
+// image carries none and name the command that records it here (annotate
+// --managed-save DOMAIN, or --save-image FILE: the hook cannot tell which).
+void adviseSaveImage(Decision& d);
+
 } // namespace mdevmc

@@ -25,16 +25,17 @@ std::string shellWord(std::string_view name) {
     return out + "'";
 }
 
-// TEXT with the placeholder of its next step ("annotate DOMAIN") naming
-// DOMAIN.
+// TEXT with the placeholder of its next step ("annotate DOMAIN",
+// "annotate --managed-save DOMAIN") naming DOMAIN.
 std::string withDomain(const std::string& text, std::string_view domain) {
-    constexpr std::string_view kKey = "annotate DOMAIN";
     std::string out = text;
     const std::string word = shellWord(domain);
-    for (auto pos = out.find(kKey); pos != std::string::npos; pos = out.find(kKey, pos)) {
-        pos += kKey.size() - 6;
-        out.replace(pos, 6, word);
-        pos += word.size();
+    for (const std::string_view key : {"annotate DOMAIN", "--managed-save DOMAIN"}) {
+        for (auto pos = out.find(key); pos != std::string::npos; pos = out.find(key, pos)) {
+            pos += key.size() - 6;
+            out.replace(pos, 6, word);
+            pos += word.size();
+        }
     }
     return out;
 }

@@ -35,6 +35,7 @@ Command listCommand();
 Command migrationVersionCommand();
 Command probeCommand();
 Command preflightCommand();
+Command watchCommand();
 
 // Every mdev-migcheck command, in the order of the usage text
 // (commands.cpp).

@@ -7,7 +7,9 @@
 #include "cli/json.hpp"
 #include "util/syslog.hpp"
 #include "virt/live_annotate.hpp"
+#include "virt/save_annotate.hpp"
 
+#include <filesystem>
 #include <ostream>
 #include <thread>
 
@@ -17,6 +19,8 @@ namespace {
 
 constexpr const char* kHelp =
     "Usage: mdev-migcheck annotate [-c URI] DOMAIN... | --all\n"
+    "       mdev-migcheck annotate [-c URI] --managed-save DOMAIN\n"
+    "       mdev-migcheck annotate [-c URI] --save-image FILE\n"
     "       mdev-migcheck annotate --xml FILE|-\n"
     "\n"
     "Records this host's migration_version for each mdev of running domains in\n"
@@ -32,6 +36,11 @@ constexpr const char* kHelp =
     "(a domain without mdevs unchanged); with --xml and --json, prints the record\n"
     "as JSON instead of the XML.\n"
     "\n"
+    "With --managed-save or --save-image, records this host's migration_version in\n"
+    "the domain XML of a saved VM (`virsh managedsave`, `virsh save`), whose\n"
+    "restore is refused while it carries no record (images saved before\n"
+    "mdev-migcheck was installed).  Only the metadata of the image's XML changes.\n"
+    "\n"
     "Options:\n"
     "  -c, --connect URI  libvirt connection (default qemu:///system)\n"
     "  --all              every running domain\n"
@@ -39,6 +48,9 @@ constexpr const char* kHelp =
     "                     to syslog only\n"
     "  --name NAME        with --wait: the domain's name, for the lines logged\n"
     "                     before libvirt has found DOMAIN (the hook passes both)\n"
+    "  --managed-save DOMAIN\n"
+    "                     annotate DOMAIN's managed save image\n"
+    "  --save-image FILE  annotate the save image FILE (`virsh save`)\n"
     "  --xml FILE         annotate a domain XML file ('-' for standard input)\n"
     "  --json             print what was recorded as JSON\n"
     "  -h, --help         this text\n"
@@ -145,6 +157,51 @@ int annotateDomains(CliContext& ctx, const Args& a) {
     return rc;
 }
 
+// --managed-save DOMAIN or --save-image FILE, through libvirt.
+int annotateImage(CliContext& ctx, const Args& a) {
+    auto hv = connectOrThrow(a);
+    SaveImageRef img;
+    if (auto dom = a.value("managed-save")) {
+        auto d = hv->lookup(*dom);
+        if (!d) {
+            throw Fatal("mdev-migcheck annotate: " + d.error().message);
+        }
+        img.domain = *d;
+    } else {
+        img.kind = SaveImageRef::Kind::File;
+        // The daemon opens the file: a relative name means nothing there.
+        std::error_code ec;
+        const auto file = std::filesystem::absolute(*a.value("save-image"), ec);
+        if (ec || a.value("save-image")->empty()) {
+            throw Fatal("mdev-migcheck annotate: bad save image name '" + *a.value("save-image") +
+                        "'");
+        }
+        img.file = file.string();
+    }
+    const LocalHost host;
+    auto r = annotateSaveImage(*hv, img, host.mdevs, hostName(), host.env.config);
+    if (!r) {
+        ctx.err << "mdev-migcheck annotate: " << r.error().message << '\n';
+        return 1;
+    }
+    const LiveAnnotation& rec = r->record;
+    if (rec.outcome == LiveAnnotation::Outcome::Recorded) {
+        const SysLog log(host.env.config.syslog);
+        log.info("recorded in " + describeImage(img) + ": " +
+                 describeRecord(r->domain, rec.metadata));
+    }
+    if (a.has("json")) {
+        printJson(ctx.out, Json::array({recordJson(r->domain.name, r->domain.uuid, rec)}));
+    } else if (rec.outcome == LiveAnnotation::Outcome::NoMdev) {
+        ctx.out << describeImage(img) << ": no mdev, nothing to record\n";
+    } else {
+        ctx.out << (rec.outcome == LiveAnnotation::Outcome::Recorded ? "recorded in "
+                                                                     : "already recorded in ")
+                << describeImage(img) << ": " << describeRecord(r->domain, rec.metadata) << '\n';
+    }
+    return 0;
+}
+
 // --wait DOMAIN: as the hook starts it when a domain starts; logs only.
 int annotateWhenStarted(const Args& a) {
     const std::string& spec = a.positional()[0];
@@ -165,6 +222,19 @@ int annotateWhenStarted(const Args& a) {
 }
 
 int run(CliContext& ctx, const Args& a) {
+    const bool image = a.has("managed-save") || a.has("save-image");
+    if (image) {
+        if (a.has("managed-save") == a.has("save-image")) {
+            throw Fatal("mdev-migcheck annotate: give --managed-save DOMAIN or --save-image FILE, "
+                        "not both");
+        }
+        if (!a.positional().empty() || a.has("all") || a.has("wait") || a.has("name") ||
+            a.has("xml")) {
+            throw Fatal("mdev-migcheck annotate: --managed-save and --save-image take no other "
+                        "domain, --all, --wait, --name or --xml");
+        }
+        return annotateImage(ctx, a);
+    }
     if (a.has("xml")) {
         if (!a.positional().empty() || a.has("all") || a.has("wait") || a.has("connect")) {
             throw Fatal("mdev-migcheck annotate: --xml takes no domain, --all, --wait or "
@@ -191,12 +261,14 @@ int run(CliContext& ctx, const Args& a) {
 
 Command annotateCommand() {
     return {"annotate",
-            "record this host's migration_version of running VMs in their metadata",
+            "record this host's migration_version of running or saved VMs in their metadata",
             kHelp,
             {{"connect", 'c', true},
              {"all", 0, false},
              {"wait", 0, false},
              {"name", 0, true},
+             {"managed-save", 0, true},
+             {"save-image", 0, true},
              {"xml", 0, true},
              {"json", 0, false}},
             run};

@@ -6,8 +6,9 @@ namespace mdevmc::cli {
 
 const std::vector<Command>& commandTable() {
     static const std::vector<Command> table{
-        annotateCommand(), checkCommand(),     listCommand(),   migrationVersionCommand(),
-        probeCommand(),    preflightCommand(), doctorCommand(), gcCommand(),
+        annotateCommand(),         checkCommand(), listCommand(),
+        migrationVersionCommand(), probeCommand(), preflightCommand(),
+        doctorCommand(),           gcCommand(),    watchCommand(),
     };
     return table;
 }

@@ -299,4 +299,49 @@ std::string DomainXml::serialize() const {
     return out;
 }
 
+namespace {
+
+// Removes every whitespace-only text node beneath N.
+void dropBlanks(xmlNode* n) {
+    for (xmlNode* c = n->children; c != nullptr;) {
+        xmlNode* next = c->next;
+        if (c->type == XML_TEXT_NODE && xmlIsBlankNode(c) != 0) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        } else if (c->type == XML_ELEMENT_NODE) {
+            dropBlanks(c);
+        }
+        c = next;
+    }
+}
+
+} // namespace
+
+std::string DomainXml::serializeWithoutMetadata() const {
+    const DocPtr copy(xmlCopyDoc(impl_->doc.get(), 1));
+    xmlNode* root = copy ? xmlDocGetRootElement(copy.get()) : nullptr;
+    if (root == nullptr) {
+        return {};
+    }
+    if (xmlNode* md = child(root, "metadata")) {
+        for (xmlNode* c = md->children; c != nullptr;) {
+            xmlNode* next = c->next;
+            if (isOurs(c, kMetadataElement)) {
+                xmlUnlinkNode(c);
+                xmlFreeNode(c);
+            }
+            c = next;
+        }
+        dropBlanks(md);
+        if (md->children == nullptr) {
+            xmlUnlinkNode(md);
+            xmlFreeNode(md);
+        }
+    }
+    dropBlanks(root);
+    const BufferPtr buf(xmlBufferCreate());
+    xmlNodeDump(buf.get(), copy.get(), root, 0, 0);
+    return {C(xmlBufferContent(buf.get())), static_cast<std::size_t>(xmlBufferLength(buf.get()))};
+}
+
 } // namespace mdevmc

@@ -57,6 +57,11 @@ public:
     // The domain element as XML text (no XML declaration), as libvirt reads it.
     std::string serialize() const;
 
+    // The domain element without our metadata element (and without a
+    // <metadata> left empty by its removal), whitespace-only text dropped:
+    // two definitions that differ only in our record give the same text.
+    std::string serializeWithoutMetadata() const;
+
 private:
     struct Impl;
     static void appendMdevHostdevs(const struct _xmlNode* devices, std::vector<MdevHostdev>& out);

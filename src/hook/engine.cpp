@@ -194,6 +194,9 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     if (ctx.config.provision && !ctx.run_dir.empty() && worthProvisioning(d)) {
         created = provision(op, domain, *xml, hostdevs, host, deadline, d, ctx);
     }
+    if (op == HookOp::Restore) {
+        adviseSaveImage(d);
+    }
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);

@@ -5,6 +5,7 @@
 
 #include "util/error.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,32 @@ struct DomainPresence {
     bool persistent = false; // defined (has a persistent configuration)
 };
 
+// A save image: a domain's managed save image, or a file `virsh save` wrote.
+struct SaveImageRef {
+    enum class Kind { Managed, File };
+    Kind kind = Kind::Managed;
+    DomainRef domain; // Kind::Managed
+    std::string file; // Kind::File
+};
+
+// "the managed save image of domain NAME" or "save image 'FILE'".
+inline std::string describeImage(const SaveImageRef& img) {
+    return img.kind == SaveImageRef::Kind::Managed
+               ? "the managed save image of domain '" + img.domain.name + "'"
+               : "save image '" + img.file + "'";
+}
+
+// A domain event the watch acts on.
+struct DomainEvent {
+    enum class Kind {
+        DeviceAdded, // a device attached to the running domain (hotplug)
+        Started,     // the domain started, was restored or resumed
+    };
+    Kind kind = Kind::DeviceAdded;
+    DomainRef domain;
+    std::string device; // DeviceAdded: the device's alias
+};
+
 class Hypervisor {
 public:
     virtual ~Hypervisor() = default;
@@ -68,6 +95,15 @@ public:
         (void)uuid;
         return fail("this hypervisor cannot tell whether a domain exists");
     }
+    // The domain XML IMG carries, whole (secrets included: never log it).
+    virtual Result<std::string> saveImageXml(const SaveImageRef& img) = 0;
+    // Replaces the domain XML IMG carries; the state it resumes in is kept.
+    virtual Result<void> defineSaveImageXml(const SaveImageRef& img, const std::string& xml) = 0;
+    // Subscribes this connection to DomainEvents; once, before nextEvents.
+    virtual Result<void> subscribe() = 0;
+    // The events that arrived, waiting at most WAIT for the first (none:
+    // an empty list).  An error when the connection is lost.
+    virtual Result<std::vector<DomainEvent>> nextEvents(std::chrono::milliseconds wait) = 0;
 };
 
 } // namespace mdevmc

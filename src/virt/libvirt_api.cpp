@@ -50,7 +50,26 @@ Loaded load() {
         !resolve(handle, "virDomainGetXMLDesc", a.domainGetXMLDesc, l.error) ||
         !resolve(handle, "virDomainSetMetadata", a.domainSetMetadata, l.error) ||
         !resolve(handle, "virDomainIsActive", a.domainIsActive, l.error) ||
-        !resolve(handle, "virDomainIsPersistent", a.domainIsPersistent, l.error)) {
+        !resolve(handle, "virDomainIsPersistent", a.domainIsPersistent, l.error) ||
+        !resolve(handle, "virDomainManagedSaveGetXMLDesc", a.domainManagedSaveGetXMLDesc,
+                 l.error) ||
+        !resolve(handle, "virDomainManagedSaveDefineXML", a.domainManagedSaveDefineXML, l.error) ||
+        !resolve(handle, "virDomainSaveImageGetXMLDesc", a.domainSaveImageGetXMLDesc, l.error) ||
+        !resolve(handle, "virDomainSaveImageDefineXML", a.domainSaveImageDefineXML, l.error) ||
+        !resolve(handle, "virEventRegisterDefaultImpl", a.eventRegisterDefaultImpl, l.error) ||
+        !resolve(handle, "virEventRunDefaultImpl", a.eventRunDefaultImpl, l.error) ||
+        !resolve(handle, "virEventAddTimeout", a.eventAddTimeout, l.error) ||
+        !resolve(handle, "virEventRemoveTimeout", a.eventRemoveTimeout, l.error) ||
+        !resolve(handle, "virConnectDomainEventRegisterAny", a.connectDomainEventRegisterAny,
+                 l.error) ||
+        !resolve(handle, "virConnectDomainEventDeregisterAny", a.connectDomainEventDeregisterAny,
+                 l.error) ||
+        !resolve(handle, "virConnectRegisterCloseCallback", a.connectRegisterCloseCallback,
+                 l.error) ||
+        !resolve(handle, "virConnectUnregisterCloseCallback", a.connectUnregisterCloseCallback,
+                 l.error) ||
+        !resolve(handle, "virConnectSetKeepAlive", a.connectSetKeepAlive, l.error) ||
+        !resolve(handle, "virConnectIsAlive", a.connectIsAlive, l.error)) {
         ::dlclose(handle);
     }
     return l;

@@ -31,6 +31,20 @@ struct LibvirtApi {
     decltype(&::virDomainSetMetadata) domainSetMetadata = nullptr;
     decltype(&::virDomainIsActive) domainIsActive = nullptr;
     decltype(&::virDomainIsPersistent) domainIsPersistent = nullptr;
+    decltype(&::virDomainManagedSaveGetXMLDesc) domainManagedSaveGetXMLDesc = nullptr;
+    decltype(&::virDomainManagedSaveDefineXML) domainManagedSaveDefineXML = nullptr;
+    decltype(&::virDomainSaveImageGetXMLDesc) domainSaveImageGetXMLDesc = nullptr;
+    decltype(&::virDomainSaveImageDefineXML) domainSaveImageDefineXML = nullptr;
+    decltype(&::virEventRegisterDefaultImpl) eventRegisterDefaultImpl = nullptr;
+    decltype(&::virEventRunDefaultImpl) eventRunDefaultImpl = nullptr;
+    decltype(&::virEventAddTimeout) eventAddTimeout = nullptr;
+    decltype(&::virEventRemoveTimeout) eventRemoveTimeout = nullptr;
+    decltype(&::virConnectDomainEventRegisterAny) connectDomainEventRegisterAny = nullptr;
+    decltype(&::virConnectDomainEventDeregisterAny) connectDomainEventDeregisterAny = nullptr;
+    decltype(&::virConnectRegisterCloseCallback) connectRegisterCloseCallback = nullptr;
+    decltype(&::virConnectUnregisterCloseCallback) connectUnregisterCloseCallback = nullptr;
+    decltype(&::virConnectSetKeepAlive) connectSetKeepAlive = nullptr;
+    decltype(&::virConnectIsAlive) connectIsAlive = nullptr;
 };
 
 // dlopen(RTLD_NOW | RTLD_LOCAL) and dlsym of every entry point, once per

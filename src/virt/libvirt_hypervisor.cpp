@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <mutex>
+#include <utility>
 
 namespace mdevmc {
 
@@ -81,6 +83,57 @@ DomainRef refOf(virDomainPtr d) {
     return r;
 }
 
+// What the event callbacks leave for nextEvents().
+struct EventState {
+    std::vector<DomainEvent> queue;
+    bool closed = false;
+    std::string close_reason;
+};
+
+void onDeviceAdded(virConnectPtr, virDomainPtr dom, const char* alias, void* opaque) {
+    static_cast<EventState*>(opaque)->queue.push_back(
+        DomainEvent{DomainEvent::Kind::DeviceAdded, refOf(dom), alias != nullptr ? alias : ""});
+}
+
+int onLifecycle(virConnectPtr, virDomainPtr dom, int event, int, void* opaque) {
+    if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED) {
+        static_cast<EventState*>(opaque)->queue.push_back(
+            DomainEvent{DomainEvent::Kind::Started, refOf(dom), {}});
+    }
+    return 0;
+}
+
+void onClose(virConnectPtr, int reason, void* opaque) {
+    auto* st = static_cast<EventState*>(opaque);
+    st->closed = true;
+    switch (reason) {
+    case VIR_CONNECT_CLOSE_REASON_EOF:
+        st->close_reason = "the daemon closed it";
+        break;
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+        st->close_reason = "the daemon stopped answering keepalives";
+        break;
+    case VIR_CONNECT_CLOSE_REASON_CLIENT:
+        st->close_reason = "closed by this process";
+        break;
+    default:
+        st->close_reason = "an I/O error";
+        break;
+    }
+}
+
+void onTimeout(int, void* opaque) {
+    *static_cast<bool*>(opaque) = true;
+}
+
+// libvirt takes every domain event callback as its generic type
+// (VIR_DOMAIN_EVENT_CALLBACK), through a function pointer without
+// parameters, as its own macro does.
+template <typename Fn>
+virConnectDomainEventGenericCallback generic(Fn* fn) {
+    return reinterpret_cast<virConnectDomainEventGenericCallback>(reinterpret_cast<void (*)()>(fn));
+}
+
 } // namespace
 
 bool isTransientVirtError(int virt_code) {
@@ -91,6 +144,22 @@ bool isTransientVirtError(int virt_code) {
 struct LibvirtHypervisor::Impl {
     Conn conn;
     std::string uri;
+    bool event_loop = false; // opened by connectForEvents
+    std::unique_ptr<EventState> events;
+    std::vector<int> callbacks;
+    bool close_callback = false;
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() {
+        for (const int id : callbacks) {
+            lv().connectDomainEventDeregisterAny(conn.get(), id);
+        }
+        if (close_callback) {
+            lv().connectUnregisterCloseCallback(conn.get(), onClose);
+        }
+    }
 
     Result<Dom> domain(const DomainRef& d) {
         Dom p(lv().domainLookupByUUIDString(conn.get(), d.uuid.c_str()));
@@ -120,6 +189,29 @@ Result<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::connect(const std:
     impl->conn = std::move(c);
     impl->uri = uri;
     return std::unique_ptr<LibvirtHypervisor>(new LibvirtHypervisor(std::move(impl)));
+}
+
+Result<std::unique_ptr<LibvirtHypervisor>>
+LibvirtHypervisor::connectForEvents(const std::string& uri) {
+    if (auto api = libvirtApi(); !api) {
+        return fail("cannot connect to '" + uri + "': " + api.error().message, api.error().err);
+    }
+    static std::once_flag once;
+    static int registered = -1;
+    std::call_once(once, [] { registered = lv().eventRegisterDefaultImpl(); });
+    if (registered != 0) {
+        return failLibvirt("cannot start libvirt's event loop: ");
+    }
+    auto hv = connect(uri);
+    if (!hv) {
+        return hv;
+    }
+    (*hv)->impl_->event_loop = true;
+    // A remote connection pings the daemon every 5 s and counts it lost
+    // after 3 unanswered; a local driver (test:///) has no keepalive and
+    // cannot be lost: its refusal is not an error.
+    lv().connectSetKeepAlive((*hv)->impl_->conn.get(), 5, 3);
+    return hv;
 }
 
 Result<DomainRef> LibvirtHypervisor::lookup(const std::string& spec) {
@@ -228,6 +320,85 @@ Result<void> LibvirtHypervisor::setLiveMetadata(const DomainRef& d, const std::s
         return failLibvirt("domain '" + d.name + "': cannot store its live metadata: ");
     }
     return {};
+}
+
+Result<std::string> LibvirtHypervisor::saveImageXml(const SaveImageRef& img) {
+    UniqueFreePtr<char> xml;
+    Dom dom; // freed after the error is read: virDomainFree() clears it
+    if (img.kind == SaveImageRef::Kind::Managed) {
+        MDEVMC_TRY_ASSIGN(dom, impl_->domain(img.domain));
+        xml.reset(lv().domainManagedSaveGetXMLDesc(dom.get(), VIR_DOMAIN_SAVE_IMAGE_XML_SECURE));
+    } else {
+        xml.reset(lv().domainSaveImageGetXMLDesc(impl_->conn.get(), img.file.c_str(),
+                                                 VIR_DOMAIN_SAVE_IMAGE_XML_SECURE));
+    }
+    if (!xml) {
+        return failLibvirt("cannot read " + describeImage(img) + ": ");
+    }
+    return std::string(xml.get());
+}
+
+Result<void> LibvirtHypervisor::defineSaveImageXml(const SaveImageRef& img,
+                                                   const std::string& xml) {
+    int rc = -1;
+    Dom dom; // freed after the error is read: virDomainFree() clears it
+    if (img.kind == SaveImageRef::Kind::Managed) {
+        MDEVMC_TRY_ASSIGN(dom, impl_->domain(img.domain));
+        rc = lv().domainManagedSaveDefineXML(dom.get(), xml.c_str(), 0);
+    } else {
+        rc = lv().domainSaveImageDefineXML(impl_->conn.get(), img.file.c_str(), xml.c_str(), 0);
+    }
+    if (rc != 0) {
+        return failLibvirt("cannot update " + describeImage(img) + ": ");
+    }
+    return {};
+}
+
+Result<void> LibvirtHypervisor::subscribe() {
+    Impl& im = *impl_;
+    if (!im.event_loop || im.events) {
+        return fail("the connection to '" + im.uri + "' cannot subscribe to events", EINVAL);
+    }
+    im.events = std::make_unique<EventState>();
+    for (const auto& [id, cb] :
+         {std::pair{VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, generic(&onDeviceAdded)},
+          std::pair{VIR_DOMAIN_EVENT_ID_LIFECYCLE, generic(&onLifecycle)}}) {
+        const int handle = lv().connectDomainEventRegisterAny(im.conn.get(), nullptr, id, cb,
+                                                              im.events.get(), nullptr);
+        if (handle < 0) {
+            return failLibvirt("cannot subscribe to the domain events of '" + im.uri + "': ");
+        }
+        im.callbacks.push_back(handle);
+    }
+    im.close_callback =
+        lv().connectRegisterCloseCallback(im.conn.get(), onClose, im.events.get(), nullptr) == 0;
+    return {};
+}
+
+Result<std::vector<DomainEvent>> LibvirtHypervisor::nextEvents(std::chrono::milliseconds wait) {
+    Impl& im = *impl_;
+    if (!im.events) {
+        return fail("the connection to '" + im.uri + "' is not subscribed to events", EINVAL);
+    }
+    EventState& ev = *im.events;
+    bool expired = false;
+    const int timer = lv().eventAddTimeout(static_cast<int>(std::max<long long>(wait.count(), 0)),
+                                           onTimeout, &expired, nullptr);
+    if (timer < 0) {
+        return failLibvirt("cannot wait for the events of '" + im.uri + "': ");
+    }
+    int rc = 0;
+    while (ev.queue.empty() && !ev.closed && !expired && rc == 0) {
+        rc = lv().eventRunDefaultImpl();
+    }
+    lv().eventRemoveTimeout(timer);
+    if (ev.queue.empty() && rc != 0) {
+        return failLibvirt("libvirt's event loop failed: ");
+    }
+    if (ev.queue.empty() && ev.closed) {
+        return fail("lost the connection to '" + im.uri + "': " + ev.close_reason, ECONNRESET);
+    }
+    return std::exchange(ev.queue, {});
 }
 
 } // namespace mdevmc

@@ -13,6 +13,10 @@ class LibvirtHypervisor : public Hypervisor {
 public:
     // Opens URI read-write; the error names the URI and libvirt's reason.
     static Result<std::unique_ptr<LibvirtHypervisor>> connect(const std::string& uri);
+    // The same, for a process that waits for events (subscribe, nextEvents):
+    // registers libvirt's default event loop first (once per process), and
+    // asks the daemon for keepalives, so that a dead daemon is noticed.
+    static Result<std::unique_ptr<LibvirtHypervisor>> connectForEvents(const std::string& uri);
     ~LibvirtHypervisor() override;
 
     Result<DomainRef> lookup(const std::string& spec) override;
@@ -22,6 +26,10 @@ public:
     Result<std::string> migratableXml(const DomainRef& d) override;
     Result<void> setLiveMetadata(const DomainRef& d, const std::string& element) override;
     Result<std::optional<DomainPresence>> presence(const std::string& uuid) override;
+    Result<std::string> saveImageXml(const SaveImageRef& img) override;
+    Result<void> defineSaveImageXml(const SaveImageRef& img, const std::string& xml) override;
+    Result<void> subscribe() override;
+    Result<std::vector<DomainEvent>> nextEvents(std::chrono::milliseconds wait) override;
 
 private:
     struct Impl;

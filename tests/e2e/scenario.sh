@@ -13,13 +13,16 @@ mkdir -p "$RESULTS"
 
 lacks() { ! contains "$@"; }
 
-# A 64 MiB TCG guest with the given mdevs (by index), started transient on HOST.
+# A 64 MiB TCG guest with the given mdevs (by index), started transient on HOST
+# (defined, then started, with PERSISTENT=1).
 start_vm() { # HOST NAME INDEX...
     local h=$1 dom=$2 i
     shift 2
     {
         echo "<domain type='qemu'><name>$dom</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
         echo "<os><type arch='x86_64' machine='pc'>hvm</type></os><on_poweroff>destroy</on_poweroff>"
+        # ACPI=1: the PCI bus takes hot-plugged devices (no -no-acpi).
+        [ "${ACPI:-}" = 1 ] && echo "<features><acpi/></features>"
         echo "<devices><emulator>$E2E_SRC/qemu-wrap</emulator><controller type='usb' model='none'/>"
         echo "<memballoon model='none'/>"
         for i in "$@"; do
@@ -87,6 +90,29 @@ t4_driver() { # HOST VERSION
 # `mdev-migcheck` as an operator on host B runs it, in B's namespaces.
 on_b() {
     nsenter -t "$(cat "$(host_dir b)/run/libvirtd.pid")" -m -u -n -- "$@"
+}
+# The same on host A.
+on_a() {
+    nsenter -t "$(host_pid a)" -m -u -n -- "$@"
+}
+# Starts a domain on A that carries no record, as one started before
+# mdev-migcheck was installed: the hook records nothing while disabled.
+start_unrecorded() { # NAME INDEX
+    conf_set a "enabled = no"
+    start_vm a "$@"
+    conf_reset a
+    expect "$1: no record on A" test -z "$(metadata a "$1")"
+}
+# `virsh start` or `virsh restore` on A; sets rc and out.
+resume_on_a() { # VIRSH-ARGS...
+    set +e
+    out=$(vsh a "$@" 2>&1)
+    rc=$?
+    set -e
+    echo "   virsh $*: exit $rc${out:+: $out}"
+}
+unrecorded_image() { # DOM
+    echo "mdev-migcheck: refusing restore of $1: mdev $(uuid 1): the save image carries no record of it (images saved before mdev-migcheck was installed have none); next: on this host: mdev-migcheck annotate --managed-save $1 (or --save-image FILE)"
 }
 
 # NVIDIA's NVML on HOST: the fake libnvidia-ml.so.1 (built from
@@ -156,15 +182,29 @@ hook_tainted() { vsh "$1" dominfo "$2" 2>/dev/null | grep -q "modified by hook s
 untainted() { ! hook_tainted "$1" "$2"; }
 # The guest PCI address HOST's record gives DOM's mdev.
 recorded_address() { metadata "$1" "$2" | grep -o 'address="[0-9a-f:.]*"' | head -1 | cut -d'"' -f2; }
+# `mdev-migcheck watch` in A's namespaces, as the package's service runs it.
+WATCH_PID=$E2E_STATE/watch-a.pid
+# nsenter execs it: $! is the watch's own pid.
+watch_start() {
+    nsenter -t "$(host_pid a)" -m -u -n -- mdev-migcheck watch </dev/null >>"$E2E_STATE/watch-a.out" 2>&1 &
+    echo $! >"$WATCH_PID"
+}
+watch_stop() {
+    [ -f "$WATCH_PID" ] || return 0
+    kill "$(cat "$WATCH_PID")" 2>/dev/null || true
+    rm -f "$WATCH_PID"
+}
 
 # Every scenario starts and ends with no guest on either host.
 clear_hosts() {
     local h d
+    watch_stop
     for h in "${E2E_HOSTS[@]}"; do
         for d in $(vsh "$h" list --all --name 2>/dev/null); do
             cleanup_vm "$d"
         done
     done
+    sim_ctl a "clear all" 2>/dev/null || true
     sim_ctl b "clear all" 2>/dev/null || true
     rm -f "$REWRITE_HOOK"
     # The topologies' driver versions (chained_window changes them).
@@ -392,6 +432,68 @@ save_restore)
         "mdev-migcheck: refusing restore of vm-saved-older: $(subject 2 i915-GVTg_V5_4 0000:00:04.0): $(rejected)"
     expect "nothing running on B" sh -c "! ip netns exec ${E2E_NS_PREFIX}b virsh -q -c '$(host_uri b)' list --name | grep -qx vm-saved-older"
     rm -rf "$E2E_STATE/save"
+    ;;
+managed_save_unrecorded)
+    PERSISTENT=1 start_unrecorded vm-ms 1
+    expect "virsh managedsave" vsh a managedsave vm-ms
+    resume_on_a start vm-ms
+    expect "start of the unrecorded image is refused" test "$rc" -ne 0
+    expect "naming the command that records it" contains "$out" "$(unrecorded_image vm-ms)"
+    expect "the image is kept" contains "$(vsh a domstate vm-ms --reason)" "shut off (saved)"
+    expect "annotate --managed-save" on_a mdev-migcheck annotate --managed-save vm-ms
+    expect "the image carries A's record" \
+        contains "$(vsh a managedsave-dumpxml vm-ms)" 'host="hostA"'
+    resume_on_a start vm-ms
+    expect "virsh start succeeds" test "$rc" -eq 0
+    expect "the VM resumed from its image, not a fresh boot" \
+        contains "$(vsh a domstate vm-ms --reason)" "running (restored)"
+    expect "it runs with A's record" contains "$(metadata a vm-ms)" 'host="hostA"'
+    cleanup_vm vm-ms
+    ;;
+save_image_unrecorded)
+    mkdir -p "$E2E_STATE/save"
+    img=$E2E_STATE/save/vm-si.sav
+    start_unrecorded vm-si 1
+    expect "virsh save" vsh a save vm-si "$img"
+    resume_on_a restore "$img"
+    expect "restore of the unrecorded image is refused" test "$rc" -ne 0
+    expect "naming the command that records it" contains "$out" "$(unrecorded_image vm-si)"
+    expect "annotate --save-image" on_a mdev-migcheck annotate --save-image "$img"
+    resume_on_a restore "$img"
+    expect "virsh restore succeeds" test "$rc" -eq 0
+    expect "the VM resumed from its image" \
+        contains "$(vsh a domstate vm-si --reason)" "running (restored)"
+    cleanup_vm vm-si
+    rm -rf "$E2E_STATE/save"
+    ;;
+hotplug_watch)
+    mark=$(syslog_mark a)
+    watch_start
+    # Connected (and caught up) before the VM exists: what follows is events.
+    for _ in $(seq 100); do
+        contains "$(syslog_since a "$mark")" "watch: watching for mdevs" && break
+        sleep 0.1
+    done
+    expect "the watch is connected" contains "$(syslog_since a "$mark")" "watch: watching for mdevs"
+    ACPI=1 start_vm a vm-hp
+    expect "no mdev, no record" test -z "$(metadata a vm-hp)"
+    mark=$(syslog_mark a)
+    echo "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$(uuid 1)'/></source></hostdev>" \
+        >"$E2E_STATE/vm-hp-mdev.xml"
+    set +e
+    out=$(vsh a attach-device vm-hp "$E2E_STATE/vm-hp-mdev.xml" --live 2>&1)
+    arc=$?
+    set -e
+    echo "   virsh attach-device --live: exit $arc${out:+: $out}"
+    expect "the mdev is hot-plugged" test "$arc" -eq 0
+    expect "the watch records it" wait_recorded a vm-hp
+    expect "the watch says why" contains "$(syslog_since a "$mark")" "recorded (device hostdev0 added) domain vm-hp"
+    expect "A's record of the hot-plugged mdev" contains "$(metadata a vm-hp)" "uuid=\"$(uuid 1)\""
+    migrate a b vm-hp
+    expect "the migration to B is accepted" test "$rc" -eq 0
+    expect "runs on B" test "$(state b vm-hp)" = running
+    watch_stop
+    cleanup_vm vm-hp
     ;;
 hung_attribute)
     attr=devices/pci0000:00/0000:00:03.0/mdev_supported_types/i915-GVTg_V5_4/migration_version

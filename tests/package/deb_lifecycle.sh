@@ -54,6 +54,9 @@ check "man pages" sh -c 'test -f /usr/share/man/man8/mdev-migcheck.8.gz &&
     test -f /usr/share/man/man8/mdev-migcheck-hook.8.gz &&
     test -f /usr/share/man/man5/mdev-migcheck.conf.5.gz'
 check "bash completion" test -f /usr/share/bash-completion/completions/mdev-migcheck
+watch_unit=/lib/systemd/system/mdev-migcheck-watch.service
+check "watch unit" grep -qx 'ExecStart=/usr/bin/mdev-migcheck watch' "$watch_unit"
+check "watch unit enabled" test "$(readlink -f /etc/systemd/system/multi-user.target.wants/mdev-migcheck-watch.service)" = "$watch_unit"
 check "schema" test -f /usr/share/mdev-migcheck/schema/mdev-migcheck-metadata.rng
 check "doc" test -f /usr/share/doc/mdev-migcheck/copyright
 check "CLI runs" sh -c "mdev-migcheck --version | grep -q '^mdev-migcheck 0.2.0$'"
@@ -123,7 +126,9 @@ check "dpkg --purge" dpkg --purge mdev-migcheck
 for f in /usr/bin/mdev-migcheck /usr/libexec/mdev-migcheck "$entry" /etc/mdev-migcheck \
     /var/lib/mdev-migcheck \
     /usr/share/mdev-migcheck /usr/share/doc/mdev-migcheck \
-    /usr/share/bash-completion/completions/mdev-migcheck /usr/share/man/man8/mdev-migcheck.8.gz; do
+    /usr/share/bash-completion/completions/mdev-migcheck /usr/share/man/man8/mdev-migcheck.8.gz \
+    /lib/systemd/system/mdev-migcheck-watch.service \
+    /etc/systemd/system/multi-user.target.wants/mdev-migcheck-watch.service; do
     check "purged: $f" sh -c "! test -e '$f' && ! test -L '$f'"
 done
 check "dpkg no longer knows the package" sh -c "! dpkg -s mdev-migcheck >/dev/null 2>&1"

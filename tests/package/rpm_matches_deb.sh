@@ -13,7 +13,9 @@ rpm -qlp "$rpm"
 rpm -qpi "$rpm" | head -5
 # Files and links (no directories); compression suffixes and the
 # distributions' own documentation files aside.
-dpkg -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's,^\./,/,; s,\.gz$,,' |
+# Debian 12's units are in /lib/systemd/system, the same directory as
+# /usr/lib/systemd/system on a merged /usr.
+dpkg -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's,^\./,/,; s,\.gz$,,; s,^/lib/systemd/,/usr/lib/systemd/,' |
     grep -v -e '^/usr/share/doc/mdev-migcheck/changelog$' -e '^/usr/share/doc/mdev-migcheck/copyright$' \
         -e '^/usr/share/lintian/' |
     sort >"$work/deb.txt"
@@ -35,4 +37,6 @@ rpm -qp --scripts "$rpm" | grep -q 'annotate --all' ||
     { echo "FAILED: %post does not record running VMs"; exit 1; }
 rpm -qp --scripts "$rpm" | grep -q 'mdev-migcheck doctor' ||
     { echo "FAILED: %post does not end with the doctor"; exit 1; }
+rpm -qp --scripts "$rpm" | grep -q 'enable --now mdev-migcheck-watch.service' ||
+    { echo "FAILED: %post does not start the watch"; exit 1; }
 echo "ok: the RPM matches the DEB"

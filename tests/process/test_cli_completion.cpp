@@ -79,6 +79,15 @@ TEST_F(Completion, DomainNamesOfTheConnectionOnTheLine) {
                             "-q -c test:///default list --name\n");
 }
 
+// A managed save image belongs to a domain that is not running: every
+// domain is offered.
+TEST_F(Completion, ManagedSaveOffersEveryDomain) {
+    EXPECT_EQ(complete("mdev-migcheck annotate --managed-save vm"), "vm-a\nvm-b\n");
+    EXPECT_EQ(virshCalls(), "-q -c qemu:///system list --name --all\n");
+    EXPECT_EQ(complete("mdev-migcheck annotate --ma"), "--managed-save\n");
+    EXPECT_EQ(complete("mdev-migcheck annotate --sa"), "--save-image\n");
+}
+
 TEST_F(Completion, OptionsDoNotAskLibvirt) {
     EXPECT_EQ(complete("mdev-migcheck check --j"), "--json\n");
     EXPECT_EQ(complete("mdev-migcheck list "), "--json\n--help\n");

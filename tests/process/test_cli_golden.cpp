@@ -90,7 +90,8 @@ TEST(CliGoldenHelp, HelpTexts) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err, readFile(std::filesystem::path(MDEVMC_GOLDEN_DIR) / "help.out"));
-    for (const char* c : {"annotate", "check", "list", "migration-version", "probe", "preflight"}) {
+    for (const char* c :
+         {"annotate", "check", "list", "migration-version", "probe", "preflight", "watch"}) {
         r = run({c, "--help"}, nowhere);
         EXPECT_EQ(r.exit_code, 0) << c;
         expectGolden(std::string("help-") + c, r.out);

@@ -170,7 +170,8 @@ TEST_F(HookProcess, RecordedMigrationLeavesNoNote) {
 TEST_F(HookProcess, UnrecordedRestoreIsRefused) {
     const RunResult r = hook("vgpu1", "restore", "begin", sample("vgpu-one-mdev.xml"));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("the source host recorded nothing for it"), std::string::npos);
+    EXPECT_NE(r.err.find("the save image carries no record of it"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/mdev-migcheck/incoming"));
 }
 
 TEST_F(HookProcess, HungWriteIsRefusedInTimeAndLeavesNoPipeOpen) {

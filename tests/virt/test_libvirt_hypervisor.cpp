@@ -5,6 +5,7 @@
 #include "fake_sysfs.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 #include "virt/live_annotate.hpp"
+#include "virt/save_annotate.hpp"
 
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
@@ -177,6 +178,97 @@ TEST_F(TestDriver, RecorderRecordsARunningDomain) {
                                 config, log, [](std::chrono::milliseconds) {}),
               0);
     EXPECT_NE(xmlOf("vgpu", 0).find("10de-1eb8-nvidia-63-2.1"), std::string::npos);
+}
+
+TEST_F(TestDriver, SaveImageFileGetsTheRecordAndRestoresWithIt) {
+    const std::string file = (dir.path() / "vgpu.save").string();
+    virDomainPtr p = virDomainLookupByName(raw, "vgpu");
+    ASSERT_EQ(virDomainSave(p, file.c_str()), 0) << virGetLastErrorMessage();
+    virDomainFree(p);
+    SaveImageRef img;
+    img.kind = SaveImageRef::Kind::File;
+    img.file = file;
+    auto r = annotateSaveImage(*hyper, img, *host, "hostA", config);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->record.outcome, LiveAnnotation::Outcome::Recorded);
+    EXPECT_EQ(r->domain.name, "vgpu");
+
+    char* x = virDomainSaveImageGetXMLDesc(raw, file.c_str(), 0);
+    ASSERT_NE(x, nullptr);
+    const std::string stored = x;
+    free(x);
+    auto parsed = DomainXml::parse(stored);
+    ASSERT_TRUE(parsed);
+    auto m = parsed->metadata();
+    ASSERT_TRUE(m && m->entries.size() == 1) << stored;
+    EXPECT_EQ(m->entries[0].version, "10de-1eb8-nvidia-63-2.1");
+    EXPECT_NE(stored.find("team-a"), std::string::npos);
+
+    auto again = annotateSaveImage(*hyper, img, *host, "hostA", config);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->record.outcome, LiveAnnotation::Outcome::Unchanged);
+
+    // Restored, the domain runs with the record.
+    ASSERT_EQ(virDomainRestore(raw, file.c_str()), 0) << virGetLastErrorMessage();
+    EXPECT_NE(xmlOf("vgpu", 0).find("10de-1eb8-nvidia-63-2.1"), std::string::npos);
+}
+
+TEST_F(TestDriver, SaveImageErrorsNameTheImage) {
+    SaveImageRef img;
+    img.kind = SaveImageRef::Kind::File;
+    img.file = (dir.path() / "none.save").string();
+    auto r = annotateSaveImage(*hyper, img, *host, "hostA", config);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.rfind("cannot read save image '" + img.file + "': ", 0), 0U)
+        << r.error().message;
+    EXPECT_EQ(r.error().message.find("unknown libvirt error"), std::string::npos)
+        << r.error().message;
+    // The test driver keeps no managed save XML: libvirt's refusal is
+    // passed on, naming the image (the qemu driver is tested in e2e).
+    auto d = hyper->lookup("vgpu");
+    ASSERT_TRUE(d);
+    SaveImageRef managed;
+    managed.domain = *d;
+    auto m = annotateSaveImage(*hyper, managed, *host, "hostA", config);
+    ASSERT_FALSE(m);
+    EXPECT_EQ(m.error().message,
+              "cannot read the managed save image of domain 'vgpu': this function is not "
+              "supported by the connection driver: virDomainManagedSaveGetXMLDesc");
+}
+
+// The test driver emits lifecycle events (it has no hotplug: device-added
+// events are proven in e2e): a domain started through another connection
+// reaches nextEvents() as Started.
+TEST_F(TestDriver, EventsOfADomainStartedElsewhere) {
+    auto ev = LibvirtHypervisor::connectForEvents("test:///default");
+    ASSERT_TRUE(ev) << ev.error().message;
+    auto early = (*ev)->nextEvents(std::chrono::milliseconds(0));
+    ASSERT_FALSE(early); // not subscribed yet
+    ASSERT_TRUE((*ev)->subscribe());
+    EXPECT_FALSE((*ev)->subscribe()); // once
+    ASSERT_FALSE(hyper->subscribe()); // a connection not opened for events
+    virDomainPtr p = virDomainLookupByName(raw, "plain");
+    ASSERT_EQ(virDomainDestroy(p), 0);
+    ASSERT_EQ(virDomainCreate(p), 0);
+    virDomainFree(p);
+    std::vector<DomainEvent> got;
+    // Bounded: the events were queued before the first call.
+    for (int i = 0; i < 20 && got.empty(); ++i) {
+        auto batch = (*ev)->nextEvents(std::chrono::milliseconds(500));
+        ASSERT_TRUE(batch) << batch.error().message;
+        for (const auto& e : *batch) {
+            if (e.kind == DomainEvent::Kind::Started) {
+                got.push_back(e);
+            }
+        }
+    }
+    ASSERT_EQ(got.size(), 1U);
+    EXPECT_EQ(got[0].domain.name, "plain");
+    EXPECT_EQ(got[0].domain.uuid, "6695eb01-f6a4-8304-79aa-97f2502e1002");
+    // Nothing more: an empty list, not an error.
+    auto none = (*ev)->nextEvents(std::chrono::milliseconds(0));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
 }
 
 TEST(LibvirtConnect, BadUriNamesIt) {

@@ -1,4 +1,5 @@
 #include "domain/domain_xml.hpp"
+#include "fake_hypervisor.hpp"
 #include "fake_sysfs.hpp"
 #include "virt/libvirt_hypervisor.hpp"
 #include "virt/live_annotate.hpp"
@@ -8,81 +9,14 @@
 #include <libvirt/virterror.h>
 
 using namespace mdevmc;
+using mdevmc::test::FakeHypervisor;
 using mdevmc::test::FakeSysfs;
+using mdevmc::test::kDomain;
+using mdevmc::test::kU1;
 using mdevmc::test::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* kU1 = "c2177883-f1bb-47f0-914d-32a22e3a8804";
-
-const char* kDomain = R"(<domain type='kvm'>
-  <name>vm1</name>
-  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
-  <metadata><app:owner xmlns:app="http://example.org/app/1">team-a</app:owner></metadata>
-  <devices>
-    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
-      <source><address uuid='c2177883-f1bb-47f0-914d-32a22e3a8804'/></source>
-    </hostdev>
-  </devices>
-</domain>)";
-
-// A hypervisor with one domain whose live XML takes the stored metadata,
-// and scripted failures.
-class FakeHypervisor : public Hypervisor {
-public:
-    std::string xml = kDomain;
-    std::vector<DomainRunState> states{DomainRunState::Running};
-    std::vector<int> set_failures; // libvirt error numbers for the next stores
-    std::vector<Error> set_errors; // then these errors, as they are
-    int stores = 0;
-    std::string last_element;
-
-    Result<DomainRef> lookup(const std::string& spec) override {
-        if (spec != "vm1" && spec != "6695eb01-f6a4-8304-79aa-97f2502e193f") {
-            return failVirt("no domain '" + spec + "'", VIR_ERR_NO_DOMAIN);
-        }
-        return DomainRef{"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"};
-    }
-    Result<std::vector<DomainRef>> activeDomains() override {
-        return std::vector<DomainRef>{DomainRef{"vm1", "6695eb01-f6a4-8304-79aa-97f2502e193f"}};
-    }
-    Result<DomainRunState> state(const DomainRef&) override {
-        const DomainRunState s = states.front();
-        if (states.size() > 1) {
-            states.erase(states.begin());
-        }
-        return s;
-    }
-    Result<std::string> liveXml(const DomainRef&) override { return xml; }
-    Result<std::string> migratableXml(const DomainRef&) override { return xml; }
-    Result<void> setLiveMetadata(const DomainRef&, const std::string& element) override {
-        if (!set_failures.empty()) {
-            const int code = set_failures.front();
-            set_failures.erase(set_failures.begin());
-            return failVirt("store failed", code);
-        }
-        if (!set_errors.empty()) {
-            Error e = set_errors.front();
-            set_errors.erase(set_errors.begin());
-            return Unexpected<Error>(std::move(e));
-        }
-        ++stores;
-        last_element = element;
-        // What libvirt does: the element goes into <metadata> under our namespace.
-        auto d = DomainXml::parse(xml);
-        std::string with_ns = element;
-        with_ns.insert(std::string("<migcheck").size(),
-                       std::string(" xmlns=\"") + kMetadataUri + "\"");
-        auto md = DomainXml::parse("<domain><metadata>" + with_ns + "</metadata></domain>");
-        if (!d || !md || !md->metadata()) {
-            return failVirt("fake: cannot apply '" + element + "'", VIR_ERR_XML_ERROR);
-        }
-        d->setMetadata(*md->metadata());
-        xml = d->serialize();
-        return {};
-    }
-};
 
 class LiveAnnotate : public ::testing::Test {
 protected:

@@ -120,6 +120,27 @@ TEST_F(HookEngineTest, RestoreIsCheckedToo) {
     EXPECT_EQ(err.str().rfind("mdev-migcheck: refusing restore of vgpu1: ", 0), 0U);
 }
 
+TEST_F(HookEngineTest, UnrecordedRestoreNamesTheCommandsThatRecordTheImage) {
+    const std::string xml =
+        "<domain type='kvm'><name>vm 1</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>"
+        "<devices><hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" +
+        std::string(kU1) + "'/></source></hostdev></devices></domain>";
+    EXPECT_EQ(run({"vm 1", "restore", "begin", "-"}, xml), 1);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing restore of vm 1: mdev ") + kU1 +
+                             ": the save image carries no record of it (images saved before "
+                             "mdev-migcheck was installed have none); next: on this host: "
+                             "mdev-migcheck annotate --managed-save 'vm 1' (or --save-image "
+                             "FILE)\n");
+    // A migration keeps its own advice, given at prepare begin (migrate
+    // begin cannot tell a live migration from an offline one).
+    EXPECT_EQ(run({"vm 1", "migrate", "begin", "-"}, xml), 0);
+    EXPECT_EQ(run({"vm 1", "prepare", "begin", "-"}, xml), 1);
+    EXPECT_NE(err.str().find("next: on the source host: mdev-migcheck annotate 'vm 1'"),
+              std::string::npos)
+        << err.str();
+}
+
 TEST_F(HookEngineTest, NoMdevPrintsNothing) {
     EXPECT_EQ(run({"plain", "migrate", "begin", "-"}, sample("no-mdev.xml")), 0);
     EXPECT_EQ(out.str(), "");
