@@ -27,16 +27,22 @@ if ! diff -u "$work/deb.txt" "$work/rpm.txt"; then
     echo "FAILED: the RPM and the DEB ship different files"
     exit 1
 fi
-# Same link target for the hook entry, and the config marked as such.
-rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$rpm" |
-    grep -qx '/etc/libvirt/hooks/qemu.d/90-mdev-migcheck /usr/libexec/mdev-migcheck/mdev-migcheck-hook' ||
-    { echo "FAILED: hook link target"; exit 1; }
-rpm -qpc "$rpm" | grep -qx /etc/mdev-migcheck/mdev-migcheck.conf ||
+# Same link target for the hook entry, and the config marked as such.  Each
+# query goes to a file first: grep -q stops reading at its first match, and
+# under pipefail rpm's SIGPIPE would fail the check.
+rpm -qp --qf '[%{FILENAMES} %{FILELINKTOS}\n]' "$rpm" >"$work/links.txt"
+grep -qx '/etc/libvirt/hooks/qemu.d/90-mdev-migcheck /usr/libexec/mdev-migcheck/mdev-migcheck-hook' \
+    "$work/links.txt" || { echo "FAILED: hook link target"; exit 1; }
+rpm -qpc "$rpm" >"$work/config.txt"
+grep -qx /etc/mdev-migcheck/mdev-migcheck.conf "$work/config.txt" ||
     { echo "FAILED: config not marked %config"; exit 1; }
-rpm -qp --scripts "$rpm" | grep -q 'annotate --all' ||
+rpm -qp --scripts "$rpm" >"$work/scripts.txt"
+grep -q 'annotate --all' "$work/scripts.txt" ||
     { echo "FAILED: %post does not record running VMs"; exit 1; }
-rpm -qp --scripts "$rpm" | grep -q 'mdev-migcheck doctor' ||
+grep -q 'mdev-migcheck doctor' "$work/scripts.txt" ||
     { echo "FAILED: %post does not end with the doctor"; exit 1; }
-rpm -qp --scripts "$rpm" | grep -q 'enable --now mdev-migcheck-watch.service' ||
+grep -q 'enable --now mdev-migcheck-watch.service' "$work/scripts.txt" ||
     { echo "FAILED: %post does not start the watch"; exit 1; }
+grep -q 'enable --now mdev-migcheck-gc.timer' "$work/scripts.txt" ||
+    { echo "FAILED: %post does not enable gc's timer"; exit 1; }
 echo "ok: the RPM matches the DEB"
