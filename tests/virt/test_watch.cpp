@@ -118,7 +118,7 @@ TEST_F(Watch, HotPluggedMdevIsRecorded) {
 
 TEST_F(Watch, OtherDevicesAndRepeatedEventsWriteNothingNew) {
     hv.xml = kDomain;
-    hv.event_script.push_back([this]() -> Result<std::vector<DomainEvent>> {
+    hv.event_script.push_back([]() -> Result<std::vector<DomainEvent>> {
         return std::vector<DomainEvent>{
             added("net1"), added("net2"),
             DomainEvent{DomainEvent::Kind::Started, DomainRef{"vm1", kVmUuid}, {}}};
