@@ -1,31 +1,29 @@
 // mdev-migcheck-hook: the libvirt qemu hook (/etc/libvirt/hooks/qemu.d/).
 //
-// libvirt runs it for every operation of every VM, so this front end is
-// kept to the C library: it reads the domain XML from stdin (libvirt
-// writes it for every op), exits 0 at once for the ops mdev-migcheck does
-// not handle and for domains that cannot have an mdev hostdev, and
-// otherwise hands the XML (in a memfd on stdin) to mdev-migcheck-hook-engine,
-// installed beside it, which links the XML parser.
+// libvirt runs it for every operation of every VM, so this front end uses
+// the C library only: it reads the domain XML from stdin (libvirt writes it
+// for every op) and exits 0 at once for the ops mdev-migcheck does not
+// handle and for domains that cannot have an mdev hostdev.  Only then does
+// it enter the engine (engine_main.cpp), linked into the same executable:
+// nothing of the engine (the XML parser, the worker, the configuration)
+// runs before that, and a check costs one process start, not two.
+#include "engine_main.hpp"
 #include "hook/ops.hpp"
 #include "util/escape.hpp"
 #include "util/read_all.hpp"
 #include "util/run_dir.hpp"
-#include "util/self_path.hpp"
 #include "util/std_fds.hpp"
-#include "util/unique_fd.hpp"
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string>
-#include <sys/mman.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace {
 
 using namespace mdevmc;
-
-constexpr const char* kEngineName = "mdev-migcheck-hook-engine";
 
 // Writes S to FD; false if it could not be written whole.
 bool writeAll(int fd, const std::string& s) {
@@ -48,33 +46,6 @@ bool writeAll(int fd, const std::string& s) {
 // Writes LINE, escaped, and a newline to stderr.
 void say(const std::string& line) {
     writeAll(STDERR_FILENO, escapeLine(line) + "\n");
-}
-
-// Puts DATA on stdin and executes the engine; returns (an errno) only on
-// failure.
-int execEngine(const std::string& engine, const std::string& data, char** argv) {
-    const mdevmc::UniqueFd fd(::memfd_create("domain-xml", MFD_CLOEXEC));
-    if (!fd.valid()) {
-        return errno;
-    }
-    std::size_t off = 0;
-    while (off < data.size()) {
-        const ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return errno;
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    // The copy on stdin (without close-on-exec) is what the engine reads.
-    if (::lseek(fd.get(), 0, SEEK_SET) != 0 || ::dup2(fd.get(), STDIN_FILENO) < 0) {
-        return errno;
-    }
-    argv[0] = const_cast<char*>(engine.c_str());
-    ::execv(engine.c_str(), argv);
-    return errno;
 }
 
 // Reads the rest of a document larger than kMaxHookXml in pieces (HEAD:
@@ -120,7 +91,7 @@ int main(int argc, char** argv) {
     // Whether the domain can have an mdev is known only at its end.  Up to
     // kMaxHookXml is kept for the engine; past that, the rest is only
     // scanned, in pieces.
-    const BoundedRead in = readAllBounded(STDIN_FILENO, kMaxHookXml);
+    BoundedRead in = readAllBounded(STDIN_FILENO, kMaxHookXml);
     if (action == HookAction::Nothing) {
         return 0;
     }
@@ -143,17 +114,5 @@ int main(int argc, char** argv) {
         !hasVisibleEntries(createdDirectory(runDirectoryFromEnvironment()))) {
         return 0;
     }
-    const std::string engine = pathBesideSelf(kEngineName);
-    const int err = execEngine(engine, in.data, argv);
-    if (action == HookAction::CheckIncoming) {
-        // The errno as every message gives it: "(ENOENT: No such file or directory)".
-        const char* name = ::strerrorname_np(err);
-        const char* text = ::strerrordesc_np(err);
-        say(refusalPrefix(op, domain) + "cannot run '" + engine + "' (" +
-            (name != nullptr ? name : "E" + std::to_string(err)) + ": " +
-            (text != nullptr ? text : "Unknown error") + ")");
-        return 1;
-    }
-    // Recording versions is best effort: never fail a VM start for it.
-    return 0;
+    return engineMain(std::vector<std::string>(argv + 1, argv + argc), std::move(in.data));
 }

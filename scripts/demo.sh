@@ -18,7 +18,7 @@ build=${BUILD_DIR:-build-demo}
 echo "== building ($build)"
 cmake -S . -B "$build" -DMDEVMC_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target mdev-migcheck mdev-migcheck-hook \
-    mdev-migcheck-hook-engine mdev-simfs >/dev/null
+    mdev-simfs >/dev/null
 cli=$top/$build/bin/mdev-migcheck
 hook=$top/$build/libexec/mdev-migcheck/mdev-migcheck-hook
 simfs=$top/$build/bin/mdev-simfs

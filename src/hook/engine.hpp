@@ -13,7 +13,7 @@
 //    at migrate begin, a domain that carries no record at all is accepted
 //    and noted for prepare begin (hook/incoming.hpp);
 //  - prepare begin: refuse the live migration migrate begin noted;
-//  - release end (the front end execs the engine only when the journal of
+//  - release end (the front end enters the engine only when the journal of
 //    created mdevs has entries): start `mdev-migcheck gc` detached for the
 //    domain; never fails.
 #pragma once

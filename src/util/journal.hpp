@@ -1,5 +1,5 @@
 // Structured log entries in systemd's native journal protocol, without
-// libsystemd (the hook's engine is a static binary): one datagram to the
+// libsystemd (the hook is a static binary): one datagram to the
 // journal's socket, each field "NAME=value\n", or, for a value with a
 // newline, "NAME\n", its length as 64-bit little endian, the value, "\n".
 // Every value is escaped (escapeLine) and bounded before it is sent.

@@ -43,7 +43,7 @@ check "postinst does not repeat itself" sh -c \
      grep -q '^    [a-z]* hook: ' '$work/reinstall.txt'"
 check "CLI installed" test -x /usr/bin/mdev-migcheck
 check "hook installed" test -x /usr/libexec/mdev-migcheck/mdev-migcheck-hook
-check "hook engine installed" test -x /usr/libexec/mdev-migcheck/mdev-migcheck-hook-engine
+check "no separate hook engine" test ! -e /usr/libexec/mdev-migcheck/mdev-migcheck-hook-engine
 entry=/etc/libvirt/hooks/qemu.d/90-mdev-migcheck
 check "qemu.d entry is a link to the hook" \
     test "$(readlink "$entry")" = /usr/libexec/mdev-migcheck/mdev-migcheck-hook

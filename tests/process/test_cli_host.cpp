@@ -251,9 +251,7 @@ TEST(RecorderSpawn, DetachedChildOutlivesTheHook) {
     std::filesystem::create_directories(libexec);
     std::filesystem::create_directories(t.path() / "bin");
     const std::filesystem::path hook_dir = std::filesystem::path(MDEVMC_HOOK).parent_path();
-    for (const char* f : {"mdev-migcheck-hook", "mdev-migcheck-hook-engine"}) {
-        std::filesystem::copy_file(hook_dir / f, libexec / f);
-    }
+    std::filesystem::copy_file(hook_dir / "mdev-migcheck-hook", libexec / "mdev-migcheck-hook");
     const auto marker = t.path() / "marker";
     // Records its arguments, session and open descriptors, then outlives
     // the hook by seconds.

@@ -1,6 +1,7 @@
-// mdev-migcheck-hook-engine: does the hook's work for the ops that need it
-// (see src/hook/engine.hpp).  Started only by mdev-migcheck-hook, with the
-// same arguments and the domain XML on stdin.
+// The engine's entry: the configuration, the worker, the backstop alarm and
+// the hook's context around runHook (src/hook/engine.hpp).
+#include "engine_main.hpp"
+
 #include "check/config.hpp"
 #include "domain/domain_xml.hpp"
 #include "hook/engine.hpp"
@@ -10,7 +11,6 @@
 #include "sysfs/root.hpp"
 #include "util/escape.hpp"
 #include "util/host_name.hpp"
-#include "util/read_all.hpp"
 #include "util/run_dir.hpp"
 #include "util/std_fds.hpp"
 #include "util/syslog.hpp"
@@ -20,6 +20,8 @@
 #include <iostream>
 #include <sys/time.h>
 #include <unistd.h>
+
+namespace mdevmc {
 
 namespace {
 
@@ -42,22 +44,13 @@ void armBackstop(std::chrono::milliseconds after) {
 
 } // namespace
 
-int main(int argc, char** argv) {
-    using namespace mdevmc;
-    const std::vector<std::string> args(argv + 1, argv + argc);
+int engineMain(const std::vector<std::string>& args, std::string xml) {
+    const auto arg = [&args](std::size_t i) { return i < args.size() ? args[i].c_str() : ""; };
     const bool checking =
-        argc >= 4 && hookAction(hookOpFromString(argv[2]), hookSubopFromString(argv[3])) ==
-                         HookAction::CheckIncoming;
-    if (!ensureStdFds()) {
-        return checking ? 1 : 0;
-    }
-    if (wantsHookHelp(argc, argv)) { // never libvirt's call: it passes four arguments
-        std::cout << hookUsage("mdev-migcheck-hook-engine")
-                  << "\nThe engine is started by mdev-migcheck-hook, with its arguments.\n";
-        return std::cout.flush() ? 0 : 1;
-    }
+        args.size() >= 3 && hookAction(hookOpFromString(arg(1)), hookSubopFromString(arg(2))) ==
+                                HookAction::CheckIncoming;
     const std::string refusing = refusalPrefix(
-        argc >= 3 ? hookOpFromString(argv[2]) : HookOp::Unknown, argc >= 2 ? argv[1] : "-");
+        args.size() >= 2 ? hookOpFromString(arg(1)) : HookOp::Unknown, args.empty() ? "-" : arg(0));
     const auto say = [](const std::string& line) { std::cerr << escapeLine(line) << '\n'; };
     try {
         // The backstop is armed before anything that could wait, the
@@ -70,16 +63,11 @@ int main(int argc, char** argv) {
         const Config defaults;
         armBackstop(defaults.timeout + defaults.attr_timeout + std::chrono::milliseconds(1000));
 
-        // At most one byte more than is accepted: a larger XML is refused
-        // (too large) by the parser, without reading the rest.  libvirt
-        // reads what a hook prints as a C string: a NUL byte ends the
-        // document for it, and so for the check.
-        std::string xml = readAllBounded(STDIN_FILENO, kMaxDomainXml).data;
-        static_assert(kMaxDomainXml == kMaxHookXml);
+        // libvirt reads what a hook prints as a C string: a NUL byte ends
+        // the document for it, and so for the check.
         if (const auto nul = xml.find('\0'); nul != std::string::npos) {
             xml.resize(nul);
         }
-
         auto root = Root::fromEnvironment();
         if (!root) {
             if (checking) {
@@ -134,3 +122,5 @@ int main(int argc, char** argv) {
         return 0;
     }
 }
+
+} // namespace mdevmc
