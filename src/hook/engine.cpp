@@ -96,7 +96,7 @@ bool deferUnrecorded(const std::string& domain, const DomainXml& xml,
     if (!isValidUuid(uuid) || !definitionPath(domain)) {
         return false;
     }
-    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
     IncomingNote note{domain, uuid, nowMs(), {}, {}};
     for (const auto& h : hostdevs) {
         if (h.uuid_valid) {
@@ -188,7 +188,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         return 0;
     }
     const MdevHost host(ctx.root, ctx.io);
-    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
     Decision d = decide(hostdevs, source, host, ctx.config, deadline);
     std::vector<CreatedEntry> created;
     if (ctx.config.provision && !ctx.run_dir.empty() && worthProvisioning(d)) {
@@ -234,7 +234,7 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
     if (hostdevs.empty() || !isValidUuid(uuid)) {
         return 0;
     }
-    const Deadline deadline = Deadline::after(ctx.config.timeout);
+    const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
     const std::string path = incomingNotePath(uuid);
     constexpr std::size_t kMaxNote = std::size_t{64} * 1024;
     auto text = ctx.io.readFile(path, kMaxNote, deadline.capped(ctx.config.attr_timeout));

@@ -55,6 +55,9 @@ struct HookContext {
     // The run directory (util/run_dir.hpp) with the lock and the journal of
     // created mdevs; empty: nothing is provisioned.
     std::string run_dir;
+    // When the hook started: the check is bounded by config.timeout from
+    // then (a check restarted after a late access keeps the same bound).
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // ARGS: DOMAIN OP SUBOP EXTRA (libvirt's argv without argv[0]).

@@ -428,13 +428,15 @@ Result<DirProbe> PrefetchedIo::probeDir(std::string_view rel, const std::vector<
 
 namespace {
 
-using Fields = WorkerAttrIo::Fields;
+using Fields = wire::Fields;
 
 // The largest frame either side accepts: a listing or a file at their
 // bound, with room for the framing.
 constexpr std::size_t kMaxFrame = 2 * kListMax + 65536;
 
-std::string encode(const Fields& fields) {
+} // namespace
+
+std::string wire::encode(const Fields& fields) {
     std::size_t size = 4;
     for (const auto& f : fields) {
         size += 4 + f.size();
@@ -454,8 +456,7 @@ std::string encode(const Fields& fields) {
     return out;
 }
 
-// The fields of a frame's body (after its length); nullopt if malformed.
-std::optional<Fields> decode(std::string_view body) {
+std::optional<Fields> wire::decode(std::string_view body) {
     const auto get32 = [&body](std::uint32_t& v) {
         if (body.size() < sizeof v) {
             return false;
@@ -483,6 +484,11 @@ std::optional<Fields> decode(std::string_view body) {
     }
     return out;
 }
+
+namespace {
+
+using wire::decode;
+using wire::encode;
 
 std::string num(long long v) {
     return std::to_string(v);
@@ -626,8 +632,10 @@ Fields serveProbe(const Root& root, const Fields& req) {
     return out;
 }
 
-// One request, by its operation (see WorkerAttrIo's methods for the fields).
-Fields serve(const Root& root, const Fields& req) {
+} // namespace
+
+// One request, by its operation (see FramedAttrIo's methods for the fields).
+Fields wire::serve(const Root& root, const Fields& req) {
     const std::string& op = req[0];
     const std::string_view path = req.size() > 1 ? std::string_view(req[1]) : std::string_view();
     Fields out;
@@ -663,6 +671,8 @@ Fields serve(const Root& root, const Fields& req) {
     return out;
 }
 
+namespace {
+
 [[noreturn]] void workerMain(const Root& root, int sock) {
     FrameBuffer in;
     for (;;) {
@@ -674,7 +684,7 @@ Fields serve(const Root& root, const Fields& req) {
         if (!req || req->empty()) {
             ::_exit(1);
         }
-        if (!writeAll(sock, encode(serve(root, *req)))) {
+        if (!writeAll(sock, encode(wire::serve(root, *req)))) {
             ::_exit(1);
         }
     }
@@ -816,7 +826,8 @@ void closeAllBut(std::vector<int> keep) {
 
 } // namespace
 
-WorkerAttrIo::WorkerAttrIo(const Root& root) : root_(root), in_(std::make_unique<FrameBuffer>()) {}
+WorkerAttrIo::WorkerAttrIo(const Root& root)
+    : FramedAttrIo(root), in_(std::make_unique<FrameBuffer>()) {}
 
 WorkerAttrIo::~WorkerAttrIo() {
     dropWorker();
@@ -950,14 +961,14 @@ std::optional<Fields> WorkerAttrIo::receive(Deadline deadline, bool& timed_out, 
     }
 }
 
-AttrRead WorkerAttrIo::read(std::string_view rel, Deadline deadline) {
+AttrRead FramedAttrIo::read(std::string_view rel, Deadline deadline) {
     bool timed_out = false;
     int err = 0;
     auto r = call({"r", std::string(rel)}, deadline, timed_out, err);
     return readReply(std::move(r), timed_out, err);
 }
 
-AttrWrite WorkerAttrIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
+AttrWrite FramedAttrIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
     if (data.size() > 2 * kAttrMax) {
         AttrWrite out;
         out.err = E2BIG;
@@ -969,7 +980,7 @@ AttrWrite WorkerAttrIo::write(std::string_view rel, std::string_view data, Deadl
     return writeReply(r, timed_out, err);
 }
 
-Result<std::string> WorkerAttrIo::resolve(std::string_view rel, Deadline deadline) {
+Result<std::string> FramedAttrIo::resolve(std::string_view rel, Deadline deadline) {
     bool timed_out = false;
     int err = 0;
     auto r = call({"R", std::string(rel)}, deadline, timed_out, err);
@@ -982,7 +993,7 @@ Result<std::string> WorkerAttrIo::resolve(std::string_view rel, Deadline deadlin
     return std::move((*r)[2]);
 }
 
-Result<std::string> WorkerAttrIo::readLink(std::string_view rel, Deadline deadline) {
+Result<std::string> FramedAttrIo::readLink(std::string_view rel, Deadline deadline) {
     bool timed_out = false;
     int err = 0;
     auto r = call({"L", std::string(rel)}, deadline, timed_out, err);
@@ -995,7 +1006,7 @@ Result<std::string> WorkerAttrIo::readLink(std::string_view rel, Deadline deadli
     return std::move((*r)[2]);
 }
 
-Result<std::vector<std::string>> WorkerAttrIo::list(std::string_view path, Deadline deadline) {
+Result<std::vector<std::string>> FramedAttrIo::list(std::string_view path, Deadline deadline) {
     bool timed_out = false;
     int err = 0;
     auto r = call({"D", std::string(path)}, deadline, timed_out, err);
@@ -1009,7 +1020,7 @@ Result<std::vector<std::string>> WorkerAttrIo::list(std::string_view path, Deadl
                                     std::make_move_iterator(r->end()));
 }
 
-Result<FileKind> WorkerAttrIo::stat(std::string_view rel, bool follow, Deadline deadline) {
+Result<FileKind> FramedAttrIo::stat(std::string_view rel, bool follow, Deadline deadline) {
     bool timed_out = false;
     int err = 0;
     auto r = call({"S", std::string(rel), follow ? "1" : "0"}, deadline, timed_out, err);
@@ -1022,7 +1033,7 @@ Result<FileKind> WorkerAttrIo::stat(std::string_view rel, bool follow, Deadline 
     return FileKind{static_cast<mode_t>(toNum((*r)[2]))};
 }
 
-Result<DirProbe> WorkerAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
+Result<DirProbe> FramedAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
                                         const std::vector<std::string>& files, Deadline deadline) {
     const IoRequest req = IoRequest::probe(std::string(rel), links, files);
     bool timed_out = false;
@@ -1090,7 +1101,7 @@ std::vector<IoReply> WorkerAttrIo::batch(const std::vector<IoRequest>& requests,
     return out;
 }
 
-Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path, std::size_t max,
+Result<std::optional<std::string>> FramedAttrIo::readFile(std::string_view path, std::size_t max,
                                                           Deadline deadline) {
     bool timed_out = false;
     int err = 0;
@@ -1109,8 +1120,8 @@ Result<std::optional<std::string>> WorkerAttrIo::readFile(std::string_view path,
 }
 
 // A change of mdev-migcheck's own state: "N" replaces, "U" removes.
-Result<void> WorkerAttrIo::changeState(Fields request, Deadline deadline) {
-    const std::string path = request[1];
+Result<void> FramedAttrIo::changeState(const Fields& request, Deadline deadline) {
+    const std::string& path = request[1];
     bool timed_out = false;
     int err = 0;
     auto r = call(request, deadline, timed_out, err);
@@ -1124,12 +1135,12 @@ Result<void> WorkerAttrIo::changeState(Fields request, Deadline deadline) {
     return {};
 }
 
-Result<void> WorkerAttrIo::replaceFile(std::string_view rel, std::string_view data,
+Result<void> FramedAttrIo::replaceFile(std::string_view rel, std::string_view data,
                                        Deadline deadline) {
     return changeState({"N", std::string(rel), std::string(data)}, deadline);
 }
 
-Result<void> WorkerAttrIo::removeFile(std::string_view rel, Deadline deadline) {
+Result<void> FramedAttrIo::removeFile(std::string_view rel, Deadline deadline) {
     return changeState({"U", std::string(rel)}, deadline);
 }
 

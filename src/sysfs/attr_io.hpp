@@ -223,20 +223,27 @@ private:
     const Root& root_;
 };
 
-class FrameBuffer;
+// The wire format of a request and its reply: a list of fields, the
+// request's first field its operation.  What the worker exchanges over its
+// socket and WatchedAttrIo logs (sysfs/watched_io.hpp).
+namespace wire {
+using Fields = std::vector<std::string>;
+// A frame: a 32-bit length, then the fields, each a 32-bit length and its bytes.
+std::string encode(const Fields& fields);
+// The fields of a frame's body (after its length); nullopt if malformed.
+std::optional<Fields> decode(std::string_view body);
+// Makes the request in this process and answers it.
+Fields serve(const Root& root, const Fields& request);
+} // namespace wire
 
-// Accesses the filesystem from a worker process, so that an access that
-// never returns (a store callback stuck in the driver, a lookup on a hung
-// mount) costs only the worker: on a deadline the worker is killed and left
-// behind with its standard streams on /dev/null, holding none of the
-// caller's pipes, and a new worker serves the next access.  The caller's
-// process itself touches no path beneath the root.
-class WorkerAttrIo : public AttrIo {
+// An AttrIo whose every access is one request in the wire format, made by
+// call(): each method builds its request and reads its answer from the
+// reply.  batch() makes the requests one by one.
+class FramedAttrIo : public AttrIo {
 public:
-    explicit WorkerAttrIo(const Root& root);
-    ~WorkerAttrIo() override;
-    WorkerAttrIo(const WorkerAttrIo&) = delete;
-    WorkerAttrIo& operator=(const WorkerAttrIo&) = delete;
+    using Fields = wire::Fields;
+
+    explicit FramedAttrIo(const Root& root) : root_(root) {}
 
     AttrRead read(std::string_view rel, Deadline deadline) override;
     AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) override;
@@ -251,6 +258,34 @@ public:
     Result<void> replaceFile(std::string_view rel, std::string_view data,
                              Deadline deadline) override;
     Result<void> removeFile(std::string_view rel, Deadline deadline) override;
+
+protected:
+    // Makes REQUEST and returns its reply (at least two fields) by DEADLINE;
+    // nullopt with TIMED_OUT set, or with ERR set when it could not be made.
+    virtual std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out,
+                                       int& err) = 0;
+
+    const Root& root_;
+
+private:
+    Result<void> changeState(const Fields& request, Deadline deadline);
+};
+
+class FrameBuffer;
+
+// Accesses the filesystem from a worker process, so that an access that
+// never returns (a store callback stuck in the driver, a lookup on a hung
+// mount) costs only the worker: on a deadline the worker is killed and left
+// behind with its standard streams on /dev/null, holding none of the
+// caller's pipes, and a new worker serves the next access.  The caller's
+// process itself touches no path beneath the root.
+class WorkerAttrIo : public FramedAttrIo {
+public:
+    explicit WorkerAttrIo(const Root& root);
+    ~WorkerAttrIo() override;
+    WorkerAttrIo(const WorkerAttrIo&) = delete;
+    WorkerAttrIo& operator=(const WorkerAttrIo&) = delete;
+
     // Sends the requests ahead and reads each answer in turn; one that does
     // not come in time costs its worker, and a new one takes the rest.
     std::vector<IoReply> batch(const std::vector<IoRequest>& requests, Deadline overall,
@@ -267,22 +302,18 @@ public:
     // The worker's pid, -1 if there is none (for tests).
     pid_t workerPid() const { return pid_; }
 
-    // One request and its reply on the wire: a list of fields.
-    using Fields = std::vector<std::string>;
+protected:
+    // Sends REQUEST to the worker and waits for its reply until DEADLINE.
+    std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out,
+                               int& err) override;
 
 private:
-    Result<void> changeState(std::vector<std::string> request, Deadline deadline);
-    // Sends REQUEST to the worker and waits for its reply until DEADLINE;
-    // nullopt with TIMED_OUT set, or with ERR set when the worker could not
-    // be reached.
-    std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out, int& err);
     // Reads the worker's next reply until DEADLINE (the worker is dropped if
     // none comes); TIMED_OUT and ERR as for call().
     std::optional<Fields> receive(Deadline deadline, bool& timed_out, int& err);
     bool ensureWorker();
     void dropWorker();
 
-    const Root& root_;
     pid_t pid_ = -1;
     UniqueFd sock_;
     std::unique_ptr<FrameBuffer> in_; // what came from the worker, not yet taken

@@ -11,6 +11,7 @@ public:
     using Clock = std::chrono::steady_clock;
 
     static Deadline after(std::chrono::milliseconds ms) { return Deadline(Clock::now() + ms); }
+    static Deadline at(Clock::time_point t) { return Deadline(t); }
     static Deadline never() { return Deadline(Clock::time_point::max()); }
 
     bool expired() const { return Clock::now() >= at_; }
