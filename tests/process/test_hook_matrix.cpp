@@ -309,6 +309,38 @@ TEST_F(HookMatrix, WriteHangPastTheDeadline) {
                                     "\",\"result\":\"EINTR\"}\n");
 }
 
+// The check goes on past a late access: the child stuck in the first
+// device's write is replaced by one that replays what was done, takes that
+// write as timed out and checks the second device, on another parent.
+TEST_F(HookMatrix, CheckGoesOnAfterAHungWrite) {
+    ParentDef second;
+    second.address = "0000:00:03.0";
+    const auto both = [&second] {
+        return topology({ParentDef{}, second}, {{kU1}, {kU2, "0000:00:03.0"}});
+    };
+    hosts(both(), both());
+    ASSERT_EQ(target->command("hang-write " + kAttr), 0);
+    const RunResult r = migrate(annotate(domain({kU1, kU2})));
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "mdev " + kU1 +
+                  " (nvidia-63) on parent 0000:00:02.0: target driver did not answer the "
+                  "migration_version write within 500 ms (timed out) (evidence: protocol; source "
+                  "host 'vm')");
+    EXPECT_EQ(r.err.find(kU2), std::string::npos) << r.err; // checked, and compatible
+    EXPECT_LT(r.eof_after, 2500ms);
+    const std::string other = "devices/pci0000:00/0000:00:03.0/mdev_supported_types/nvidia-63/"
+                              "migration_version";
+    for (int i = 0; i < 100 && target->writes().find("EINTR") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(20ms);
+    }
+    const std::string w = target->writes();
+    EXPECT_NE(w.find("\"path\":\"" + kAttr + "\",\"result\":\"EINTR\""), std::string::npos) << w;
+    EXPECT_NE(w.find("\"path\":\"" + other + "\""), std::string::npos) << w;
+    EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 2) << w; // neither write made twice
+}
+
 TEST_F(HookMatrix, ShortWrite) {
     hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
     ASSERT_EQ(target->command("short-write " + kAttr + " 10"), 0);
