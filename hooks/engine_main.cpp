@@ -18,6 +18,7 @@
 #include "util/escape.hpp"
 #include "util/host_name.hpp"
 #include "util/run_dir.hpp"
+#include "util/std_fds.hpp"
 #include "util/unique_fd.hpp"
 
 #include <algorithm>
@@ -175,18 +176,7 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     for (int fd = 0; fd <= 2; ++fd) {
         ::dup2(null, fd);
     }
-    std::vector<int> keep{files.out.get(), files.err.get(), files.log.get(), replay.log.get()};
-    std::sort(keep.begin(), keep.end());
-    unsigned int from = 3;
-    for (const int fd : keep) {
-        if (fd >= static_cast<int>(from)) {
-            if (fd > static_cast<int>(from)) {
-                ::syscall(SYS_close_range, from, static_cast<unsigned int>(fd) - 1, 0U);
-            }
-            from = static_cast<unsigned int>(fd) + 1;
-        }
-    }
-    ::syscall(SYS_close_range, from, ~0U, 0U);
+    closeAllBut({files.out.get(), files.err.get(), files.log.get(), replay.log.get()});
 
     std::ostringstream out;
     std::ostringstream err;

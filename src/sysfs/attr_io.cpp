@@ -1,6 +1,7 @@
 #include "sysfs/attr_io.hpp"
 
 #include "util/errno_name.hpp"
+#include "util/std_fds.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -806,22 +807,6 @@ void reapBriefly(pid_t pid) {
     for (int i = 0; i < 20 && ::waitpid(pid, nullptr, WNOHANG) == 0; ++i) {
         ::usleep(kReapWaitMs * 1000 / 20);
     }
-}
-
-// Closes every descriptor from 3 up but KEEP.
-void closeAllBut(std::vector<int> keep) {
-    std::sort(keep.begin(), keep.end());
-    unsigned int from = 3;
-    for (const int fd : keep) {
-        if (fd < 0 || static_cast<unsigned int>(fd) < from) {
-            continue;
-        }
-        if (static_cast<unsigned int>(fd) > from) {
-            ::syscall(SYS_close_range, from, static_cast<unsigned int>(fd) - 1, 0U);
-        }
-        from = static_cast<unsigned int>(fd) + 1;
-    }
-    ::syscall(SYS_close_range, from, ~0U, 0U);
 }
 
 } // namespace
