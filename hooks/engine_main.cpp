@@ -15,8 +15,10 @@
 #include "hook/recorder_spawn.hpp"
 #include "sysfs/root.hpp"
 #include "sysfs/watched_io.hpp"
+#include "util/errno_name.hpp"
 #include "util/escape.hpp"
 #include "util/host_name.hpp"
+#include "util/read_all.hpp"
 #include "util/run_dir.hpp"
 #include "util/std_fds.hpp"
 #include "util/unique_fd.hpp"
@@ -25,12 +27,9 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
-#include <fcntl.h>
 #include <poll.h>
 #include <sstream>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,42 +64,10 @@ struct ChildFiles {
 Result<UniqueFd> memoryFile(const char* name) {
     UniqueFd fd(::memfd_create(name, MFD_CLOEXEC));
     if (!fd.valid()) {
-        return fail(std::string("cannot create a memory file (") + std::strerror(errno) + ")",
-                    errno);
+        const int e = errno;
+        return fail("cannot create a memory file (" + errnoPhrase(e) + ")", e);
     }
     return fd;
-}
-
-bool writeWhole(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
-// Copies the memory file FROM (from its start) to TO; false if TO failed.
-bool copyOut(int from, int to) {
-    char buf[65536];
-    for (off_t at = 0;;) {
-        const ssize_t n = ::pread(from, buf, sizeof buf, at);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return true;
-        }
-        if (!writeWhole(to, std::string_view(buf, static_cast<std::size_t>(n)))) {
-            return false;
-        }
-        at += n;
-    }
 }
 
 struct Replay {
@@ -163,20 +130,12 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
                             bool checking, const std::string& refusing, Clock::time_point started,
                             Shared& shared, const ChildFiles& files, const Replay& replay,
                             pid_t watcher) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != watcher) {
-        ::_exit(1);
-    }
     // Nothing of libvirt's: the standard streams on /dev/null, every other
     // descriptor closed but the memory files.
-    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) {
+    if (!detachFromParent(watcher,
+                          {files.out.get(), files.err.get(), files.log.get(), replay.log.get()})) {
         ::_exit(1);
     }
-    for (int fd = 0; fd <= 2; ++fd) {
-        ::dup2(null, fd);
-    }
-    closeAllBut({files.out.get(), files.err.get(), files.log.get(), replay.log.get()});
 
     std::ostringstream out;
     std::ostringstream err;
@@ -189,7 +148,7 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
             rc = 1;
         }
     }
-    if (!writeWhole(files.out.get(), out.str()) || !writeWhole(files.err.get(), err.str())) {
+    if (!writeAll(files.out.get(), out.str()) || !writeAll(files.err.get(), err.str())) {
         ::_exit(1);
     }
     shared.exit_code.store(rc);
@@ -268,7 +227,7 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
         if (!checking) {
             return 0; // a start is never failed
         }
-        (void)writeWhole(STDERR_FILENO, escapeLine(refusing + why) + "\n");
+        (void)writeAll(STDERR_FILENO, escapeLine(refusing + why) + "\n");
         return 1;
     };
     const Clock::time_point started = Clock::now();
@@ -280,8 +239,7 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
     void* page =
         ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) {
-        return give_up(std::string("cannot map memory to share with the check (") +
-                       std::strerror(errno) + ")");
+        return give_up("cannot map memory to share with the check (" + errnoPhrase(errno) + ")");
     }
     auto* shared = new (page) Shared;
     const Config defaults;
@@ -306,7 +264,7 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
         shared->finished.store(false);
         const pid_t pid = ::fork();
         if (pid < 0) {
-            return give_up(std::string("cannot start the check (") + std::strerror(errno) + ")");
+            return give_up("cannot start the check (" + errnoPhrase(errno) + ")");
         }
         if (pid == 0) {
             childMain(args, xml, checking, refusing, started, *shared, files, replay, self);
@@ -321,12 +279,12 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
                                          std::to_string(WTERMSIG(status)) + ")"
                                    : "the check ended without an answer");
             }
-            if (!copyOut(files.out.get(), STDOUT_FILENO) && checking &&
+            if (!writeAll(STDOUT_FILENO, readFromStart(files.out.get())) && checking &&
                 shared->exit_code.load() == 0) {
                 // libvirt would take a cut document for the domain's definition.
                 return give_up("cannot hand the domain XML back to libvirt (writing it failed)");
             }
-            (void)copyOut(files.err.get(), STDERR_FILENO);
+            (void)writeAll(STDERR_FILENO, readFromStart(files.err.get()));
             return shared->exit_code.load();
         case Outcome::Backstop:
             return give_up("the check did not finish in time (timed out)");

@@ -25,24 +25,6 @@ namespace {
 
 using namespace mdevmc;
 
-// Writes S to FD; false if it could not be written whole.
-bool writeAll(int fd, const std::string& s) {
-    const char* p = s.data();
-    std::size_t left = s.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, p, left);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            return false;
-        }
-        p += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 // Writes LINE, escaped, and a newline to stderr.
 void say(const std::string& line) {
     writeAll(STDERR_FILENO, escapeLine(line) + "\n");

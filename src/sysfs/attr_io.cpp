@@ -11,7 +11,6 @@
 #include <deque>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -839,23 +838,12 @@ bool WorkerAttrIo::ensureWorker() {
     }
     if (pid == 0) {
         // The worker: nothing of the caller's but the root and its socket.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) {
-            ::_exit(1);
-        }
-        const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null < 0) {
-            ::_exit(1);
-        }
-        for (int fd = 0; fd <= 2; ++fd) {
-            if (fd != null && fd != theirs.get() && fd != root_.fd()) {
-                ::dup2(null, fd);
-            }
-        }
+        // A worker left behind at a deadline must hold nothing of the
+        // caller's (a lock, a pipe of libvirt's).
         ours.reset();
-        // Every other descriptor closed: a worker left behind at a deadline
-        // must hold nothing of the caller's (a lock, a pipe of libvirt's).
-        closeAllBut({null, theirs.get(), root_.fd()});
+        if (!detachFromParent(parent, {theirs.get(), root_.fd()})) {
+            ::_exit(1);
+        }
         workerMain(root_, theirs.get());
     }
     theirs.reset();

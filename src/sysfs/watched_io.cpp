@@ -1,10 +1,10 @@
 #include "sysfs/watched_io.hpp"
 
-#include <cerrno>
+#include "util/read_all.hpp"
+
 #include <chrono>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 
 namespace mdevmc {
 
@@ -66,19 +66,7 @@ std::int64_t nanos(Deadline d) {
 
 std::vector<LoggedAccess> readAccessLog(int fd, std::uint64_t count) {
     std::vector<LoggedAccess> out;
-    std::string data;
-    char buf[65536];
-    for (off_t at = 0;;) {
-        const ssize_t n = ::pread(fd, buf, sizeof buf, at);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        data.append(buf, static_cast<std::size_t>(n));
-        at += n;
-    }
+    const std::string data = readFromStart(fd);
     std::string_view rest = data;
     while (out.size() < count && rest.size() >= 4) {
         std::uint32_t size = 0;
@@ -102,33 +90,23 @@ WatchedAttrIo::WatchedAttrIo(const Root& root, AccessProgress& progress, int log
       late_(late) {}
 
 void WatchedAttrIo::log(const Fields& request, const std::optional<Fields>& reply) {
-    const std::string frame = entryFrame(request, reply);
-    std::string_view left = frame;
-    while (!left.empty()) {
-        const ssize_t n = ::write(log_fd_, left.data(), left.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            // The log is in memory (a memfd): without it a later child
-            // cannot replay this access, and makes it again.
-            return;
-        }
-        left.remove_prefix(static_cast<std::size_t>(n));
-    }
+    // The log is in memory (a memfd): if a write fails, a later child
+    // cannot replay this access, and makes it again.
+    (void)writeAll(log_fd_, entryFrame(request, reply));
 }
 
 std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, Deadline deadline,
                                                          bool& timed_out, int& err) {
     timed_out = false;
     err = 0;
-    const std::uint64_t seq = next_++;
+    const std::uint64_t seq = next_;
     const bool late = replaying_ && late_ && seq == replay_.size();
     if (late || (replaying_ && seq < replay_.size() && replay_[seq].request == request)) {
         std::optional<Fields> reply = late ? std::nullopt : replay_[seq].reply;
         log(request, reply);
         progress_.started.store(seq + 1, std::memory_order_release);
         progress_.done.store(seq + 1, std::memory_order_release);
+        ++next_;
         ++replayed_;
         timed_out = !reply;
         return reply;
@@ -137,10 +115,10 @@ std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, 
     if (deadline.expired()) {
         // Nothing is touched past the deadline; the access is not made, so
         // not logged: a later child's replay ends here.
-        --next_;
         timed_out = true;
         return std::nullopt;
     }
+    ++next_;
     progress_.deadline_ns.store(nanos(deadline), std::memory_order_relaxed);
     progress_.started.store(seq + 1, std::memory_order_release);
     Fields reply = wire::serve(root_, request);

@@ -1,9 +1,11 @@
-// Reading a descriptor to its end within a bound.  Only the C library: the
-// hook's front end uses it.
+// Reading a descriptor to its end within a bound, reading a memory file
+// whole, and writing all of a buffer.  Only the C library: the hook's front
+// end uses them.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace mdevmc {
 
@@ -17,5 +19,13 @@ struct BoundedRead {
 // LIMIT + 1 bytes: when the input is larger than LIMIT, returns with
 // too_large set (and data holding limit + 1 bytes) instead of reading on.
 BoundedRead readAllBounded(int fd, std::size_t limit);
+
+// The whole of FD read from offset 0 with pread(2) (its file offset is left
+// alone): for a memory file written by another process.
+std::string readFromStart(int fd);
+
+// Writes all of DATA to FD, retrying on EINTR and after short writes; false
+// if a write failed.
+bool writeAll(int fd, std::string_view data);
 
 } // namespace mdevmc

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <utility>
 
 namespace mdevmc {
 
@@ -38,6 +41,24 @@ void closeAllBut(std::vector<int> keep) {
         from = static_cast<unsigned int>(fd) + 1;
     }
     ::syscall(SYS_close_range, from, ~0U, 0U);
+}
+
+bool detachFromParent(pid_t parent, std::vector<int> keep) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+        return false;
+    }
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0) {
+        return false;
+    }
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fd != null && std::find(keep.begin(), keep.end(), fd) == keep.end()) {
+            ::dup2(null, fd);
+        }
+    }
+    closeAllBut(std::move(keep)); // /dev/null too, once on 0-2
+    return true;
 }
 
 } // namespace mdevmc

@@ -3,6 +3,7 @@
 // land in it (or a later dup2 onto 0-2 would replace it).
 #pragma once
 
+#include <sys/types.h>
 #include <vector>
 
 namespace mdevmc {
@@ -15,5 +16,12 @@ bool ensureStdFds();
 // Closes every descriptor from 3 up but those in KEEP (negative ones are
 // ignored): for a child process that must hold nothing of its parent's.
 void closeAllBut(std::vector<int> keep);
+
+// For a child just forked from PARENT that must hold nothing of its
+// parent's (a lock, a pipe of libvirt's): it is killed when PARENT exits,
+// its standard streams that are not in KEEP go to /dev/null, and every
+// other descriptor but KEEP is closed.  False if PARENT is already gone or
+// /dev/null cannot be opened.
+bool detachFromParent(pid_t parent, std::vector<int> keep);
 
 } // namespace mdevmc

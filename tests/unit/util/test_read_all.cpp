@@ -2,8 +2,10 @@
 #include "util/unique_fd.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <gtest/gtest.h>
 #include <string>
+#include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
 
@@ -22,20 +24,16 @@ struct Pipe {
     UniqueFd out;
 };
 
-void writeAll(int fd, const std::string& s) {
-    std::size_t off = 0;
-    while (off < s.size()) {
-        const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-        ASSERT_GT(n, 0);
-        off += static_cast<std::size_t>(n);
-    }
+// The whole of S into FD, with the function under test below.
+void put(int fd, const std::string& s) {
+    ASSERT_TRUE(writeAll(fd, s));
 }
 
 } // namespace
 
 TEST(ReadAllBounded, ReadsToTheEnd) {
     Pipe p;
-    writeAll(p.out.get(), "<domain/>");
+    put(p.out.get(), "<domain/>");
     p.out.reset();
     const BoundedRead r = readAllBounded(p.in.get(), 100);
     EXPECT_EQ(r.data, "<domain/>");
@@ -54,7 +52,7 @@ TEST(ReadAllBounded, EmptyInput) {
 
 TEST(ReadAllBounded, ExactlyTheLimitIsAccepted) {
     Pipe p;
-    writeAll(p.out.get(), std::string(10, 'x'));
+    put(p.out.get(), std::string(10, 'x'));
     p.out.reset();
     const BoundedRead r = readAllBounded(p.in.get(), 10);
     EXPECT_EQ(r.data.size(), 10U);
@@ -63,7 +61,7 @@ TEST(ReadAllBounded, ExactlyTheLimitIsAccepted) {
 
 TEST(ReadAllBounded, StopsOneBytePastTheLimit) {
     Pipe p;
-    writeAll(p.out.get(), std::string(10, 'x') + "yz-rest");
+    put(p.out.get(), std::string(10, 'x') + "yz-rest");
     const BoundedRead r = readAllBounded(p.in.get(), 10);
     EXPECT_TRUE(r.too_large);
     EXPECT_EQ(r.err, 0);
@@ -78,7 +76,7 @@ TEST(ReadAllBounded, DoesNotWaitForTheEndOfAnEndlessInput) {
     // The writer never closes its end: a bounded read returns all the same.
     // (What it leaves unread fits in the pipe, so the writer finishes.)
     Pipe p;
-    std::thread writer([fd = p.out.get()] { writeAll(fd, std::string(200000, 'a')); });
+    std::thread writer([fd = p.out.get()] { put(fd, std::string(200000, 'a')); });
     const BoundedRead r = readAllBounded(p.in.get(), 150000);
     writer.join();
     EXPECT_TRUE(r.too_large);
@@ -89,7 +87,7 @@ TEST(ReadAllBounded, LargeInputInManyReads) {
     Pipe p;
     const std::string big(300000, 'b');
     std::thread writer([&] {
-        writeAll(p.out.get(), big);
+        put(p.out.get(), big);
         p.out.reset();
     });
     const BoundedRead r = readAllBounded(p.in.get(), 1000000);
@@ -103,4 +101,24 @@ TEST(ReadAllBounded, ReportsAReadError) {
     EXPECT_EQ(r.err, EBADF);
     EXPECT_EQ(r.data, "");
     EXPECT_FALSE(r.too_large);
+}
+
+// A memory file another process wrote is read whole from its start, its
+// own offset wherever the writes left it.
+TEST(ReadFromStart, ReadsAMemoryFileWhole) {
+    const UniqueFd fd(::memfd_create("t", MFD_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    const std::string big(200000, 'c');
+    ASSERT_TRUE(writeAll(fd.get(), big + "end"));
+    EXPECT_EQ(readFromStart(fd.get()), big + "end");
+    EXPECT_EQ(readFromStart(-1), "");
+}
+
+TEST(WriteAll, ReportsAFailedWrite) {
+    Pipe p;
+    p.in.reset(); // nobody reads: EPIPE (SIGPIPE ignored here)
+    ::signal(SIGPIPE, SIG_IGN);
+    EXPECT_FALSE(writeAll(p.out.get(), "x"));
+    EXPECT_FALSE(writeAll(-1, "x"));
+    EXPECT_TRUE(writeAll(-1, ""));
 }
