@@ -323,25 +323,25 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
     }
 }
 
-// A device that vanished while it was checked: nothing was learnt.  Every
-// device found is looked up again, in one batch, once all are decided.
+// A device that vanished while it was checked: nothing was learnt.  Once
+// all are decided, the type link of every device found is read again, in
+// one batch (the least lookup there is: no canonical path, no file kinds).
 void refuseVanished(Decision& d, const MdevHost& host, const Config& config, Deadline deadline) {
     std::vector<IoRequest> again;
     std::vector<DeviceVerdict*> which;
     for (auto& v : d.devices) {
         if (v.here) {
-            again.push_back(MdevHost::deviceRequest(v.uuid));
+            again.push_back(MdevHost::typeLinkRequest(v.uuid));
             which.push_back(&v);
         }
     }
     const auto replies = host.io().batch(again, deadline, config.attr_timeout);
     for (std::size_t i = 0; i < replies.size(); ++i) {
         DeviceVerdict& v = *which[i];
-        const auto dev = host.deviceFrom(v.uuid, replies[i].probe);
         // Gone, or another device under its UUID; a lookup that failed
         // otherwise (it timed out) leaves the verdict of the check.
-        const bool gone = dev ? dev->type_id != v.type : dev.error().err == ENOENT;
-        if (gone) {
+        const auto type = MdevHost::typeFrom(replies[i].probe);
+        if (type ? *type != v.type : type.error().err == ENOENT) {
             v.evidence = Evidence::None;
             v.oracle.clear();
             refuse(v, Reason::DeviceMissing, ENODEV,

@@ -61,6 +61,21 @@ IoRequest MdevHost::deviceRequest(std::string_view uuid) {
     return IoRequest::probe(paths::device(uuid), {"mdev_type"}, {paths::kMigrationVersion});
 }
 
+IoRequest MdevHost::typeLinkRequest(std::string_view uuid) {
+    return IoRequest::linksIn(paths::device(uuid), {"mdev_type"});
+}
+
+Result<std::string> MdevHost::typeFrom(const Result<DirProbe>& probe) {
+    if (!probe) {
+        return Unexpected<Error>(probe.error());
+    }
+    const Result<std::string>& link = probe->links.at(0);
+    if (!link) {
+        return Unexpected<Error>(link.error());
+    }
+    return baseName(*link);
+}
+
 Result<MdevDevice> MdevHost::deviceFrom(std::string_view uuid_in,
                                         const Result<DirProbe>& probe) const {
     const std::string uuid(uuid_in);

@@ -4,6 +4,7 @@
 #include "util/std_fds.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <csignal>
@@ -121,34 +122,52 @@ Result<FileKind> stat(const Root& root, std::string_view rel, bool follow) {
     return FileKind{st.st_mode};
 }
 
+namespace {
+
+// Opens directory REL beneath the root; the walk says why it cannot.
+Result<UniqueFd> openDir(const Root& root, std::string_view rel) {
+    auto fd = root.open(rel, O_PATH | O_DIRECTORY);
+    if (!fd) {
+        MDEVMC_TRY(root.resolve(rel));
+    }
+    return fd;
+}
+
+// The targets of LINKS in directory DIRFD, named in messages as in SHOWN_DIR.
+std::vector<Result<std::string>> readLinks(const Root& root, int dirfd, std::string_view shown_dir,
+                                           const std::vector<std::string>& links) {
+    std::vector<Result<std::string>> out;
+    out.reserve(links.size());
+    for (const auto& name : links) {
+        std::string buf(4096, '\0');
+        const ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
+        if (n < 0) {
+            const int e = errno;
+            out.emplace_back(fail("cannot read link '" + root.display(joinPath(shown_dir, name)) +
+                                      "' (" + errnoPhrase(e) + ")",
+                                  e));
+        } else if (static_cast<std::size_t>(n) >= buf.size()) {
+            out.emplace_back(
+                fail("link '" + root.display(joinPath(shown_dir, name)) + "' is too long",
+                     ENAMETOOLONG));
+        } else {
+            buf.resize(static_cast<std::size_t>(n));
+            out.emplace_back(std::move(buf));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 Result<DirProbe> probeDir(const Root& root, std::string_view rel,
                           const std::vector<std::string>& links,
                           const std::vector<std::string>& files) {
     DirProbe p;
     UniqueFd dirfd;
-    if (auto fd = root.open(rel, O_PATH | O_DIRECTORY)) {
-        dirfd = std::move(*fd);
-    } else {
-        // The walk says why, as resolve() says it.
-        MDEVMC_TRY(root.resolve(rel));
-        return Unexpected<Error>(fd.error());
-    }
+    MDEVMC_TRY_ASSIGN(dirfd, openDir(root, rel));
     MDEVMC_TRY_ASSIGN(p.dir, root.pathOf(dirfd.get(), rel));
-    for (const auto& name : links) {
-        std::string buf(4096, '\0');
-        const ssize_t n = ::readlinkat(dirfd.get(), name.c_str(), buf.data(), buf.size());
-        const std::string shown = root.display(joinPath(p.dir, name));
-        if (n < 0) {
-            const int e = errno;
-            p.links.emplace_back(
-                fail("cannot read link '" + shown + "' (" + errnoPhrase(e) + ")", e));
-        } else if (static_cast<std::size_t>(n) >= buf.size()) {
-            p.links.emplace_back(fail("link '" + shown + "' is too long", ENAMETOOLONG));
-        } else {
-            buf.resize(static_cast<std::size_t>(n));
-            p.links.emplace_back(std::move(buf));
-        }
-    }
+    p.links = readLinks(root, dirfd.get(), p.dir, links);
     for (const auto& name : files) {
         struct stat st {};
         if (::fstatat(dirfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -157,6 +176,15 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
             p.files.push_back(S_ISREG(st.st_mode) ? 0 : EINVAL);
         }
     }
+    return p;
+}
+
+Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
+                             const std::vector<std::string>& links) {
+    DirProbe p;
+    UniqueFd dirfd;
+    MDEVMC_TRY_ASSIGN(dirfd, openDir(root, rel));
+    p.links = readLinks(root, dirfd.get(), rel, links);
     return p;
 }
 
@@ -310,6 +338,11 @@ Result<DirProbe> DirectAttrIo::probeDir(std::string_view rel, const std::vector<
     return direct::probeDir(root_, rel, links, files);
 }
 
+Result<DirProbe> DirectAttrIo::readLinksIn(std::string_view rel,
+                                           const std::vector<std::string>& links, Deadline) {
+    return direct::readLinksIn(root_, rel, links);
+}
+
 Result<std::optional<std::string>> DirectAttrIo::readFile(std::string_view path, std::size_t max,
                                                           Deadline) {
     return direct::readFile(root_, path, max);
@@ -321,6 +354,15 @@ Result<void> DirectAttrIo::replaceFile(std::string_view rel, std::string_view da
 
 Result<void> DirectAttrIo::removeFile(std::string_view rel, Deadline) {
     return direct::removeFile(root_, rel);
+}
+
+Result<DirProbe> AttrIo::readLinksIn(std::string_view rel, const std::vector<std::string>& links,
+                                     Deadline deadline) {
+    auto p = probeDir(rel, links, {}, deadline);
+    if (p) {
+        p->dir.clear();
+    }
+    return p;
 }
 
 std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadline overall,
@@ -348,6 +390,9 @@ std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadl
         case IoRequest::Op::Probe:
             reply.probe = probeDir(r.path, r.links, r.files, d);
             break;
+        case IoRequest::Op::Links:
+            reply.probe = readLinksIn(r.path, r.links, d);
+            break;
         }
         out.push_back(std::move(reply));
     }
@@ -356,16 +401,33 @@ std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadl
 
 namespace {
 
-// The key of a request in PrefetchedIo: its kind and every argument.
+// The key of a request in PrefetchedIo: its kind and every argument, each
+// string after its length (so that no two requests share a key), built in
+// one allocation.
 std::string requestKey(const IoRequest& r) {
-    std::string k(1, static_cast<char>('0' + static_cast<int>(r.op)));
+    const auto length = [](std::string& k, std::size_t n) {
+        std::array<char, sizeof n> b{};
+        std::memcpy(b.data(), &n, sizeof n);
+        k.append(b.data(), b.size());
+    };
+    std::size_t size = 1 + 4 * sizeof(std::size_t) + r.path.size() + r.data.size();
+    for (const auto* names : {&r.links, &r.files}) {
+        for (const auto& n : *names) {
+            size += sizeof(std::size_t) + n.size();
+        }
+    }
+    std::string k;
+    k.reserve(size);
+    k += static_cast<char>('0' + static_cast<int>(r.op));
     for (const std::string* part : {&r.path, &r.data}) {
-        k += '\0' + std::to_string(part->size()) + ':' + *part;
+        length(k, part->size());
+        k += *part;
     }
     for (const auto* names : {&r.links, &r.files}) {
-        k += '\0' + std::to_string(names->size());
+        length(k, names->size());
         for (const auto& n : *names) {
-            k += '\0' + n;
+            length(k, n.size());
+            k += n;
         }
     }
     return k;
@@ -419,6 +481,15 @@ Result<DirProbe> PrefetchedIo::probeDir(std::string_view rel, const std::vector<
         return std::move(r->probe);
     }
     return inner_.probeDir(rel, links, files, deadline);
+}
+
+Result<DirProbe> PrefetchedIo::readLinksIn(std::string_view rel,
+                                           const std::vector<std::string>& links,
+                                           Deadline deadline) {
+    if (auto r = take(IoRequest::linksIn(std::string(rel), links))) {
+        return std::move(r->probe);
+    }
+    return inner_.readLinksIn(rel, links, deadline);
 }
 
 // ---------------------------------------------------------------------------
@@ -615,7 +686,8 @@ Fields serveProbe(const Root& root, const Fields& req) {
     const auto split = req.begin() + 3 + static_cast<long>(nlinks);
     const std::vector<std::string> links(req.begin() + 3, split);
     const std::vector<std::string> files(split, req.end());
-    const auto r = direct::probeDir(root, req[1], links, files);
+    const auto r = req[0] == "p" ? direct::readLinksIn(root, req[1], links)
+                                 : direct::probeDir(root, req[1], links, files);
     Fields out;
     putError(out, r);
     if (!r) {
@@ -655,7 +727,7 @@ Fields wire::serve(const Root& root, const Fields& req) {
         const auto r = direct::stat(root, path, req[2] == "1");
         putError(out, r);
         out.push_back(num(r ? r->mode : 0));
-    } else if (op == "P" && req.size() >= 3) {
+    } else if ((op == "P" || op == "p") && req.size() >= 3) {
         out = serveProbe(root, req);
     } else if (op == "F" && req.size() == 3) {
         const auto r = direct::readFile(root, path, static_cast<std::size_t>(toNum(req[2])));
@@ -713,9 +785,11 @@ Fields requestFields(const IoRequest& r) {
     case IoRequest::Op::Write:
         return {"w", r.path, r.data};
     case IoRequest::Op::Probe:
+    case IoRequest::Op::Links:
         break;
     }
-    Fields req{"P", r.path, num(static_cast<long long>(r.links.size()))};
+    Fields req{r.op == IoRequest::Op::Probe ? "P" : "p", r.path,
+               num(static_cast<long long>(r.links.size()))};
     req.insert(req.end(), r.links.begin(), r.links.end());
     req.insert(req.end(), r.files.begin(), r.files.end());
     return req;
@@ -783,6 +857,7 @@ IoReply toReply(const Root& root, const IoRequest& req, std::optional<Fields> r,
         out.write = writeReply(r, timed_out, err);
         break;
     case IoRequest::Op::Probe:
+    case IoRequest::Op::Links:
         out.probe = probeReply(root, std::move(r), timed_out, err, req);
         break;
     }
@@ -1009,6 +1084,16 @@ Result<FileKind> FramedAttrIo::stat(std::string_view rel, bool follow, Deadline 
 Result<DirProbe> FramedAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
                                         const std::vector<std::string>& files, Deadline deadline) {
     const IoRequest req = IoRequest::probe(std::string(rel), links, files);
+    bool timed_out = false;
+    int err = 0;
+    auto r = call(requestFields(req), deadline, timed_out, err);
+    return probeReply(root_, std::move(r), timed_out, err, req);
+}
+
+Result<DirProbe> FramedAttrIo::readLinksIn(std::string_view rel,
+                                           const std::vector<std::string>& links,
+                                           Deadline deadline) {
+    const IoRequest req = IoRequest::linksIn(std::string(rel), links);
     bool timed_out = false;
     int err = 0;
     auto r = call(requestFields(req), deadline, timed_out, err);

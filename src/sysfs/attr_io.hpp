@@ -56,13 +56,14 @@ struct FileKind {
 // The most a listing or a whole-file read returns.
 inline constexpr std::size_t kListMax = std::size_t{1} << 20;
 
-// One access of a batch (see AttrIo::batch): a read, a write or a probeDir.
+// One access of a batch (see AttrIo::batch): a read, a write, a probeDir
+// or a readLinksIn.
 struct IoRequest {
-    enum class Op { Read, Write, Probe };
+    enum class Op { Read, Write, Probe, Links };
     Op op = Op::Read;
     std::string path;
     std::string data;               // Write
-    std::vector<std::string> links; // Probe
+    std::vector<std::string> links; // Probe, Links
     std::vector<std::string> files; // Probe
 
     static IoRequest read(std::string path) { return {Op::Read, std::move(path), {}, {}, {}}; }
@@ -73,9 +74,12 @@ struct IoRequest {
                            std::vector<std::string> files) {
         return {Op::Probe, std::move(path), {}, std::move(links), std::move(files)};
     }
+    static IoRequest linksIn(std::string path, std::vector<std::string> links) {
+        return {Op::Links, std::move(path), {}, std::move(links), {}};
+    }
 };
 
-// Its answer: the member of its kind.
+// Its answer: the member of its kind (probe for Probe and Links).
 struct IoReply {
     AttrRead read;
     AttrWrite write;
@@ -103,6 +107,11 @@ public:
     // and checks that FILES are regular files inside it (names, no '/').
     virtual Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
                                       const std::vector<std::string>& files, Deadline deadline) = 0;
+    // What probeDir answers for LINKS alone, without the directory's
+    // canonical path (DirProbe::dir is left empty): the least a lookup of
+    // a directory can cost.  This default makes a whole probeDir.
+    virtual Result<DirProbe> readLinksIn(std::string_view rel,
+                                         const std::vector<std::string>& links, Deadline deadline);
     // The whole of the regular file PATH, of at most MAX bytes, opened without
     // blocking (a FIFO is never waited on): nullopt if it does not exist;
     // EINVAL if it is not a regular file, EFBIG if it is larger.  PATH is
@@ -147,6 +156,8 @@ public:
     AttrWrite write(std::string_view rel, std::string_view data, Deadline deadline) override;
     Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
                               const std::vector<std::string>& files, Deadline deadline) override;
+    Result<DirProbe> readLinksIn(std::string_view rel, const std::vector<std::string>& links,
+                                 Deadline deadline) override;
     Result<std::string> resolve(std::string_view rel, Deadline deadline) override {
         return inner_.resolve(rel, deadline);
     }
@@ -194,6 +205,8 @@ Result<FileKind> stat(const Root& root, std::string_view rel, bool follow);
 Result<DirProbe> probeDir(const Root& root, std::string_view rel,
                           const std::vector<std::string>& links,
                           const std::vector<std::string>& files);
+Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
+                             const std::vector<std::string>& links);
 Result<std::optional<std::string>> readFile(const Root& root, std::string_view path,
                                             std::size_t max);
 Result<void> replaceFile(const Root& root, std::string_view rel, std::string_view data);
@@ -213,6 +226,8 @@ public:
     Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) override;
     Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
                               const std::vector<std::string>& files, Deadline deadline) override;
+    Result<DirProbe> readLinksIn(std::string_view rel, const std::vector<std::string>& links,
+                                 Deadline deadline) override;
     Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                 Deadline deadline) override;
     Result<void> replaceFile(std::string_view rel, std::string_view data,
@@ -253,6 +268,8 @@ public:
     Result<FileKind> stat(std::string_view rel, bool follow, Deadline deadline) override;
     Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
                               const std::vector<std::string>& files, Deadline deadline) override;
+    Result<DirProbe> readLinksIn(std::string_view rel, const std::vector<std::string>& links,
+                                 Deadline deadline) override;
     Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
                                                 Deadline deadline) override;
     Result<void> replaceFile(std::string_view rel, std::string_view data,

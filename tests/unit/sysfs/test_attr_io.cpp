@@ -2,7 +2,9 @@
 #include "sysfs/attr_io.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <gtest/gtest.h>
+#include <initializer_list>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -11,6 +13,46 @@ using mdevmc::test::readFile;
 using mdevmc::test::TempDir;
 using mdevmc::test::writeFile;
 using namespace std::chrono_literals;
+
+// An AttrIo that makes every access directly but keeps AttrIo's own
+// readLinksIn and batch.
+class DefaultsIo : public AttrIo {
+public:
+    explicit DefaultsIo(const Root& root) : d_(root) {}
+    AttrRead read(std::string_view rel, Deadline dl) override { return d_.read(rel, dl); }
+    AttrWrite write(std::string_view rel, std::string_view data, Deadline dl) override {
+        return d_.write(rel, data, dl);
+    }
+    Result<std::string> resolve(std::string_view rel, Deadline dl) override {
+        return d_.resolve(rel, dl);
+    }
+    Result<std::string> readLink(std::string_view rel, Deadline dl) override {
+        return d_.readLink(rel, dl);
+    }
+    Result<std::vector<std::string>> list(std::string_view path, Deadline dl) override {
+        return d_.list(path, dl);
+    }
+    Result<FileKind> stat(std::string_view rel, bool follow, Deadline dl) override {
+        return d_.stat(rel, follow, dl);
+    }
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline dl) override {
+        return d_.probeDir(rel, links, files, dl);
+    }
+    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
+                                                Deadline dl) override {
+        return d_.readFile(path, max, dl);
+    }
+    Result<void> replaceFile(std::string_view rel, std::string_view data, Deadline dl) override {
+        return d_.replaceFile(rel, data, dl);
+    }
+    Result<void> removeFile(std::string_view rel, Deadline dl) override {
+        return d_.removeFile(rel, dl);
+    }
+
+private:
+    DirectAttrIo d_;
+};
 
 class AttrIoTest : public ::testing::Test {
 protected:
@@ -252,6 +294,46 @@ TEST_F(AttrIoTest, WorkerBatchAnswersInOrder) {
     EXPECT_EQ(replies[3].probe->files, std::vector<int>{ENOENT});
     EXPECT_EQ(replies[4].read.err, ENOENT);
     EXPECT_EQ(io.workersStarted(), 1);
+}
+
+// readLinksIn reads the links a probe reads, names no directory, checks no
+// file, and stays beneath the root; every AttrIo answers it alike, alone or
+// in a batch, and a prefetched one answers the call that matches it.
+TEST_F(AttrIoTest, LinksAloneAreReadBeneathTheRoot) {
+    std::filesystem::create_directories(dir.path() / "sys/devices/p");
+    std::filesystem::create_directories(dir.path() / "sys/bus");
+    std::filesystem::create_directory_symlink("../devices/p", dir.path() / "sys/bus/p");
+    std::filesystem::create_directory_symlink("../../../..", dir.path() / "sys/bus/out");
+    std::filesystem::create_directory_symlink("types/t", dir.path() / "sys/devices/p/type");
+    DirectAttrIo direct(*root);
+    WorkerAttrIo worker(*root);
+    DefaultsIo plain(*root); // the AttrIo default: a whole probe, its path dropped
+    const auto d = Deadline::after(5s);
+    for (AttrIo* io : std::initializer_list<AttrIo*>{&direct, &worker, &plain}) {
+        const auto r = io->readLinksIn("sys/bus/p", {"type", "none"}, d);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(r->dir, "");
+        ASSERT_EQ(r->links.size(), 2U);
+        EXPECT_EQ(*r->links[0], "types/t");
+        ASSERT_FALSE(r->links[1]);
+        EXPECT_EQ(r->links[1].error().err, ENOENT);
+        EXPECT_TRUE(r->files.empty());
+        EXPECT_EQ(io->readLinksIn("sys/bus/gone", {"type"}, d).error().err, ENOENT);
+        EXPECT_FALSE(io->readLinksIn("sys/bus/out", {"type"}, d)); // leads outside
+        const auto b = io->batch({IoRequest::linksIn("sys/bus/p", {"type"}),
+                                  IoRequest::linksIn("sys/bus/gone", {"type"})},
+                                 d, 1s);
+        ASSERT_EQ(b.size(), 2U);
+        ASSERT_TRUE(b[0].probe);
+        EXPECT_EQ(*b[0].probe->links.at(0), "types/t");
+        EXPECT_EQ(b[1].probe.error().err, ENOENT);
+    }
+    PrefetchedIo ahead(direct);
+    ahead.prefetch({IoRequest::linksIn("sys/bus/p", {"type"})}, d, 1s);
+    std::filesystem::remove(dir.path() / "sys/devices/p/type");
+    EXPECT_EQ(*ahead.readLinksIn("sys/bus/p", {"type"}, d)->links.at(0), "types/t"); // ahead
+    EXPECT_EQ(ahead.readLinksIn("sys/bus/p", {"type"}, d)->links.at(0).error().err, ENOENT);
+    EXPECT_EQ(ahead.hits(), 1);
 }
 
 // One request of a batch that never returns costs its own bound and its
