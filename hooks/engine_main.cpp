@@ -1,9 +1,9 @@
 // The engine's entry.  This process, which holds libvirt's pipes, watches;
 // a child process makes the check (the configuration, the hook's context,
 // runHook) and every filesystem access itself (sysfs/watched_io.hpp).  The
-// child's standard streams are /dev/null: what it prints, and its exit
-// code, come back through memory files and a shared page, and this process
-// hands them to libvirt.  When one of the child's accesses outlives its
+// child's standard streams are /dev/null: what it prints, its exit code and
+// the log of its accesses are in memory this process maps shared with it,
+// and this process hands the first two to libvirt.  When one of the child's accesses outlives its
 // deadline, the child is killed and a new one replays what the first
 // logged, takes that access as timed out and goes on; when the whole check
 // outlives its own bound, the watcher refuses (a start is never failed).
@@ -27,6 +27,8 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <optional>
 #include <poll.h>
 #include <sstream>
 #include <sys/mman.h>
@@ -40,7 +42,9 @@ namespace {
 
 using Clock = Deadline::Clock;
 
-// The page the watcher and the check's child share.
+// What the watcher and the check's child share: this header, then the
+// log of the child's accesses, what it prints on standard output, and on
+// standard error, each in a region of its own of the one mapping.
 struct Shared {
     AccessProgress progress;
     // When the watcher gives up on the whole check (monotonic ns): from the
@@ -48,39 +52,71 @@ struct Shared {
     std::atomic<std::int64_t> backstop_ns{0};
     std::atomic<int> exit_code{0};
     std::atomic<bool> finished{false}; // the child wrote its output and exit code
+    std::atomic<std::uint64_t> log_size{0};
+    std::atomic<std::uint64_t> out_size{0};
+    std::atomic<std::uint64_t> err_size{0};
 };
+
+constexpr std::size_t kHeaderSize = 4096;
+static_assert(sizeof(Shared) <= kHeaderSize);
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+constexpr std::size_t kLogMax = 32 * kMiB;
+// The domain XML handed back: what libvirt gave, and the record added.
+constexpr std::size_t kOutMax = kMaxHookXml + 4 * kMiB;
+constexpr std::size_t kErrMax = 4 * kMiB;
+constexpr std::size_t kMappingSize = kHeaderSize + kLogMax + kOutMax + kErrMax;
+
+// The one mapping, laid out as Shared says.  Pages cost only once touched.
+struct Mapping {
+    Shared* shared;
+    char* log;
+    char* out;
+    char* err;
+};
+
+std::optional<Mapping> mapShared() {
+    void* page = ::mmap(nullptr, kMappingSize, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (page == MAP_FAILED) {
+        return std::nullopt;
+    }
+    char* base = static_cast<char*>(page);
+    return Mapping{new (page) Shared, base + kHeaderSize, base + kHeaderSize + kLogMax,
+                   base + kHeaderSize + kLogMax + kOutMax};
+}
+
+// Copies TEXT into the region AT of CAPACITY bytes; false if it does not fit.
+bool putText(char* at, std::size_t capacity, std::atomic<std::uint64_t>& size,
+             std::string_view text) {
+    if (text.size() > capacity) {
+        return false;
+    }
+    std::memcpy(at, text.data(), text.size());
+    size.store(text.size(), std::memory_order_release);
+    return true;
+}
+
+std::string_view textOf(const char* at, std::size_t capacity,
+                        const std::atomic<std::uint64_t>& size) {
+    return {at, static_cast<std::size_t>(
+                    std::min<std::uint64_t>(size.load(std::memory_order_acquire), capacity))};
+}
 
 std::int64_t toNs(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-// What one run of the child is given: where it writes, and what it replays.
-struct ChildFiles {
-    UniqueFd out;
-    UniqueFd err;
-    UniqueFd log;
-};
-
-Result<UniqueFd> memoryFile(const char* name) {
-    UniqueFd fd(::memfd_create(name, MFD_CLOEXEC));
-    if (!fd.valid()) {
-        const int e = errno;
-        return fail("cannot create a memory file (" + errnoPhrase(e) + ")", e);
-    }
-    return fd;
-}
-
+// What a child after a killed one replays of the log.
 struct Replay {
-    UniqueFd log;            // the log of the child before (invalid: none)
-    std::uint64_t count = 0; // how many of its accesses to replay
+    std::uint64_t count = 0; // how many of the accesses logged
     bool late = false;       // the access after them timed out
 };
 
 // The check, in the child.  Returns the hook's exit code; OUT and ERR
 // take what it prints.
 int check(const std::vector<std::string>& args, const std::string& xml, bool checking,
-          const std::string& refusing, Clock::time_point started, Shared& shared,
-          const ChildFiles& files, const Replay& replay, std::ostream& out, std::ostream& err) {
+          const std::string& refusing, Clock::time_point started, const Mapping& m,
+          const Replay& replay, std::ostream& out, std::ostream& err) {
     const auto say = [&err](const std::string& line) { err << escapeLine(line) << '\n'; };
     auto root = Root::fromEnvironment();
     if (!root) {
@@ -90,11 +126,9 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
         }
         return 0;
     }
-    std::vector<LoggedAccess> logged;
-    if (replay.log.valid()) {
-        logged = readAccessLog(replay.log.get(), replay.count);
-    }
-    WatchedAttrIo io(*root, shared.progress, files.log.get(), std::move(logged), replay.late);
+    Shared& shared = *m.shared;
+    AccessLog log(m.log, kLogMax, shared.log_size);
+    WatchedAttrIo io(*root, shared.progress, log, replay.count, replay.late);
     const Config defaults;
     Config config;
     std::optional<Error> config_error;
@@ -105,13 +139,13 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     }
     shared.backstop_ns.store(toNs(started + config.timeout + std::chrono::milliseconds(1000)));
 
-    const SysLog log(config.syslog);
+    const SysLog syslog(config.syslog);
     const std::string cli = installedCliPath();
     HookContext ctx{*root,
                     io,
                     config,
                     config_error,
-                    log,
+                    syslog,
                     hostName(),
                     out,
                     err,
@@ -128,12 +162,10 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
 
 [[noreturn]] void childMain(const std::vector<std::string>& args, const std::string& xml,
                             bool checking, const std::string& refusing, Clock::time_point started,
-                            Shared& shared, const ChildFiles& files, const Replay& replay,
-                            pid_t watcher) {
+                            const Mapping& m, const Replay& replay, pid_t watcher) {
     // Nothing of libvirt's: the standard streams on /dev/null, every other
-    // descriptor closed but the memory files.
-    if (!detachFromParent(watcher,
-                          {files.out.get(), files.err.get(), files.log.get(), replay.log.get()})) {
+    // descriptor closed.
+    if (!detachFromParent(watcher, {})) {
         ::_exit(1);
     }
 
@@ -141,15 +173,24 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     std::ostringstream err;
     int rc = 0;
     try {
-        rc = check(args, xml, checking, refusing, started, shared, files, replay, out, err);
+        rc = check(args, xml, checking, refusing, started, m, replay, out, err);
     } catch (const std::exception& e) {
         if (checking) {
             err << escapeLine(refusing + e.what()) << '\n';
             rc = 1;
         }
     }
-    if (!writeAll(files.out.get(), out.str()) || !writeAll(files.err.get(), err.str())) {
-        ::_exit(1);
+    Shared& shared = *m.shared;
+    if (!putText(m.out, kOutMax, shared.out_size, out.str())) {
+        // Nothing is handed back rather than a cut document.
+        shared.out_size.store(0);
+        err << escapeLine(refusing + "the domain XML to hand back to libvirt is larger than " +
+                          std::to_string(kOutMax) + " bytes")
+            << '\n';
+        rc = checking ? 1 : rc;
+    }
+    if (!putText(m.err, kErrMax, shared.err_size, err.str())) {
+        (void)putText(m.err, kErrMax, shared.err_size, err.str().substr(0, kErrMax - 4) + "...\n");
     }
     shared.exit_code.store(rc);
     shared.finished.store(true, std::memory_order_release);
@@ -236,38 +277,29 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
     if (const auto nul = xml.find('\0'); nul != std::string::npos) {
         xml.resize(nul);
     }
-    void* page =
-        ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) {
+    const auto mapping = mapShared();
+    if (!mapping) {
         return give_up("cannot map memory to share with the check (" + errnoPhrase(errno) + ")");
     }
-    auto* shared = new (page) Shared;
+    Shared* shared = mapping->shared;
     const Config defaults;
     shared->backstop_ns.store(
         toNs(started + defaults.timeout + defaults.attr_timeout + std::chrono::milliseconds(1000)));
     const pid_t self = ::getpid();
     Replay replay;
     for (;;) {
-        ChildFiles files;
-        for (auto [fd, name] :
-             {std::pair{&files.out, "hook-out"}, std::pair{&files.err, "hook-err"},
-              std::pair{&files.log, "hook-log"}}) {
-            auto made = memoryFile(name);
-            if (!made) {
-                return give_up(made.error().message);
-            }
-            *fd = std::move(*made);
-        }
         shared->progress.started.store(0);
         shared->progress.done.store(0);
         shared->progress.deadline_ns.store(0);
         shared->finished.store(false);
+        shared->out_size.store(0);
+        shared->err_size.store(0);
         const pid_t pid = ::fork();
         if (pid < 0) {
             return give_up("cannot start the check (" + errnoPhrase(errno) + ")");
         }
         if (pid == 0) {
-            childMain(args, xml, checking, refusing, started, *shared, files, replay, self);
+            childMain(args, xml, checking, refusing, started, *mapping, replay, self);
         }
         int status = 0;
         std::uint64_t answered = 0;
@@ -279,12 +311,12 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
                                          std::to_string(WTERMSIG(status)) + ")"
                                    : "the check ended without an answer");
             }
-            if (!writeAll(STDOUT_FILENO, readFromStart(files.out.get())) && checking &&
-                shared->exit_code.load() == 0) {
+            if (!writeAll(STDOUT_FILENO, textOf(mapping->out, kOutMax, shared->out_size)) &&
+                checking && shared->exit_code.load() == 0) {
                 // libvirt would take a cut document for the domain's definition.
                 return give_up("cannot hand the domain XML back to libvirt (writing it failed)");
             }
-            (void)writeAll(STDERR_FILENO, readFromStart(files.err.get()));
+            (void)writeAll(STDERR_FILENO, textOf(mapping->err, kErrMax, shared->err_size));
             return shared->exit_code.load();
         case Outcome::Backstop:
             return give_up("the check did not finish in time (timed out)");
@@ -294,7 +326,6 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
             const std::uint64_t done = shared->progress.done.load(std::memory_order_acquire);
             replay.late = done == answered;
             replay.count = done;
-            replay.log = std::move(files.log);
             break;
         }
         }

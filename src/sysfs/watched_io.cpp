@@ -1,29 +1,17 @@
 #include "sysfs/watched_io.hpp"
 
-#include "util/read_all.hpp"
-
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace mdevmc {
 
 namespace {
 
-// A log entry: the frame of {"ok" or "timeout", the request's field count,
-// the request's fields, the reply's fields}.
-std::string entryFrame(const wire::Fields& request, const std::optional<wire::Fields>& reply) {
-    wire::Fields f;
-    f.reserve(2 + request.size() + (reply ? reply->size() : 0));
-    f.emplace_back(reply ? "ok" : "timeout");
-    f.push_back(std::to_string(request.size()));
-    f.insert(f.end(), request.begin(), request.end());
-    if (reply) {
-        f.insert(f.end(), reply->begin(), reply->end());
-    }
-    return wire::encode(f);
-}
-
+// A log entry is the frame (wire::encode) of {"ok" or "timeout", the
+// request's field count, the request's fields, the reply's fields}.
 std::optional<LoggedAccess> parseEntry(std::string_view body) {
     auto f = wire::decode(body);
     if (!f || f->size() < 2 || ((*f)[0] != "ok" && (*f)[0] != "timeout")) {
@@ -64,10 +52,10 @@ std::int64_t nanos(Deadline d) {
 
 } // namespace
 
-std::vector<LoggedAccess> readAccessLog(int fd, std::uint64_t count) {
+std::vector<LoggedAccess> readAccessLog(std::string_view log, std::uint64_t count,
+                                        std::size_t* end) {
     std::vector<LoggedAccess> out;
-    const std::string data = readFromStart(fd);
-    std::string_view rest = data;
+    std::string_view rest = log;
     while (out.size() < count && rest.size() >= 4) {
         std::uint32_t size = 0;
         std::memcpy(&size, rest.data(), sizeof size);
@@ -81,19 +69,75 @@ std::vector<LoggedAccess> readAccessLog(int fd, std::uint64_t count) {
         out.push_back(std::move(*entry));
         rest.remove_prefix(4 + size);
     }
+    if (end != nullptr) {
+        *end = log.size() - rest.size();
+    }
     return out;
 }
 
-WatchedAttrIo::WatchedAttrIo(const Root& root, AccessProgress& progress, int log_fd,
-                             std::vector<LoggedAccess> replay, bool late)
-    : FramedAttrIo(root), progress_(progress), log_fd_(log_fd), replay_(std::move(replay)),
-      late_(late) {}
-
-void WatchedAttrIo::log(const Fields& request, const std::optional<Fields>& reply) {
-    // The log is in memory (a memfd): if a write fails, a later child
-    // cannot replay this access, and makes it again.
-    (void)writeAll(log_fd_, entryFrame(request, reply));
+void AccessLog::append(const wire::Fields& request, const std::optional<wire::Fields>& reply) {
+    const std::string count = std::to_string(request.size());
+    const std::string_view status = reply ? "ok" : "timeout";
+    std::size_t body = 4 + (4 + status.size()) + (4 + count.size());
+    for (const auto& f : request) {
+        body += 4 + f.size();
+    }
+    if (reply) {
+        for (const auto& f : *reply) {
+            body += 4 + f.size();
+        }
+    }
+    const std::uint64_t at = size_.load(std::memory_order_relaxed);
+    if (closed_ || body > std::numeric_limits<std::uint32_t>::max() || at > capacity_ ||
+        capacity_ - at < 4 + body) {
+        closed_ = true; // the log stays a prefix of the accesses
+        return;
+    }
+    char* p = data_ + at;
+    const auto put32 = [&p](std::size_t v) {
+        const auto u = static_cast<std::uint32_t>(v);
+        std::memcpy(p, &u, sizeof u);
+        p += sizeof u;
+    };
+    const auto put = [&p, &put32](std::string_view f) {
+        put32(f.size());
+        std::memcpy(p, f.data(), f.size());
+        p += f.size();
+    };
+    put32(body);
+    put32(2 + request.size() + (reply ? reply->size() : 0));
+    put(status);
+    put(count);
+    for (const auto& f : request) {
+        put(f);
+    }
+    if (reply) {
+        for (const auto& f : *reply) {
+            put(f);
+        }
+    }
+    size_.store(at + 4 + body, std::memory_order_release);
 }
+
+std::string_view AccessLog::contents() const {
+    const std::uint64_t size = size_.load(std::memory_order_acquire);
+    return {data_, static_cast<std::size_t>(std::min<std::uint64_t>(size, capacity_))};
+}
+
+std::vector<LoggedAccess> AccessLog::keepFirst(std::uint64_t count) {
+    std::size_t end = 0;
+    auto kept = readAccessLog(contents(), count, &end);
+    size_.store(end, std::memory_order_release);
+    closed_ = false;
+    return kept;
+}
+
+WatchedAttrIo::WatchedAttrIo(const Root& root, AccessProgress& progress, AccessLog& log,
+                             std::uint64_t replay, bool late)
+    : FramedAttrIo(root), progress_(progress), log_(log), replay_(log.keepFirst(replay)),
+      // The late access is the one after all REPLAY: if the log lacks some,
+      // which one it was is not known, and every access after the log is made.
+      late_(late && replay_.size() == replay) {}
 
 std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, Deadline deadline,
                                                          bool& timed_out, int& err) {
@@ -103,13 +147,19 @@ std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, 
     const bool late = replaying_ && late_ && seq == replay_.size();
     if (late || (replaying_ && seq < replay_.size() && replay_[seq].request == request)) {
         std::optional<Fields> reply = late ? std::nullopt : replay_[seq].reply;
-        log(request, reply);
+        if (late) {
+            log_.append(request, reply);
+        }
         progress_.started.store(seq + 1, std::memory_order_release);
         progress_.done.store(seq + 1, std::memory_order_release);
         ++next_;
         ++replayed_;
         timed_out = !reply;
         return reply;
+    }
+    if (replaying_ && seq < replay_.size()) {
+        // This check went another way: its log keeps only what it did.
+        (void)log_.keepFirst(seq);
     }
     replaying_ = false;
     if (deadline.expired()) {
@@ -122,7 +172,7 @@ std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, 
     progress_.deadline_ns.store(nanos(deadline), std::memory_order_relaxed);
     progress_.started.store(seq + 1, std::memory_order_release);
     Fields reply = wire::serve(root_, request);
-    log(request, reply);
+    log_.append(request, reply);
     progress_.done.store(seq + 1, std::memory_order_release);
     return reply;
 }

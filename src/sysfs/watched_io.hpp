@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace mdevmc {
@@ -34,20 +35,46 @@ struct LoggedAccess {
     std::optional<wire::Fields> reply;
 };
 
-// The first COUNT accesses logged in the file FD (read from its start);
-// fewer if the log holds fewer whole entries.
-std::vector<LoggedAccess> readAccessLog(int fd, std::uint64_t count);
+// The log of a check's accesses, in memory the watcher maps shared with
+// every child it starts: CAPACITY bytes at DATA, of which SIZE are entries.
+// One child appends; after it was killed, the next keeps the entries the
+// watcher counted and appends after them.  Once an entry does not fit,
+// nothing more is appended: the log stays a prefix of the accesses, and a
+// later child makes again what it lacks.
+class AccessLog {
+public:
+    AccessLog(char* data, std::size_t capacity, std::atomic<std::uint64_t>& size)
+        : data_(data), capacity_(capacity), size_(size) {}
+
+    void append(const wire::Fields& request, const std::optional<wire::Fields>& reply);
+    std::string_view contents() const;
+    // The first COUNT entries (fewer if the log holds fewer whole ones);
+    // the log is cut after them.
+    std::vector<LoggedAccess> keepFirst(std::uint64_t count);
+
+private:
+    char* data_;
+    std::size_t capacity_;
+    std::atomic<std::uint64_t>& size_;
+    bool closed_ = false;
+};
+
+// The first COUNT entries of LOG; fewer if it holds fewer whole entries.
+// END, if given, is where the last of them ends.
+std::vector<LoggedAccess> readAccessLog(std::string_view log, std::uint64_t count,
+                                        std::size_t* end = nullptr);
 
 // Makes each access in this process (wire::serve), stamping PROGRESS
-// before it and logging its answer to LOG_FD after it.  The accesses of
-// REPLAY are answered from it instead, in order, as long as each request
-// is the one logged at its place, and with LATE the access after them
-// times out without being made (the one a killed child was stuck in); from
-// the first that is not in the replay, every access is made.
+// before it and appending its answer to LOG after it.  The first REPLAY
+// accesses of LOG (as a killed child left it) are answered from it
+// instead, in order, as long as each request is the one logged at its
+// place, and with LATE the access after them times out without being made
+// (the one the killed child was stuck in) if the log holds all REPLAY;
+// from the first that is not in the replay, every access is made.
 class WatchedAttrIo : public FramedAttrIo {
 public:
-    WatchedAttrIo(const Root& root, AccessProgress& progress, int log_fd,
-                  std::vector<LoggedAccess> replay, bool late);
+    WatchedAttrIo(const Root& root, AccessProgress& progress, AccessLog& log, std::uint64_t replay,
+                  bool late);
 
     // How many accesses were answered from the replay (for tests).
     std::size_t replayed() const { return replayed_; }
@@ -57,10 +84,8 @@ protected:
                                int& err) override;
 
 private:
-    void log(const Fields& request, const std::optional<Fields>& reply);
-
     AccessProgress& progress_;
-    int log_fd_;
+    AccessLog& log_;
     std::vector<LoggedAccess> replay_;
     bool late_;
     bool replaying_ = true;

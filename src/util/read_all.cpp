@@ -34,22 +34,6 @@ BoundedRead readAllBounded(int fd, std::size_t limit) {
     return out;
 }
 
-std::string readFromStart(int fd) {
-    std::array<char, 65536> chunk; // NOLINT(cppcoreguidelines-pro-type-member-init)
-    std::string out;
-    for (off_t at = 0;;) {
-        const ssize_t n = ::pread(fd, chunk.data(), chunk.size(), at);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return out;
-        }
-        out.append(chunk.data(), static_cast<std::size_t>(n));
-        at += n;
-    }
-}
-
 bool writeAll(int fd, std::string_view data) {
     while (!data.empty()) {
         const ssize_t n = ::write(fd, data.data(), data.size());

@@ -1,5 +1,5 @@
-// Reading a descriptor to its end within a bound, reading a memory file
-// whole, and writing all of a buffer.  Only the C library: the hook's front
+// Reading a descriptor to its end within a bound, and writing all of a
+// buffer.  Only the C library: the hook's front
 // end uses them.
 #pragma once
 
@@ -19,10 +19,6 @@ struct BoundedRead {
 // LIMIT + 1 bytes: when the input is larger than LIMIT, returns with
 // too_large set (and data holding limit + 1 bytes) instead of reading on.
 BoundedRead readAllBounded(int fd, std::size_t limit);
-
-// The whole of FD read from offset 0 with pread(2) (its file offset is left
-// alone): for a memory file written by another process.
-std::string readFromStart(int fd);
 
 // Writes all of DATA to FD, retrying on EINTR and after short writes; false
 // if a write failed.

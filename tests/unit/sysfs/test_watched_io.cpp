@@ -1,10 +1,10 @@
 #include "fake_sysfs.hpp"
 #include "sysfs/watched_io.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <vector>
 
 using namespace mdevmc;
 using mdevmc::test::readFile;
@@ -21,8 +21,15 @@ protected:
         ASSERT_TRUE(r);
         root.emplace(std::move(*r));
     }
-    // A fresh log, as the hook gives each child.
-    static UniqueFd memoryFile() { return UniqueFd(::memfd_create("log", MFD_CLOEXEC)); }
+    // A log in memory, as the hook shares one with each child.
+    struct Log {
+        explicit Log(std::size_t capacity = 65536)
+            : bytes(capacity), log(bytes.data(), capacity, size) {}
+        std::vector<char> bytes;
+        std::atomic<std::uint64_t> size{0};
+        AccessLog log;
+        std::string_view text() const { return log.contents(); }
+    };
 
     TempDir dir;
     std::optional<Root> root;
@@ -30,8 +37,8 @@ protected:
 };
 
 TEST_F(WatchedIoTest, EachAccessIsStampedAndLogged) {
-    const UniqueFd log = memoryFile();
-    WatchedAttrIo io(*root, progress, log.get(), {}, false);
+    Log log;
+    WatchedAttrIo io(*root, progress, log.log, 0, false);
     EXPECT_EQ(io.read("sys/a", Deadline::after(5s)).data, "one\n");
     EXPECT_EQ(progress.started.load(), 1U);
     EXPECT_EQ(progress.done.load(), 1U);
@@ -44,90 +51,118 @@ TEST_F(WatchedIoTest, EachAccessIsStampedAndLogged) {
     EXPECT_EQ(io.readLink("sys/none", Deadline::after(5s)).error().err, ENOENT);
     EXPECT_EQ(progress.done.load(), 3U);
 
-    const auto logged = readAccessLog(log.get(), 10);
+    const auto logged = readAccessLog(log.text(), 10);
     ASSERT_EQ(logged.size(), 3U);
     EXPECT_EQ(logged[0].request, (wire::Fields{"r", "sys/a"}));
     ASSERT_TRUE(logged[0].reply);
     EXPECT_EQ((*logged[0].reply)[1], "one\n");
     EXPECT_EQ(logged[1].request, (wire::Fields{"w", "sys/b", "2"}));
-    EXPECT_EQ(readAccessLog(log.get(), 2).size(), 2U); // only what the watcher counted
+    EXPECT_EQ(readAccessLog(log.text(), 2).size(), 2U); // only what the watcher counted
+    // Each entry is the frame wire::encode makes of it.
+    const std::string first = wire::encode({"ok", "2", "r", "sys/a", "0", "one\n"});
+    EXPECT_EQ(log.text().substr(0, first.size()), first);
 }
 
 // A child started after one was killed answers the logged accesses from the
 // log (the write is not made again), times out the one the first was stuck
 // in without making it, and makes the rest.
 TEST_F(WatchedIoTest, ReplayAnswersLoggedAccessesAndTimesOutTheLateOne) {
-    const UniqueFd first_log = memoryFile();
+    Log log;
     {
-        WatchedAttrIo first(*root, progress, first_log.get(), {}, false);
+        WatchedAttrIo first(*root, progress, log.log, 0, false);
         EXPECT_EQ(first.read("sys/a", Deadline::after(5s)).data, "one\n");
         EXPECT_EQ(first.write("sys/b", "2", Deadline::after(5s)).written, 1U);
+        EXPECT_EQ(first.read("sys/b", Deadline::after(5s)).data, "2wo\n"); // one write(2)
     }
     writeFile(dir.path() / "sys/a", "changed\n");
     writeFile(dir.path() / "sys/b", "untouched\n");
 
-    const UniqueFd second_log = memoryFile();
+    // The watcher counted two: the third access's entry is dropped.
     AccessProgress again;
-    WatchedAttrIo second(*root, again, second_log.get(), readAccessLog(first_log.get(), 2), true);
+    WatchedAttrIo second(*root, again, log.log, 2, true);
+    EXPECT_EQ(readAccessLog(log.text(), 10).size(), 2U);
     EXPECT_EQ(second.read("sys/a", Deadline::after(5s)).data, "one\n"); // from the log
     EXPECT_EQ(second.write("sys/b", "2", Deadline::after(5s)).written, 1U);
     EXPECT_EQ(readFile(dir.path() / "sys/b"), "untouched\n"); // not written again
-    const AttrRead late = second.read("sys/a", Deadline::after(5s));
+    const AttrRead late = second.read("sys/b", Deadline::after(5s));
     EXPECT_TRUE(late.timed_out);
     EXPECT_EQ(second.replayed(), 3U);
     EXPECT_EQ(second.read("sys/a", Deadline::after(5s)).data, "changed\n"); // made
     EXPECT_EQ(again.done.load(), 4U);
 
-    // The second child's log holds all four, the late one as timed out, for
-    // a third child.
-    const auto logged = readAccessLog(second_log.get(), 10);
+    // The log holds all four, the late one as timed out, for a third child.
+    const auto logged = readAccessLog(log.text(), 10);
     ASSERT_EQ(logged.size(), 4U);
     EXPECT_FALSE(logged[2].reply);
     EXPECT_TRUE(logged[3].reply);
 }
 
 // A child that asks for something else than the log holds at that place
-// makes it, and every access after it: the log is never taken out of order.
+// makes it, and every access after it: the log is never taken out of order,
+// and from there holds what this child did.
 TEST_F(WatchedIoTest, ReplayStopsAtTheFirstDifference) {
-    const UniqueFd first_log = memoryFile();
+    Log log;
     {
-        WatchedAttrIo first(*root, progress, first_log.get(), {}, false);
+        WatchedAttrIo first(*root, progress, log.log, 0, false);
         (void)first.read("sys/a", Deadline::after(5s));
         (void)first.read("sys/b", Deadline::after(5s));
     }
     writeFile(dir.path() / "sys/a", "changed\n");
-    const UniqueFd second_log = memoryFile();
-    WatchedAttrIo second(*root, progress, second_log.get(), readAccessLog(first_log.get(), 2),
-                         true);
+    WatchedAttrIo second(*root, progress, log.log, 2, true);
     EXPECT_EQ(second.read("sys/b", Deadline::after(5s)).data, "two\n");
     EXPECT_EQ(second.read("sys/a", Deadline::after(5s)).data, "changed\n");
     EXPECT_FALSE(second.read("sys/a", Deadline::after(5s)).timed_out); // no longer replaying
     EXPECT_EQ(second.replayed(), 0U);
+    const auto logged = readAccessLog(log.text(), 10);
+    ASSERT_EQ(logged.size(), 3U);
+    EXPECT_EQ(logged[0].request, (wire::Fields{"r", "sys/b"}));
+    EXPECT_EQ((*logged[1].reply)[1], "changed\n");
 }
 
 TEST_F(WatchedIoTest, NothingIsMadePastTheDeadline) {
-    const UniqueFd log = memoryFile();
-    WatchedAttrIo io(*root, progress, log.get(), {}, false);
+    Log log;
+    WatchedAttrIo io(*root, progress, log.log, 0, false);
     EXPECT_TRUE(io.write("sys/a", "x", Deadline::after(0ms)).timed_out);
     EXPECT_EQ(readFile(dir.path() / "sys/a"), "one\n");
     EXPECT_EQ(progress.started.load(), 0U);
-    EXPECT_TRUE(readAccessLog(log.get(), 10).empty());
+    EXPECT_TRUE(readAccessLog(log.text(), 10).empty());
 }
 
 // A log cut in the middle of an entry (a child killed while writing it)
-// yields the whole entries before it.
+// yields the whole entries before it; garbage yields none.
 TEST_F(WatchedIoTest, CutLogYieldsItsWholeEntries) {
-    const UniqueFd log = memoryFile();
+    Log log;
     {
-        WatchedAttrIo io(*root, progress, log.get(), {}, false);
+        WatchedAttrIo io(*root, progress, log.log, 0, false);
         (void)io.read("sys/a", Deadline::after(5s));
         (void)io.read("sys/b", Deadline::after(5s));
     }
-    const off_t size = ::lseek(log.get(), 0, SEEK_END);
-    ASSERT_GT(size, 3);
-    ASSERT_EQ(::ftruncate(log.get(), size - 3), 0);
-    EXPECT_EQ(readAccessLog(log.get(), 10).size(), 1U);
-    const UniqueFd junk = memoryFile();
-    ASSERT_EQ(::write(junk.get(), "\x08\0\0\0garbage!", 12), 12);
-    EXPECT_TRUE(readAccessLog(junk.get(), 10).empty());
+    const std::string_view whole = log.text();
+    ASSERT_GT(whole.size(), 3U);
+    std::size_t end = 0;
+    EXPECT_EQ(readAccessLog(whole.substr(0, whole.size() - 3), 10, &end).size(), 1U);
+    EXPECT_EQ(readAccessLog(whole.substr(0, end), 10).size(), 1U);
+    EXPECT_TRUE(readAccessLog(std::string_view("\x08\0\0\0garbage!", 12), 10).empty());
+}
+
+// An entry that does not fit is not logged, and nothing after it is: the
+// log stays a prefix of the accesses, and a later child makes the rest.
+TEST_F(WatchedIoTest, FullLogStaysAPrefix) {
+    writeFile(dir.path() / "sys/big", std::string(1000, 'x'));
+    Log log(300);
+    {
+        WatchedAttrIo io(*root, progress, log.log, 0, false);
+        (void)io.read("sys/a", Deadline::after(5s));
+        (void)io.read("sys/big", Deadline::after(5s)); // does not fit
+        (void)io.read("sys/b", Deadline::after(5s));   // would fit, but after a gap
+        EXPECT_EQ(progress.done.load(), 3U);
+    }
+    const auto logged = readAccessLog(log.text(), 10);
+    ASSERT_EQ(logged.size(), 1U);
+    EXPECT_EQ(logged[0].request, (wire::Fields{"r", "sys/a"}));
+    AccessProgress again;
+    WatchedAttrIo second(*root, again, log.log, 3, true);
+    EXPECT_EQ(second.read("sys/a", Deadline::after(5s)).data, "one\n");
+    EXPECT_EQ(second.read("sys/big", Deadline::after(5s)).data.size(), 1000U); // made again
+    EXPECT_EQ(second.replayed(), 1U);
 }

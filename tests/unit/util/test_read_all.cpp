@@ -5,7 +5,6 @@
 #include <csignal>
 #include <gtest/gtest.h>
 #include <string>
-#include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
 
@@ -101,17 +100,6 @@ TEST(ReadAllBounded, ReportsAReadError) {
     EXPECT_EQ(r.err, EBADF);
     EXPECT_EQ(r.data, "");
     EXPECT_FALSE(r.too_large);
-}
-
-// A memory file another process wrote is read whole from its start, its
-// own offset wherever the writes left it.
-TEST(ReadFromStart, ReadsAMemoryFileWhole) {
-    const UniqueFd fd(::memfd_create("t", MFD_CLOEXEC));
-    ASSERT_TRUE(fd.valid());
-    const std::string big(200000, 'c');
-    ASSERT_TRUE(writeAll(fd.get(), big + "end"));
-    EXPECT_EQ(readFromStart(fd.get()), big + "end");
-    EXPECT_EQ(readFromStart(-1), "");
 }
 
 TEST(WriteAll, ReportsAFailedWrite) {
