@@ -140,7 +140,6 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     shared.backstop_ns.store(toNs(started + config.timeout + std::chrono::milliseconds(1000)));
 
     const SysLog syslog(config.syslog);
-    const std::string cli = installedCliPath();
     HookContext ctx{*root,
                     io,
                     config,
@@ -153,10 +152,11 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
                     nullptr,
                     runDirectory(root->path())};
     ctx.started = started;
-    ctx.spawn_recorder = [&cli](const std::string& dom, const std::string& name) {
-        return spawnRecorder(cli, dom, name);
+    // The command line is looked for only when one is started.
+    ctx.spawn_recorder = [](const std::string& dom, const std::string& name) {
+        return spawnRecorder(installedCliPath(), dom, name);
     };
-    ctx.spawn_gc = [&cli](const std::string& dom) { return spawnGc(cli, dom); };
+    ctx.spawn_gc = [](const std::string& dom) { return spawnGc(installedCliPath(), dom); };
     return runHook(args, xml, ctx);
 }
 

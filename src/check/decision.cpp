@@ -197,12 +197,14 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, Decisio
     if (!dev) {
         return v;
     }
-    // This host's record, read once.
-    v.here = recordDevice(host, *dev, config, nullptr, deadline, &dc.facts);
+    // This host's record, read once: its version now, its kernel facts only
+    // if the fingerprint stage is reached.
+    v.here = recordVersion(host, *dev, config, deadline);
     v.here->address = hd.address;
     v.here->alias = hd.alias;
     v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
-    EvidenceInput in{*rec, *dev, *v.here, host, config, dc.oracles, deadline, dc.same_host};
+    EvidenceInput in{*rec,       *dev,     *v.here,      host,     config,
+                     dc.oracles, deadline, dc.same_host, &dc.facts};
     decideByEvidence(v, in);
     return v;
 }

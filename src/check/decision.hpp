@@ -91,8 +91,9 @@ struct DeviceVerdict {
     // empty when there is no record.
     MatchedBy matched_by = MatchedBy::None;
     std::string source_uuid;
-    // This host's record for the device, read while checking it (the hook
-    // hands it to libvirt on acceptance).
+    // This host's record of the device, read while checking it: its
+    // migration_version (recordVersion; the fingerprint stage reads the
+    // kernel facts it compares).  Set when the device was found here.
     std::optional<MetadataEntry> here;
 };
 

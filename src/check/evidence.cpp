@@ -203,8 +203,13 @@ bool decideByFingerprint(DeviceVerdict& v, const EvidenceInput& in) {
         return false;
     }
     const auto compared = comparedFor(src, in.config, true);
-    const auto mismatches =
-        compareFingerprints(src, in.here.fingerprint, compared, in.config.driver_version);
+    Fingerprint read;
+    if (in.facts != nullptr) {
+        read = readFingerprint(in.host, in.device.parent, in.device.type_id, &in.device,
+                               in.deadline, in.config.attr_timeout, in.facts);
+    }
+    const Fingerprint& here = in.facts != nullptr ? read : in.here.fingerprint;
+    const auto mismatches = compareFingerprints(src, here, compared, in.config.driver_version);
     v.evidence = Evidence::Fingerprint;
     if (mismatches.empty()) {
         std::string facts;

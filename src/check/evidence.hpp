@@ -31,6 +31,9 @@ struct EvidenceInput {
     Oracles& oracles;
     Deadline deadline;
     bool same_host; // the record was made by this host (a restore)
+    // Non-null: HERE carries no kernel facts (recordVersion), and the
+    // fingerprint stage reads them, through this cache, when it is reached.
+    FingerprintCache* facts = nullptr;
 };
 
 // Decides V from the strongest evidence both hosts give.

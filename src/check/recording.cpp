@@ -21,8 +21,8 @@ std::string readHostId(const MdevHost& host, Deadline deadline) {
     return hex ? id : std::string();
 }
 
-MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
-                           Oracles* oracles, Deadline deadline, FingerprintCache* cache) {
+MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                            Deadline deadline) {
     MetadataEntry e;
     e.uuid = dev.uuid;
     e.type = dev.type_id;
@@ -40,6 +40,13 @@ MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Co
         e.error = errnoName(r.err != 0 ? r.err : EIO);
         break;
     }
+    return e;
+}
+
+MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                           Oracles* oracles, Deadline deadline, FingerprintCache* cache) {
+    const auto bounded = [&] { return deadline.capped(config.attr_timeout); };
+    MetadataEntry e = recordVersion(host, dev, config, deadline);
     e.fingerprint =
         readFingerprint(host, dev.parent, dev.type_id, &dev, deadline, config.attr_timeout, cache);
     if (oracles != nullptr) {

@@ -22,6 +22,10 @@ std::string readHostId(const MdevHost& host, Deadline deadline);
 
 // The record of one existing device.  ORACLES may be null (no oracle asked);
 // CACHE (may be null) keeps the facts of each (parent, type) read.
+// recordVersion records its migration_version alone (no facts, no oracle):
+// what a decision needs first.
+MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                            Deadline deadline);
 MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
                            Oracles* oracles, Deadline deadline, FingerprintCache* cache = nullptr);
 

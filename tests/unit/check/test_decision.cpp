@@ -100,6 +100,49 @@ TEST_F(DecisionTest, CompatibleWhenTheTargetAcceptsTheWrite) {
     EXPECT_EQ(io.log[0].data, std::string(kSrcVersion) + "\n");
 }
 
+// This host's kernel facts are read only when the fingerprint stage is
+// reached: not for a device the protocol decides, and, for one it cannot,
+// once per (parent, type).
+TEST_F(DecisionTest, KernelFactsAreReadOnlyByTheFingerprintStage) {
+    const auto factReads = [this] {
+        return std::count_if(io.read_log.begin(), io.read_log.end(), [](const std::string& p) {
+            return p.find("/name") != std::string::npos;
+        });
+    };
+    sys.addDevice(kU1, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU1, kP1), 0);
+    MetadataEntry rec = recorded(kU1, kType, kSrcVersion);
+    rec.fingerprint.facts.push_back(Fact{std::string(fact::kType), kType, std::nullopt});
+    rec.fingerprint.facts.push_back(Fact{std::string(fact::kTypeName), "GRID T4-1Q", std::nullopt});
+    rec.fingerprint.facts.push_back(Fact{std::string(fact::kParentKind), "pci", std::nullopt});
+    source.entries.push_back(rec);
+    Decision d = run({hostdev(kU1)});
+    EXPECT_EQ(d.devices.at(0).evidence, Evidence::Protocol);
+    EXPECT_EQ(factReads(), 0);
+
+    // No version recorded: the facts decide, read here for it.
+    constexpr const char* kU3 = "90c6c135-ad44-41d0-b1b7-bae47de48627";
+    sys.addDevice(kU2, kP1, kType);
+    sys.addDevice(kU3, kP1, kType);
+    io.onRead(std::string("sys/class/mdev_bus/") + kP1 + "/mdev_supported_types/" + kType + "/name",
+              "GRID T4-1Q\n");
+    source.entries.clear();
+    for (const char* u : {kU2, kU3}) {
+        rec.uuid = u;
+        rec.version.reset();
+        rec.error = "ENOENT";
+        source.entries.push_back(rec);
+    }
+    io.read_log.clear();
+    d = run({hostdev(kU2), hostdev(kU3)});
+    for (const auto& v : d.devices) {
+        EXPECT_EQ(v.evidence, Evidence::Fingerprint) << v.message;
+        EXPECT_TRUE(v.compatible) << v.message;
+    }
+    EXPECT_EQ(factReads(), 1);
+}
+
 // A type-level attribute is read once and each recorded string written
 // once for all the devices of the type on one parent; devices with their
 // own attribute are probed one by one.
