@@ -30,7 +30,6 @@
 #include <cstring>
 #include <optional>
 #include <poll.h>
-#include <sstream>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -116,8 +115,8 @@ struct Replay {
 // take what it prints.
 int check(const std::vector<std::string>& args, const std::string& xml, bool checking,
           const std::string& refusing, Clock::time_point started, const Mapping& m,
-          const Replay& replay, std::ostream& out, std::ostream& err) {
-    const auto say = [&err](const std::string& line) { err << escapeLine(line) << '\n'; };
+          const Replay& replay, std::string& out, std::string& err) {
+    const auto say = [&err](const std::string& line) { err += escapeLine(line) + '\n'; };
     auto root = Root::fromEnvironment();
     if (!root) {
         if (checking) {
@@ -169,28 +168,28 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
         ::_exit(1);
     }
 
-    std::ostringstream out;
-    std::ostringstream err;
+    std::string out;
+    std::string err;
     int rc = 0;
     try {
         rc = check(args, xml, checking, refusing, started, m, replay, out, err);
     } catch (const std::exception& e) {
         if (checking) {
-            err << escapeLine(refusing + e.what()) << '\n';
+            err += escapeLine(refusing + e.what()) + '\n';
             rc = 1;
         }
     }
     Shared& shared = *m.shared;
-    if (!putText(m.out, kOutMax, shared.out_size, out.str())) {
+    if (!putText(m.out, kOutMax, shared.out_size, out)) {
         // Nothing is handed back rather than a cut document.
         shared.out_size.store(0);
-        err << escapeLine(refusing + "the domain XML to hand back to libvirt is larger than " +
-                          std::to_string(kOutMax) + " bytes")
-            << '\n';
+        err += escapeLine(refusing + "the domain XML to hand back to libvirt is larger than " +
+                          std::to_string(kOutMax) + " bytes") +
+               '\n';
         rc = checking ? 1 : rc;
     }
-    if (!putText(m.err, kErrMax, shared.err_size, err.str())) {
-        (void)putText(m.err, kErrMax, shared.err_size, err.str().substr(0, kErrMax - 4) + "...\n");
+    if (!putText(m.err, kErrMax, shared.err_size, err)) {
+        (void)putText(m.err, kErrMax, shared.err_size, err.substr(0, kErrMax - 4) + "...\n");
     }
     shared.exit_code.store(rc);
     shared.finished.store(true, std::memory_order_release);

@@ -21,7 +21,8 @@ namespace {
 
 // Writes LINE to the error stream as one escaped line.
 void say(HookContext& ctx, const std::string& line) {
-    ctx.err << escapeLine(line) << '\n';
+    ctx.err += escapeLine(line);
+    ctx.err += '\n';
 }
 
 // One verdict to the journal, with fields to query it by (MESSAGE_ID,
@@ -216,7 +217,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     // (DomainXml::changed()), never to hand back this host's record, which
     // the recorder stores after `started begin`.
     if (xml->changed()) {
-        ctx.out << xml->serialize();
+        ctx.out += xml->serialize();
     }
     return 0;
 }

@@ -25,7 +25,6 @@
 
 #include <functional>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +44,10 @@ struct HookContext {
     std::optional<Error> config_error; // the configuration could not be loaded
     const SysLog& log;
     std::string host_name;
-    std::ostream& out;
-    std::ostream& err;
+    // What the hook prints on stdout and stderr, appended here (strings,
+    // not streams: the check starts no locale machinery).
+    std::string& out;
+    std::string& err;
     // Starts the detached recorder for the domain with this UUID.
     std::function<Result<void>(const std::string& domain_uuid, const std::string& name)>
         spawn_recorder;

@@ -34,7 +34,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -180,8 +179,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     host->io->reset(kWrites[faults & 7U], kReads[(faults >> 3U) & 3U]);
 
     const SysLog log(false);
-    std::ostringstream out;
-    std::ostringstream err;
+    std::string out;
+    std::string err;
     int spawned = 0;
     HookContext ctx{*host->root, *host->io, config,  config_error, log, kHostName,
                     out,         err,       nullptr, nullptr,      ""};
@@ -194,23 +193,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (rc != 0 && rc != 1) {
         failed("exit code neither 0 nor 1", std::to_string(rc));
     }
-    checkErrorStream(err.str());
-    if (rc == 1 && (err.str().empty() || !out.str().empty())) {
-        failed("a refusal without a reason, or with XML on stdout", out.str() + err.str());
+    checkErrorStream(err);
+    if (rc == 1 && (err.empty() || !out.empty())) {
+        failed("a refusal without a reason, or with XML on stdout", out + err);
     }
-    if (op == "started" && (!host->io->writes().empty() || !out.str().empty() || rc != 0)) {
-        failed("started begin wrote an attribute, printed XML or failed", out.str());
+    if (op == "started" && (!host->io->writes().empty() || !out.empty() || rc != 0)) {
+        failed("started begin wrote an attribute, printed XML or failed", out);
     }
     if (op != "started" && spawned != 0) {
         failed("the recorder was started for a migration or restore", op);
     }
     // libvirt taints a domain whose XML a hook printed: the hook prints
     // only XML it changed, and this version changes none.
-    if (!out.str().empty()) {
-        failed("the hook printed XML it did not change", out.str());
+    if (!out.empty()) {
+        failed("the hook printed XML it did not change", out);
     }
     for (const auto& [path, text] : host->io->stateFiles()) {
-        if (op != "migrate" || rc != 0 || !out.str().empty()) {
+        if (op != "migrate" || rc != 0 || !out.empty()) {
             failed("a state file left by anything but a migrate begin accepted without output",
                    path);
         }

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <gtest/gtest.h>
-#include <sstream>
 
 using namespace mdevmc;
 using mdevmc::test::FakeSysfs;
@@ -36,8 +35,8 @@ protected:
         io.lookupsFrom(*root);
     }
     int run(std::vector<std::string> args, const std::string& xml) {
-        out.str("");
-        err.str("");
+        out.clear();
+        err.clear();
         HookContext ctx{*root, io,  config,  config_error, log, "hostB",
                         out,   err, nullptr, nullptr,      ""};
         ctx.spawn_recorder = [this](const std::string& dom, const std::string&) -> Result<void> {
@@ -54,8 +53,8 @@ protected:
     Config config;
     std::optional<Error> config_error;
     SysLog log{false};
-    std::ostringstream out;
-    std::ostringstream err;
+    std::string out;
+    std::string err;
     std::vector<std::string> spawned;
 };
 
@@ -67,8 +66,8 @@ TEST_F(HookEngineTest, IgnoredOpsDoNothing) {
                                                                 {"vgpu1", "migrate", "end", "-"},
                                                                 {"vgpu1", "bogus", "begin", "-"}}) {
         EXPECT_EQ(run(op, sample("vgpu-annotated.xml")), 0) << op[1];
-        EXPECT_EQ(out.str(), "");
-        EXPECT_EQ(err.str(), "");
+        EXPECT_EQ(out, "");
+        EXPECT_EQ(err, "");
     }
     EXPECT_TRUE(io.log.empty());
     EXPECT_EQ(io.read_count, 0);
@@ -82,12 +81,12 @@ TEST_F(HookEngineTest, AcceptPrintsNothing) {
     io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.3\n");
     io.onWrite(kAttr, 0);
     EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 0);
-    EXPECT_EQ(err.str(), "");
-    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(err, "");
+    EXPECT_EQ(out, "");
     ASSERT_EQ(io.log.size(), 1U);
     EXPECT_EQ(io.log[0].data, "8086-193b-i915-GVTg_V5_4-5.2\n");
     EXPECT_EQ(run({"vgpu1", "restore", "begin", "-"}, sample("vgpu-annotated.xml")), 0);
-    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(out, "");
     EXPECT_TRUE(spawned.empty()); // the recorder starts at `started begin`
 }
 
@@ -96,28 +95,28 @@ TEST_F(HookEngineTest, AuditAcceptancePrintsNothingEither) {
     io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.1\n");
     io.onWrite(kAttr, EINVAL);
     EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 0);
-    EXPECT_EQ(out.str(), "");
-    EXPECT_EQ(err.str(), "");
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(err, "");
 }
 
 TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
     io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.1\n");
     io.onWrite(kAttr, EINVAL);
     EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
-    EXPECT_EQ(out.str(), "");
-    EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
-                             " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected "
-                             "the source migration_version (EINVAL: Invalid argument): the "
-                             "source's '8086-193b-i915-GVTg_V5_4-5.2', this host's "
-                             "'8086-193b-i915-GVTg_V5_4-5.1' (evidence: protocol; source host "
-                             "'hostA')\n");
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(err, std::string("mdev-migcheck: refusing migration of vgpu1: mdev ") + kU1 +
+                       " (i915-GVTg_V5_4) on parent 0000:00:02.0: target driver rejected "
+                       "the source migration_version (EINVAL: Invalid argument): the "
+                       "source's '8086-193b-i915-GVTg_V5_4-5.2', this host's "
+                       "'8086-193b-i915-GVTg_V5_4-5.1' (evidence: protocol; source host "
+                       "'hostA')\n");
 }
 
 TEST_F(HookEngineTest, RestoreIsCheckedToo) {
     io.onRead(kAttr, "v\n");
     io.onWrite(kAttr, ENODEV);
     EXPECT_EQ(run({"vgpu1", "restore", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
-    EXPECT_EQ(err.str().rfind("mdev-migcheck: refusing restore of vgpu1: ", 0), 0U);
+    EXPECT_EQ(err.rfind("mdev-migcheck: refusing restore of vgpu1: ", 0), 0U);
 }
 
 TEST_F(HookEngineTest, UnrecordedRestoreNamesTheCommandsThatRecordTheImage) {
@@ -126,50 +125,49 @@ TEST_F(HookEngineTest, UnrecordedRestoreNamesTheCommandsThatRecordTheImage) {
         "<devices><hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" +
         std::string(kU1) + "'/></source></hostdev></devices></domain>";
     EXPECT_EQ(run({"vm 1", "restore", "begin", "-"}, xml), 1);
-    EXPECT_EQ(out.str(), "");
-    EXPECT_EQ(err.str(), std::string("mdev-migcheck: refusing restore of vm 1: mdev ") + kU1 +
-                             ": the save image carries no record of it (images saved before "
-                             "mdev-migcheck was installed have none); next: on this host: "
-                             "mdev-migcheck annotate --managed-save 'vm 1' (or --save-image "
-                             "FILE)\n");
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(err, std::string("mdev-migcheck: refusing restore of vm 1: mdev ") + kU1 +
+                       ": the save image carries no record of it (images saved before "
+                       "mdev-migcheck was installed have none); next: on this host: "
+                       "mdev-migcheck annotate --managed-save 'vm 1' (or --save-image "
+                       "FILE)\n");
     // A migration keeps its own advice, given at prepare begin (migrate
     // begin cannot tell a live migration from an offline one).
     EXPECT_EQ(run({"vm 1", "migrate", "begin", "-"}, xml), 0);
     EXPECT_EQ(run({"vm 1", "prepare", "begin", "-"}, xml), 1);
-    EXPECT_NE(err.str().find("next: on the source host: mdev-migcheck annotate 'vm 1'"),
+    EXPECT_NE(err.find("next: on the source host: mdev-migcheck annotate 'vm 1'"),
               std::string::npos)
-        << err.str();
+        << err;
 }
 
 TEST_F(HookEngineTest, NoMdevPrintsNothing) {
     EXPECT_EQ(run({"plain", "migrate", "begin", "-"}, sample("no-mdev.xml")), 0);
-    EXPECT_EQ(out.str(), "");
-    EXPECT_EQ(err.str(), "");
+    EXPECT_EQ(out, "");
+    EXPECT_EQ(err, "");
     EXPECT_EQ(run({"plain", "started", "begin", "-"}, sample("no-mdev.xml")), 0);
     EXPECT_TRUE(spawned.empty());
 }
 
 TEST_F(HookEngineTest, UnparseableXmlIsRefusedForMigrationOnly) {
     EXPECT_EQ(run({"vm", "migrate", "begin", "-"}, "<domain><hostdev type='mdev'>"), 1);
-    EXPECT_NE(err.str().find("cannot check its mdevs: domain XML is not well-formed"),
-              std::string::npos);
+    EXPECT_NE(err.find("cannot check its mdevs: domain XML is not well-formed"), std::string::npos);
     EXPECT_EQ(run({"vm", "started", "begin", "-"}, "<domain><hostdev type='mdev'>"), 0);
-    EXPECT_EQ(err.str(), "");
+    EXPECT_EQ(err, "");
 }
 
 TEST_F(HookEngineTest, ConfigErrorRefusesOnlyDomainsWithMdevs) {
     config_error = Error{"/etc/mdev-migcheck/mdev-migcheck.conf:3: unknown key 'x'", EINVAL};
     EXPECT_EQ(run({"plain", "migrate", "begin", "-"}, sample("no-mdev.xml")), 0);
     EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
-    EXPECT_EQ(err.str(), "mdev-migcheck: refusing migration of vgpu1: "
-                         "/etc/mdev-migcheck/mdev-migcheck.conf:3: unknown key 'x'\n");
+    EXPECT_EQ(err, "mdev-migcheck: refusing migration of vgpu1: "
+                   "/etc/mdev-migcheck/mdev-migcheck.conf:3: unknown key 'x'\n");
     EXPECT_TRUE(io.log.empty());
 }
 
 TEST_F(HookEngineTest, StartedSpawnsTheRecorderAndPrintsNothing) {
     EXPECT_EQ(run({"vgpu1", "started", "begin", "-"}, sample("vgpu-one-mdev.xml")), 0);
     EXPECT_EQ(run({"vgpu1", "reconnect", "begin", "-"}, sample("vgpu-one-mdev.xml")), 0);
-    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(out, "");
     EXPECT_EQ(spawned, (std::vector<std::string>{"3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001",
                                                  "3e1e7d8c-1b4a-4f63-9a43-52f0c1e9d001"}));
     EXPECT_TRUE(io.log.empty());
@@ -181,7 +179,7 @@ TEST_F(HookEngineTest, RecorderFailureNeverFailsTheStart) {
         return fail("cannot start '/usr/bin/mdev-migcheck': No such file or directory", ENOENT);
     };
     EXPECT_EQ(runHook({"vgpu1", "started", "begin", "-"}, sample("vgpu-one-mdev.xml"), ctx), 0);
-    EXPECT_EQ(out.str(), "");
+    EXPECT_EQ(out, "");
 }
 
 TEST_F(HookEngineTest, TooFewArgumentsIsNotAFailure) {
