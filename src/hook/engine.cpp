@@ -30,6 +30,9 @@ void say(HookContext& ctx, const std::string& line) {
 void logVerdict(HookContext& ctx, HookOp op, const std::string& domain,
                 const std::string& domain_uuid, const Decision& d, const DeviceVerdict& v,
                 bool audit) {
+    if (!ctx.log.enabled()) {
+        return;
+    }
     const char* verdict = v.compatible ? "accepted" : audit ? "would-refuse" : "refused";
     const std::string line =
         std::string(hookOpName(op)) + " of domain " + domain + ": " +

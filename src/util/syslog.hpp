@@ -28,6 +28,9 @@ public:
     // at journalSocketPath(); to syslog, the message alone, without one.
     void entry(int priority, std::string_view message,
                const std::vector<JournalField>& fields) const;
+    // Whether anything is logged (the configuration's syslog = yes): a
+    // caller spares building an entry nobody will read.
+    bool enabled() const { return enabled_; }
 
 private:
     void log(int priority, std::string_view message) const;
