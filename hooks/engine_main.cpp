@@ -26,8 +26,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
+#include <linux/futex.h>
 #include <optional>
 #include <poll.h>
 #include <sys/mman.h>
@@ -50,7 +52,10 @@ struct Shared {
     // defaults at first, from the configuration once the child read it.
     std::atomic<std::int64_t> backstop_ns{0};
     std::atomic<int> exit_code{0};
-    std::atomic<bool> finished{false}; // the child wrote its output and exit code
+    // 1 once the child wrote its output and exit code; a futex word the
+    // watcher sleeps on, so that it answers libvirt without waiting for
+    // the child's exit.
+    std::atomic<std::uint32_t> finished{0};
     std::atomic<std::uint64_t> log_size{0};
     std::atomic<std::uint64_t> out_size{0};
     std::atomic<std::uint64_t> err_size{0};
@@ -159,6 +164,24 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     return runHook(args, xml, ctx);
 }
 
+// The futex calls on the shared WORD (not private: two processes map it).
+// std::atomic<std::uint32_t> is the 32-bit word itself.
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+std::uint32_t* futexWord(std::atomic<std::uint32_t>& word) {
+    return reinterpret_cast<std::uint32_t*>(
+        &word); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+}
+
+void wakeWatcher(std::atomic<std::uint32_t>& word) {
+    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// Sleeps until WORD is no longer 0, or for at most MS milliseconds.
+void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
+    const timespec t{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
+    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAIT, 0U, &t, nullptr, 0);
+}
+
 [[noreturn]] void childMain(const std::vector<std::string>& args, const std::string& xml,
                             bool checking, const std::string& refusing, Clock::time_point started,
                             const Mapping& m, const Replay& replay, pid_t watcher) {
@@ -192,7 +215,8 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
         (void)putText(m.err, kErrMax, shared.err_size, err.substr(0, kErrMax - 4) + "...\n");
     }
     shared.exit_code.store(rc);
-    shared.finished.store(true, std::memory_order_release);
+    shared.finished.store(1, std::memory_order_release);
+    wakeWatcher(shared.finished);
     ::_exit(0);
 }
 
@@ -210,14 +234,19 @@ void killChild(pid_t pid, int pidfd) {
     ::waitpid(pid, nullptr, WNOHANG);
 }
 
-enum class Outcome { Exited, Late, Backstop };
+enum class Outcome { Finished, Exited, Late, Backstop };
 
-// Watches the child PID until it exits (STATUS), one of its accesses
-// outlives its deadline (the child is killed; ANSWERED: how many accesses it
-// had answered then), or the backstop passes.
+// Watches the child PID until it has finished (its output and exit code
+// are in SHARED; it is left to exit on its own), it exits without having
+// finished (STATUS), one of its accesses outlives its deadline (the child
+// is killed; ANSWERED: how many accesses it had answered then), or the
+// backstop passes.
 Outcome watch(pid_t pid, Shared& shared, int& status, std::uint64_t& answered) {
     const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     for (;;) {
+        if (shared.finished.load(std::memory_order_acquire) != 0) {
+            return Outcome::Finished;
+        }
         const std::uint64_t started = shared.progress.started.load(std::memory_order_acquire);
         const std::int64_t access_ns = shared.progress.deadline_ns.load(std::memory_order_relaxed);
         const std::uint64_t done = shared.progress.done.load(std::memory_order_acquire);
@@ -226,7 +255,8 @@ Outcome watch(pid_t pid, Shared& shared, int& status, std::uint64_t& answered) {
         const std::int64_t wake_ns = busy ? std::min(access_ns, backstop_ns) : backstop_ns;
         const std::int64_t now_ns = toNs(Clock::now());
         if (::waitpid(pid, &status, WNOHANG) == pid) {
-            return Outcome::Exited;
+            return shared.finished.load(std::memory_order_acquire) != 0 ? Outcome::Finished
+                                                                        : Outcome::Exited;
         }
         if (now_ns >= backstop_ns) {
             killChild(pid, pidfd.get());
@@ -239,18 +269,12 @@ Outcome watch(pid_t pid, Shared& shared, int& status, std::uint64_t& answered) {
             return Outcome::Late;
         }
         // Rounded up to the next millisecond, and at most kLookEveryMs:
-        // the child's next access may have an earlier deadline.  Without a
-        // pidfd (before Linux 5.3) the child is looked at every millisecond.
+        // the child's next access may have an earlier deadline, and a child
+        // that dies without finishing is seen at the next look.
         constexpr std::int64_t kLookEveryMs = 5;
         const std::int64_t left_ms = (wake_ns - now_ns + 999999) / 1000000;
-        const int wait_ms =
-            pidfd.valid() ? static_cast<int>(std::min<std::int64_t>(left_ms, kLookEveryMs)) : 1;
-        pollfd p{pidfd.get(), POLLIN, 0};
-        if (pidfd.valid()) {
-            (void)::poll(&p, 1, wait_ms);
-        } else {
-            ::usleep(static_cast<useconds_t>(wait_ms) * 1000);
-        }
+        sleepWhileZero(shared.finished,
+                       static_cast<int>(std::clamp<std::int64_t>(left_ms, 1, kLookEveryMs)));
     }
 }
 
@@ -290,7 +314,7 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
         shared->progress.started.store(0);
         shared->progress.done.store(0);
         shared->progress.deadline_ns.store(0);
-        shared->finished.store(false);
+        shared->finished.store(0);
         shared->out_size.store(0);
         shared->err_size.store(0);
         const pid_t pid = ::fork();
@@ -304,12 +328,11 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
         std::uint64_t answered = 0;
         switch (watch(pid, *shared, status, answered)) {
         case Outcome::Exited:
-            if (!shared->finished.load(std::memory_order_acquire)) {
-                return give_up(WIFSIGNALED(status)
-                                   ? "the check ended without an answer (killed by signal " +
-                                         std::to_string(WTERMSIG(status)) + ")"
-                                   : "the check ended without an answer");
-            }
+            return give_up(WIFSIGNALED(status)
+                               ? "the check ended without an answer (killed by signal " +
+                                     std::to_string(WTERMSIG(status)) + ")"
+                               : "the check ended without an answer");
+        case Outcome::Finished:
             if (!writeAll(STDOUT_FILENO, textOf(mapping->out, kOutMax, shared->out_size)) &&
                 checking && shared->exit_code.load() == 0) {
                 // libvirt would take a cut document for the domain's definition.
