@@ -34,7 +34,7 @@ protected:
         root.emplace(std::move(*r));
         io.lookupsFrom(*root);
     }
-    int run(std::vector<std::string> args, const std::string& xml) {
+    int run(const std::vector<std::string>& args, const std::string& xml) {
         out.clear();
         err.clear();
         HookContext ctx{*root, io,  config,  config_error, log, "hostB",
