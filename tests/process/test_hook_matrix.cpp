@@ -7,7 +7,10 @@
 #include "sim_mount.hpp"
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <thread>
 
 using namespace mdevmc;
@@ -371,6 +374,65 @@ TEST_F(HookMatrix, DeviceVanishingMidCheck) {
                                     " (nvidia-63) on parent 0000:00:02.0: the device disappeared "
                                     "from this host during the check (source host 'vm')");
     EXPECT_FALSE(std::filesystem::exists(target->sys() / "bus/mdev/devices" / kU1));
+}
+
+// The check child of a hook this test process runs: a process running the
+// hook whose parent runs it too and is this process's child (other tests
+// may run hooks at the same time).
+std::set<pid_t> checkChildren() {
+    const auto exeOf = [](pid_t pid) {
+        std::error_code ec;
+        return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+    };
+    const auto parentOf = [](pid_t pid) {
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("PPid:", 0) == 0) {
+                return static_cast<pid_t>(std::stoi(line.substr(5)));
+            }
+        }
+        return pid_t{0};
+    };
+    const std::string hook = std::filesystem::canonical(MDEVMC_HOOK).string();
+    std::set<pid_t> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        const auto pid = static_cast<pid_t>(std::stoi(name));
+        const pid_t watcher = parentOf(pid);
+        if (exeOf(pid) == hook && exeOf(watcher) == hook && parentOf(watcher) == ::getpid()) {
+            out.insert(pid);
+        }
+    }
+    return out;
+}
+
+// A check child that dies without an answer (killed here while it waits
+// in a read) is seen by the watcher at once: the migration is refused,
+// saying so, long before any deadline.
+TEST_F(HookMatrix, CheckChildKilledWithoutAnAnswer) {
+    hosts(topology({ParentDef{}}, {{kU1}}), topology({ParentDef{}}, {{kU1}}));
+    writeFile(target->root() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "attr_timeout_ms = 20000\ntimeout_ms = 30000\nsyslog = no\n");
+    ASSERT_EQ(target->command("hang-read " + kAttr), 0);
+    const std::string xml = annotate(domain({kU1}));
+    RunResult r;
+    std::thread hook([&] { r = migrate(xml); });
+    EXPECT_TRUE(waitUntilHeld());
+    const auto children = checkChildren();
+    ASSERT_EQ(children.size(), 1U);
+    const auto killed = std::chrono::steady_clock::now();
+    EXPECT_EQ(::kill(*children.begin(), SIGKILL), 0);
+    hook.join();
+    const auto answered = std::chrono::steady_clock::now() - killed;
+    ASSERT_EQ(target->command("release all"), 0);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err),
+              kRefusing + "the check ended without an answer (killed by signal 9)");
+    EXPECT_LT(answered, 5s); // not the 20 s access deadline
 }
 
 TEST_F(HookMatrix, NoRecordedSourceVersion) {
