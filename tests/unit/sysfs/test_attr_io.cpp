@@ -1,4 +1,5 @@
 #include "fake_sysfs.hpp"
+#include "scripted_io.hpp"
 #include "sysfs/attr_io.hpp"
 
 #include <cerrno>
@@ -13,46 +14,6 @@ using mdevmc::test::readFile;
 using mdevmc::test::TempDir;
 using mdevmc::test::writeFile;
 using namespace std::chrono_literals;
-
-// An AttrIo that makes every access directly but keeps AttrIo's own
-// readLinksIn and batch.
-class DefaultsIo : public AttrIo {
-public:
-    explicit DefaultsIo(const Root& root) : d_(root) {}
-    AttrRead read(std::string_view rel, Deadline dl) override { return d_.read(rel, dl); }
-    AttrWrite write(std::string_view rel, std::string_view data, Deadline dl) override {
-        return d_.write(rel, data, dl);
-    }
-    Result<std::string> resolve(std::string_view rel, Deadline dl) override {
-        return d_.resolve(rel, dl);
-    }
-    Result<std::string> readLink(std::string_view rel, Deadline dl) override {
-        return d_.readLink(rel, dl);
-    }
-    Result<std::vector<std::string>> list(std::string_view path, Deadline dl) override {
-        return d_.list(path, dl);
-    }
-    Result<FileKind> stat(std::string_view rel, bool follow, Deadline dl) override {
-        return d_.stat(rel, follow, dl);
-    }
-    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
-                              const std::vector<std::string>& files, Deadline dl) override {
-        return d_.probeDir(rel, links, files, dl);
-    }
-    Result<std::optional<std::string>> readFile(std::string_view path, std::size_t max,
-                                                Deadline dl) override {
-        return d_.readFile(path, max, dl);
-    }
-    Result<void> replaceFile(std::string_view rel, std::string_view data, Deadline dl) override {
-        return d_.replaceFile(rel, data, dl);
-    }
-    Result<void> removeFile(std::string_view rel, Deadline dl) override {
-        return d_.removeFile(rel, dl);
-    }
-
-private:
-    DirectAttrIo d_;
-};
 
 class AttrIoTest : public ::testing::Test {
 protected:
@@ -307,7 +268,8 @@ TEST_F(AttrIoTest, LinksAloneAreReadBeneathTheRoot) {
     std::filesystem::create_directory_symlink("types/t", dir.path() / "sys/devices/p/type");
     DirectAttrIo direct(*root);
     WorkerAttrIo worker(*root);
-    DefaultsIo plain(*root); // the AttrIo default: a whole probe, its path dropped
+    test::ScriptedAttrIo plain; // AttrIo's default: a whole probe, its path dropped
+    plain.lookupsFrom(*root);
     const auto d = Deadline::after(5s);
     for (AttrIo* io : std::initializer_list<AttrIo*>{&direct, &worker, &plain}) {
         const auto r = io->readLinksIn("sys/bus/p", {"type", "none"}, d);
