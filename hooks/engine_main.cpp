@@ -64,13 +64,17 @@ struct Shared {
 constexpr std::size_t kHeaderSize = 4096;
 static_assert(sizeof(Shared) <= kHeaderSize);
 constexpr std::size_t kMiB = std::size_t{1} << 20;
-constexpr std::size_t kLogMax = 32 * kMiB;
-// The domain XML handed back: what libvirt gave, and the record added.
+// A full log only makes a replacement child make again what it lacks.
+constexpr std::size_t kLogMax = 8 * kMiB;
+// The domain XML handed back: at most what libvirt gave, changed.
 constexpr std::size_t kOutMax = kMaxHookXml + 4 * kMiB;
-constexpr std::size_t kErrMax = 4 * kMiB;
+// A refusal is at most 32 lines, plus what the configuration's errors say.
+constexpr std::size_t kErrMax = kMiB;
 constexpr std::size_t kMappingSize = kHeaderSize + kLogMax + kOutMax + kErrMax;
 
-// The one mapping, laid out as Shared says.  Pages cost only once touched.
+// The one mapping, laid out as Shared says.  Pages cost only once touched
+// (with strict overcommit, vm.overcommit_memory = 2, the whole size is
+// committed).
 struct Mapping {
     Shared* shared;
     char* log;
