@@ -86,6 +86,7 @@ Metadata recordDevices(const std::vector<MdevHostdev>& hostdevs, const MdevHost&
         e.alias = hd.alias;
         m.entries.push_back(std::move(e));
     }
+    clearSharedAddresses(m);
     m.index();
     return m;
 }

@@ -314,6 +314,22 @@ void markDuplicates(std::vector<MetadataEntry>& entries, Key key, Say say) {
 
 } // namespace
 
+void clearSharedAddresses(Metadata& m) {
+    for (std::string MetadataEntry::*key : {&MetadataEntry::address, &MetadataEntry::alias}) {
+        std::unordered_map<std::string, int> count;
+        for (const auto& e : m.entries) {
+            if (!(e.*key).empty()) {
+                ++count[e.*key];
+            }
+        }
+        for (auto& e : m.entries) {
+            if (!(e.*key).empty() && count[e.*key] > 1) {
+                (e.*key).clear();
+            }
+        }
+    }
+}
+
 Metadata parseMetadata(const xmlNode* element) {
     Metadata out;
     out.host = xml::attr(element, "host").value_or("");

@@ -85,6 +85,12 @@ private:
     std::size_t indexed_ = static_cast<std::size_t>(-1); // entries.size() when index() ran
 };
 
+// Clears every guest address and alias that more than one of M's entries
+// carries.  parseMetadata() refuses both records of a shared one (neither
+// can be trusted over the other); a domain libvirt accepted never shares
+// one, and a record written without it stays valid, matched by its UUID.
+void clearSharedAddresses(Metadata& m);
+
 // Checks one entry: valid UUID, type id and parent names, exactly one of a
 // valid version or a known errno name, valid facts and oracle token, a
 // canonical guest address and a user alias when they are set.

@@ -145,6 +145,7 @@ Metadata recordsFor(const std::vector<MdevHostdev>& hostdevs) {
         e.alias = h.alias;
         m.entries.push_back(std::move(e));
     }
+    clearSharedAddresses(m); // as recordDevices does
     m.index();
     return m;
 }

@@ -603,4 +603,18 @@ TEST_F(DecisionTest, RecordDevicesCarriesGuestAddressAndAlias) {
     EXPECT_EQ(m.entries[0].alias, "ua-gpu0");
     EXPECT_EQ(m.entries[1].address, "0000:00:06.0");
     EXPECT_EQ(m.entries[1].error, "ENOENT");
+
+    // A guest address or alias two hostdevs share (no domain libvirt
+    // accepted has one) is not recorded: the records stay valid.
+    MdevHostdev twin = at(kU2, "0000:00:05.0");
+    twin.alias = "ua-other";
+    const Metadata shared = recordDevices({h, twin}, *host, "hostB", config, Deadline::after(5s));
+    ASSERT_EQ(shared.entries.size(), 2U);
+    EXPECT_EQ(shared.entries[0].address, "");
+    EXPECT_EQ(shared.entries[1].address, "");
+    EXPECT_EQ(shared.entries[0].alias, "ua-gpu0");
+    EXPECT_EQ(shared.entries[1].alias, "ua-other");
+    for (const auto& e : shared.entries) {
+        EXPECT_EQ(checkEntry(e), std::nullopt);
+    }
 }
