@@ -165,8 +165,13 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
                           const std::vector<std::string>& files) {
     DirProbe p;
     UniqueFd dirfd;
-    MDEVMC_TRY_ASSIGN(dirfd, openDir(root, rel));
-    MDEVMC_TRY_ASSIGN(p.dir, root.pathOf(dirfd.get(), rel));
+    if (auto named = root.openNamed(rel)) {
+        dirfd = std::move(named->fd);
+        p.dir = std::move(named->path);
+    } else {
+        MDEVMC_TRY_ASSIGN(dirfd, openDir(root, rel));
+        MDEVMC_TRY_ASSIGN(p.dir, root.pathOf(dirfd.get(), rel));
+    }
     p.links = readLinks(root, dirfd.get(), p.dir, links);
     for (const auto& name : files) {
         struct stat st {};

@@ -4,7 +4,9 @@
 #include "util/unique_c_ptr.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
@@ -45,11 +47,72 @@ std::string joinAll(const std::vector<std::string>& parts) {
 }
 
 // openat2(2) has no glibc wrapper on Debian 12.
-int sysOpenat2(int dirfd, const char* path, int flags) {
+int sysOpenat2(int dirfd, const char* path, int flags, std::uint64_t extra_resolve = 0) {
     struct open_how how {};
     how.flags = static_cast<unsigned long long>(flags);
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | extra_resolve;
     return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+}
+
+// Opens REL beneath DIRFD following no symlink at all; -1 on any failure.
+int openNoSymlinks(int dirfd, const std::string& rel) {
+    for (int attempt = 0; attempt < kBeneathRetries; ++attempt) {
+        const int fd =
+            sysOpenat2(dirfd, rel.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        if (fd >= 0 || errno != EAGAIN) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+// True if REL is a plain relative path: no empty, "." or ".." component.
+bool isPlainPath(std::string_view rel) {
+    if (rel.empty() || rel.front() == '/' || rel.back() == '/') {
+        return false;
+    }
+    for (std::size_t i = 0; i <= rel.size();) {
+        const std::size_t j = std::min(rel.find('/', i), rel.size());
+        const std::string_view c = rel.substr(i, j - i);
+        if (c.empty() || c == "." || c == "..") {
+            return false;
+        }
+        i = j + 1;
+    }
+    return true;
+}
+
+// PARENT (plain) joined with relative link TARGET, "." and ".." folded;
+// nullopt if TARGET is absolute or climbs above the root.
+std::optional<std::string> foldLink(std::string_view parent, std::string_view target) {
+    if (target.empty() || target.front() == '/') {
+        return std::nullopt;
+    }
+    std::string out(parent);
+    for (std::size_t i = 0; i <= target.size();) {
+        const std::size_t j = std::min(target.find('/', i), target.size());
+        const std::string_view c = target.substr(i, j - i);
+        i = j + 1;
+        if (c.empty() || c == ".") {
+            continue;
+        }
+        if (c == "..") {
+            if (out.empty()) {
+                return std::nullopt;
+            }
+            const auto slash = out.rfind('/');
+            out.resize(slash == std::string::npos ? 0 : slash);
+            continue;
+        }
+        if (!out.empty()) {
+            out += '/';
+        }
+        out += c;
+    }
+    if (out.empty()) {
+        return std::nullopt;
+    }
+    return out;
 }
 
 bool g_openat2_missing = false;
@@ -255,6 +318,42 @@ Result<std::string> Root::pathOf(int fd, std::string_view rel) const {
         }
     }
     return resolve(rel);
+}
+
+std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
+    if (g_openat2_missing || !isPlainPath(rel)) {
+        return std::nullopt;
+    }
+    const auto slash = rel.rfind('/');
+    const std::string parent(slash == std::string_view::npos ? "" : rel.substr(0, slash));
+    const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+    // The parent, with no symlink on its path: the link is read there and
+    // its target folded onto that name.
+    const UniqueFd owned(parent.empty() ? -1 : openNoSymlinks(fd_.get(), parent));
+    if (!parent.empty() && !owned.valid()) {
+        return std::nullopt;
+    }
+    const int dirfd = parent.empty() ? fd_.get() : owned.get();
+    std::string name(rel);
+    std::array<char, 4096> buf{};
+    const ssize_t n = ::readlinkat(dirfd, base.c_str(), buf.data(), buf.size());
+    if (n >= 0) {
+        if (static_cast<std::size_t>(n) >= buf.size()) {
+            return std::nullopt;
+        }
+        auto folded = foldLink(parent, std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        if (!folded) {
+            return std::nullopt;
+        }
+        name = std::move(*folded);
+    } else if (errno != EINVAL) { // EINVAL: not a link, REL names itself
+        return std::nullopt;
+    }
+    UniqueFd fd(openNoSymlinks(fd_.get(), name));
+    if (!fd.valid()) {
+        return std::nullopt;
+    }
+    return NamedDir{std::move(fd), std::move(name)};
 }
 
 Result<std::string> Root::resolve(std::string_view rel) const {

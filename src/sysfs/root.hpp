@@ -54,6 +54,20 @@ public:
     // the kernel's name of FD when it can tell.
     Result<std::string> pathOf(int fd, std::string_view rel) const;
 
+    // A directory opened beneath the root, with its canonical name.
+    struct NamedDir {
+        UniqueFd fd;
+        std::string path; // as resolve() names it
+    };
+    // Opens directory REL (O_PATH) and names it as pathOf() would, without
+    // asking the kernel for the name (/proc): REL's parent is opened with
+    // no symlink followed (RESOLVE_NO_SYMLINKS), REL's last component is
+    // read as a link there, and its target, folded onto the parent's name,
+    // is opened with no symlink followed, which proves that name
+    // canonical.  nullopt when a step does not hold (no openat2, a symlink
+    // elsewhere on the way, REL missing): open() and pathOf() then tell.
+    std::optional<NamedDir> openNamed(std::string_view rel) const;
+
     // The target of the symlink REL (its last component is not followed).
     Result<std::string> readLink(std::string_view rel) const;
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 using namespace mdevmc;
 using mdevmc::test::TempDir;
@@ -129,6 +130,55 @@ TEST_F(RootTest, NoDescriptorOutlivesACall) {
         EXPECT_TRUE(root->openAttribute("sys/a/b/attr", O_RDONLY));
         EXPECT_FALSE(root->openAttribute("sys/a/b", O_RDONLY)); // not a regular file
     }
+    EXPECT_EQ(openFds(), before);
+}
+
+// openNamed() names what it opened as resolve() would, and declines
+// (nullopt) wherever a symlink other than REL itself is on the way.
+TEST_F(RootTest, OpenNamedNamesTheDirectoryItOpened) {
+    fs::create_directories(dir.path() / "root/sys/bus/devices");
+    fs::create_directory_symlink("../../a/b", dir.path() / "root/sys/bus/devices/dev");
+    const auto same_file = [](int fd, const fs::path& p) {
+        struct stat a {};
+        struct stat b {};
+        return ::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    };
+    const std::size_t before = openFds();
+    for (int i = 0; i < 2; ++i) {
+        auto named = root->openNamed("sys/bus/devices/dev");
+        ASSERT_TRUE(named);
+        EXPECT_EQ(named->path, "sys/a/b");
+        EXPECT_EQ(named->path, *root->resolve("sys/bus/devices/dev"));
+        EXPECT_TRUE(same_file(named->fd.get(), dir.path() / "root/sys/a/b"));
+    }
+    { // A directory that is not a link names itself.
+        auto plain = root->openNamed("sys/a/b");
+        ASSERT_TRUE(plain);
+        EXPECT_EQ(plain->path, "sys/a/b");
+        EXPECT_TRUE(same_file(plain->fd.get(), dir.path() / "root/sys/a/b"));
+    }
+
+    // A symlink in the link's target: the name would not be canonical.
+    fs::create_directory_symlink("a", dir.path() / "root/sys/l");
+    fs::create_directory_symlink("../../l/b", dir.path() / "root/sys/bus/devices/via");
+    EXPECT_FALSE(root->openNamed("sys/bus/devices/via"));
+    EXPECT_EQ(*root->resolve("sys/bus/devices/via"), "sys/a/b");
+    // A symlink in the parent: the link would be read from elsewhere.
+    fs::create_directory_symlink("bus", dir.path() / "root/sys/bl");
+    EXPECT_FALSE(root->openNamed("sys/bl/devices/dev"));
+    // Leaving the root, an absolute link, a missing or unclean path.
+    fs::create_directory_symlink("../../../../outside", dir.path() / "root/sys/bus/devices/out");
+    fs::create_directory_symlink("/etc", dir.path() / "root/sys/bus/devices/abs");
+    for (const char* rel : {"sys/bus/devices/out", "sys/bus/devices/abs", "sys/bus/devices/none",
+                            "sys/./a/b", "sys/a/../a/b", "/sys/a/b", "sys//a/b", "sys/a/b/"}) {
+        EXPECT_FALSE(root->openNamed(rel)) << rel;
+    }
+    // A parent that became a symlink since.
+    fs::rename(dir.path() / "root/sys/bus", dir.path() / "root/sys/bus2");
+    fs::create_directory_symlink("bus2", dir.path() / "root/sys/bus");
+    EXPECT_FALSE(root->openNamed("sys/bus/devices/dev"));
+    EXPECT_TRUE(root->openNamed("sys/bus2/devices/dev"));
     EXPECT_EQ(openFds(), before);
 }
 
