@@ -120,6 +120,46 @@ struct Replay {
     bool late = false;       // the access after them timed out
 };
 
+// The futex calls on the shared WORD (not private: two processes map it).
+// std::atomic<std::uint32_t> is the 32-bit word itself.
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+std::uint32_t* futexWord(std::atomic<std::uint32_t>& word) {
+    return reinterpret_cast<std::uint32_t*>(
+        &word); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+}
+
+void wakeWatcher(std::atomic<std::uint32_t>& word) {
+    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// Sleeps until WORD is no longer 0, or for at most MS milliseconds.
+void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
+    const timespec t{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
+    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAIT, 0U, &t, nullptr, 0);
+}
+
+// Hands the check's answer to the watcher through the shared mapping and
+// exits at once: what the check built is left to the kernel to free.
+[[noreturn]] void publish(const Mapping& m, bool checking, const std::string& refusing,
+                          const std::string& out, std::string& err, int rc) {
+    Shared& shared = *m.shared;
+    if (!putText(m.out, kOutMax, shared.out_size, out)) {
+        // Nothing is handed back rather than a cut document.
+        shared.out_size.store(0);
+        err += escapeLine(refusing + "the domain XML to hand back to libvirt is larger than " +
+                          std::to_string(kOutMax) + " bytes") +
+               '\n';
+        rc = checking ? 1 : rc;
+    }
+    if (!putText(m.err, kErrMax, shared.err_size, err)) {
+        (void)putText(m.err, kErrMax, shared.err_size, err.substr(0, kErrMax - 4) + "...\n");
+    }
+    shared.exit_code.store(rc);
+    shared.finished.store(1, std::memory_order_release);
+    wakeWatcher(shared.finished);
+    ::_exit(0);
+}
+
 // The check, in the child.  Returns the hook's exit code; OUT and ERR
 // take what it prints.
 int check(const std::vector<std::string>& args, const std::string& xml, bool checking,
@@ -165,25 +205,10 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
         return spawnRecorder(installedCliPath(), dom, name);
     };
     ctx.spawn_gc = [](const std::string& dom) { return spawnGc(installedCliPath(), dom); };
+    ctx.answered = [&m, checking, &refusing, &out, &err](int rc) {
+        publish(m, checking, refusing, out, err, rc);
+    };
     return runHook(args, xml, ctx);
-}
-
-// The futex calls on the shared WORD (not private: two processes map it).
-// std::atomic<std::uint32_t> is the 32-bit word itself.
-static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
-std::uint32_t* futexWord(std::atomic<std::uint32_t>& word) {
-    return reinterpret_cast<std::uint32_t*>(
-        &word); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
-}
-
-void wakeWatcher(std::atomic<std::uint32_t>& word) {
-    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
-}
-
-// Sleeps until WORD is no longer 0, or for at most MS milliseconds.
-void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
-    const timespec t{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
-    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAIT, 0U, &t, nullptr, 0);
 }
 
 [[noreturn]] void childMain(const std::vector<std::string>& args, const std::string& xml,
@@ -199,6 +224,8 @@ void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
     std::string err;
     int rc = 0;
     try {
+        // A check that knows its answer publishes it from within (see
+        // HookContext::answered); the other operations return here.
         rc = check(args, xml, checking, refusing, started, m, replay, out, err);
     } catch (const std::exception& e) {
         if (checking) {
@@ -206,22 +233,7 @@ void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
             rc = 1;
         }
     }
-    Shared& shared = *m.shared;
-    if (!putText(m.out, kOutMax, shared.out_size, out)) {
-        // Nothing is handed back rather than a cut document.
-        shared.out_size.store(0);
-        err += escapeLine(refusing + "the domain XML to hand back to libvirt is larger than " +
-                          std::to_string(kOutMax) + " bytes") +
-               '\n';
-        rc = checking ? 1 : rc;
-    }
-    if (!putText(m.err, kErrMax, shared.err_size, err)) {
-        (void)putText(m.err, kErrMax, shared.err_size, err.substr(0, kErrMax - 4) + "...\n");
-    }
-    shared.exit_code.store(rc);
-    shared.finished.store(1, std::memory_order_release);
-    wakeWatcher(shared.finished);
-    ::_exit(0);
+    publish(m, checking, refusing, out, err, rc);
 }
 
 // Kills PID and reaps it if it dies within 20 ms; one stuck in the kernel

@@ -162,6 +162,15 @@ void rollBack(const std::string& domain, const std::vector<CreatedEntry>& create
     }
 }
 
+// RC, handed first to ctx.answered when it is set: the check's answer goes
+// out before its state (the document, the decision) is freed.
+int answer(HookContext& ctx, int rc) {
+    if (ctx.answered) {
+        ctx.answered(rc);
+    }
+    return rc;
+}
+
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing = refusalPrefix(op, domain);
@@ -171,25 +180,25 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         // of it is not known here, but a document in which it cannot find an
         // mdev hostdev is never refused.
         if (!mayContainMdev(xml_text)) {
-            return 0;
+            return answer(ctx, 0);
         }
         say(ctx, refusing + "cannot check its mdevs: " + xml.error().message);
         ctx.log.error("domain " + domain + ": " + xml.error().message);
-        return 1;
+        return answer(ctx, 1);
     }
     const auto hostdevs = xml->mdevHostdevs();
     if (hostdevs.empty() || !ctx.config.enabled) {
-        return 0;
+        return answer(ctx, 0);
     }
     if (ctx.config_error) {
         say(ctx, refusing + ctx.config_error->message);
         ctx.log.error(ctx.config_error->message);
-        return 1;
+        return answer(ctx, 1);
     }
     const auto source = xml->metadata();
     if (op == HookOp::Migrate && !source && !ctx.config.allow_unrecorded &&
         deferUnrecorded(domain, *xml, hostdevs, ctx)) {
-        return 0;
+        return answer(ctx, 0);
     }
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
@@ -211,7 +220,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
             for (const auto& line : refusalLines(refusing, domain, d)) {
                 say(ctx, line);
             }
-            return 1;
+            return answer(ctx, 1);
         }
     }
     // libvirt replaces the definition with any XML the hook prints and marks
@@ -222,7 +231,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     if (xml->changed()) {
         ctx.out += xml->serialize();
     }
-    return 0;
+    return answer(ctx, 0);
 }
 
 // prepare begin: refuses the live migration that migrate begin let through
@@ -231,12 +240,12 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
 int confirmIncoming(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
     auto xml = DomainXml::parse(xml_text);
     if (!xml || !ctx.config.enabled || ctx.config_error) {
-        return 0;
+        return answer(ctx, 0);
     }
     const auto hostdevs = xml->mdevHostdevs();
     const std::string uuid = xml->uuid();
     if (hostdevs.empty() || !isValidUuid(uuid)) {
-        return 0;
+        return answer(ctx, 0);
     }
     const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
     const std::string path = incomingNotePath(uuid);
@@ -246,7 +255,7 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
         if (!text) {
             ctx.log.error("domain " + domain + ": " + text.error().message);
         }
-        return 0;
+        return answer(ctx, 0);
     }
     // A note stands for one migration: taken here, whatever it says.
     if (auto r = ctx.io.removeFile(path, deadline.capped(ctx.config.attr_timeout)); !r) {
@@ -256,19 +265,19 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
     if (!note || note->uuid != uuid) {
         ctx.log.error("domain " + domain + ": " + ctx.root.display(path) + ": " +
                       (note ? "its uuid is not the domain's" : note.error().message));
-        return 0;
+        return answer(ctx, 0);
     }
     const long long age = nowMs() - note->at_ms;
     const long long ttl = std::chrono::milliseconds(kIncomingNoteTtl).count();
     if (age < 0 || age > ttl) {
-        return 0; // not this start's migration
+        return answer(ctx, 0); // not this start's migration
     }
     if (definitionNow(domain, ctx, deadline.capped(ctx.config.attr_timeout)) != note->definition) {
         // Defined here since: an offline migration, and now a start.
-        return 0;
+        return answer(ctx, 0);
     }
     if (xml->metadata()) {
-        return 0;
+        return answer(ctx, 0);
     }
     const MdevHost host(ctx.root, ctx.io);
     const Decision d = decide(hostdevs, std::nullopt, host, ctx.config, deadline);
@@ -277,12 +286,12 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
         logVerdict(ctx, HookOp::Prepare, domain, uuid, d, v, audit);
     }
     if (d.compatible() || audit) {
-        return 0;
+        return answer(ctx, 0);
     }
     for (const auto& line : refusalLines(refusalPrefix(HookOp::Migrate, domain), domain, d)) {
         say(ctx, line);
     }
-    return 1;
+    return answer(ctx, 1);
 }
 
 int recordVersions(const std::string& domain, std::string_view xml_text, HookContext& ctx) {

@@ -59,6 +59,10 @@ struct HookContext {
     // When the hook started: the check is bounded by config.timeout from
     // then (a check restarted after a late access keeps the same bound).
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    // When set, a check calls it with its exit code as soon as that is
+    // known, before the check's own state is freed; it may not return (the
+    // engine's check child hands the answer over and exits there).
+    std::function<void(int rc)> answered{};
 };
 
 // ARGS: DOMAIN OP SUBOP EXTRA (libvirt's argv without argv[0]).

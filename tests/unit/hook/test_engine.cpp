@@ -4,6 +4,7 @@
 #include "scripted_io.hpp"
 
 #include <cerrno>
+#include <functional>
 #include <gtest/gtest.h>
 
 using namespace mdevmc;
@@ -43,6 +44,7 @@ protected:
             spawned.push_back(dom);
             return {};
         };
+        ctx.answered = answered;
         return runHook(args, xml, ctx);
     }
 
@@ -56,6 +58,7 @@ protected:
     std::string out;
     std::string err;
     std::vector<std::string> spawned;
+    std::function<void(int)> answered;
 };
 
 TEST_F(HookEngineTest, IgnoredOpsDoNothing) {
@@ -110,6 +113,33 @@ TEST_F(HookEngineTest, RefusalExitsOneWithTheReason) {
                        "source's '8086-193b-i915-GVTg_V5_4-5.2', this host's "
                        "'8086-193b-i915-GVTg_V5_4-5.1' (evidence: protocol; source host "
                        "'hostA')\n");
+}
+
+// A check hands its answer over (HookContext::answered) once it is known,
+// with everything it prints already there, and then returns the same code.
+TEST_F(HookEngineTest, TheAnswerIsHandedOverOnceWithWhatIsPrinted) {
+    std::vector<std::pair<int, std::string>> answers;
+    answered = [this, &answers](int rc) { answers.emplace_back(rc, err); };
+    io.onRead(kAttr, "8086-193b-i915-GVTg_V5_4-5.1\n");
+    io.onWrite(kAttr, EINVAL);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 1);
+    ASSERT_EQ(answers.size(), 1U);
+    EXPECT_EQ(answers[0].first, 1);
+    EXPECT_EQ(answers[0].second, err);
+    EXPECT_NE(err.find("refusing migration of vgpu1"), std::string::npos);
+
+    io.onWrite(kAttr, 0);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, sample("vgpu-annotated.xml")), 0);
+    ASSERT_EQ(answers.size(), 2U);
+    EXPECT_EQ(answers[1].first, 0);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, "<domain><name>x</name></domain>"), 0);
+    ASSERT_EQ(answers.size(), 3U);
+    EXPECT_EQ(answers[2].first, 0);
+    EXPECT_EQ(run({"vgpu1", "migrate", "begin", "-"}, "<domain"), 0); // nothing to check
+    ASSERT_EQ(answers.size(), 4U);
+    // Operations that check nothing return without one.
+    EXPECT_EQ(run({"vgpu1", "stopped", "end", "-"}, sample("vgpu-annotated.xml")), 0);
+    EXPECT_EQ(answers.size(), 4U);
 }
 
 TEST_F(HookEngineTest, RestoreIsCheckedToo) {
