@@ -60,7 +60,8 @@ AttrRead read(const Root& root, std::string_view rel) {
         r.err = fd.error().err != 0 ? fd.error().err : EIO;
         return r;
     }
-    std::string buf(kAttrMax, '\0');
+    // Read on the stack: the value keeps its own size, not a page.
+    std::array<char, kAttrMax> buf{};
     ssize_t n;
     do {
         n = ::read(fd->get(), buf.data(), buf.size());
@@ -69,8 +70,7 @@ AttrRead read(const Root& root, std::string_view rel) {
         r.err = errno;
         return r;
     }
-    buf.resize(static_cast<std::size_t>(n));
-    r.data = std::move(buf);
+    r.data.assign(buf.data(), static_cast<std::size_t>(n));
     return r;
 }
 
@@ -139,7 +139,7 @@ std::vector<Result<std::string>> readLinks(const Root& root, int dirfd, std::str
     std::vector<Result<std::string>> out;
     out.reserve(links.size());
     for (const auto& name : links) {
-        std::string buf(4096, '\0');
+        std::array<char, 4096> buf{};
         const ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
         if (n < 0) {
             const int e = errno;
@@ -151,8 +151,7 @@ std::vector<Result<std::string>> readLinks(const Root& root, int dirfd, std::str
                 fail("link '" + root.display(joinPath(shown_dir, name)) + "' is too long",
                      ENAMETOOLONG));
         } else {
-            buf.resize(static_cast<std::size_t>(n));
-            out.emplace_back(std::move(buf));
+            out.emplace_back(std::string(buf.data(), static_cast<std::size_t>(n)));
         }
     }
     return out;

@@ -411,7 +411,7 @@ Result<std::string> Root::resolve(std::string_view rel) const {
 
 Result<std::string> Root::readLink(std::string_view rel) const {
     const std::string r(rel);
-    std::string buf(4096, '\0');
+    std::array<char, 4096> buf{};
     const ssize_t n = ::readlinkat(fd_.get(), r.c_str(), buf.data(), buf.size());
     if (n < 0) {
         const int e = errno;
@@ -420,8 +420,7 @@ Result<std::string> Root::readLink(std::string_view rel) const {
     if (static_cast<std::size_t>(n) >= buf.size()) {
         return fail("link '" + display(r) + "' is too long", ENAMETOOLONG);
     }
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
+    return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 
 Result<std::vector<std::string>> Root::list(std::string_view rel) const {
