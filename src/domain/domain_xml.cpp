@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <stdexcept>
 
 namespace mdevmc {
 
@@ -95,6 +96,18 @@ void silenceLibxml2() {
 } // namespace
 
 Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) {
+    return parseWith(xml, max_bytes, 0);
+}
+
+Result<DomainXml> DomainXml::parseToRead(std::string_view xml, std::size_t max_bytes) {
+    auto d = parseWith(xml, max_bytes, XML_PARSE_COMPACT);
+    if (d) {
+        d->read_only_ = true;
+    }
+    return d;
+}
+
+Result<DomainXml> DomainXml::parseWith(std::string_view xml, std::size_t max_bytes, int options) {
     silenceLibxml2();
     if (xml.size() > max_bytes) {
         return fail("domain XML is " + std::to_string(xml.size()) + " bytes, more than the " +
@@ -112,7 +125,7 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
     ctxt->_private = &state;
     ctxt->sax->internalSubset = onInternalSubset;
     ctxt->sax->entityDecl = onEntityDecl;
-    const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+    const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | options;
     DocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), "domain.xml",
                                  nullptr, opts));
     std::string err;
@@ -230,6 +243,10 @@ std::optional<Metadata> DomainXml::metadata() const {
 }
 
 void DomainXml::setMetadata(const Metadata& m) {
+    if (read_only_) {
+        // COMPACT text nodes cannot be changed in place.
+        throw std::logic_error("DomainXml::setMetadata on a document parsed to be read");
+    }
     changed_ = true;
     xmlNode* root = impl_->root();
     xmlNode* md = child(root, "metadata");

@@ -174,7 +174,7 @@ int answer(HookContext& ctx, int rc) {
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing = refusalPrefix(op, domain);
-    auto xml = DomainXml::parse(xml_text);
+    auto xml = DomainXml::parseToRead(xml_text);
     if (!xml) {
         // Too large, too deep, a DTD...: what libvirt's parser would make
         // of it is not known here, but a document in which it cannot find an
@@ -238,7 +238,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
 // unrecorded; any other start passes.  Never fails a start for its own
 // trouble (a note it cannot read or remove is logged).
 int confirmIncoming(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
-    auto xml = DomainXml::parse(xml_text);
+    auto xml = DomainXml::parseToRead(xml_text);
     if (!xml || !ctx.config.enabled || ctx.config_error) {
         return answer(ctx, 0);
     }
@@ -295,7 +295,7 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
 }
 
 int recordVersions(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
-    auto xml = DomainXml::parse(xml_text);
+    auto xml = DomainXml::parseToRead(xml_text);
     if (!xml) {
         ctx.log.error("domain " + domain + ": not recording mdev versions: " + xml.error().message);
         return 0;
@@ -319,7 +319,7 @@ int collectCreated(const std::string& domain, std::string_view xml_text, HookCon
     if (!ctx.spawn_gc) {
         return 0;
     }
-    auto xml = DomainXml::parse(xml_text);
+    auto xml = DomainXml::parseToRead(xml_text);
     if (!xml || !isValidUuid(xml->uuid())) {
         return 0; // the timer's gc takes it
     }

@@ -3,8 +3,10 @@
 #include "fake_sysfs.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <libxml/relaxng.h>
+#include <stdexcept>
 
 using namespace mdevmc;
 using mdevmc::test::parseOk;
@@ -385,4 +387,55 @@ TEST(DomainXml, ChangedOnlyOnceASetterRan) {
     EXPECT_FALSE(d.changed());
     d.setMetadata(Metadata{});
     EXPECT_TRUE(d.changed());
+}
+
+// parseToRead() reads what parse() reads, on every sample and every input
+// kept from the fuzzer, and refuses to be changed.
+TEST(DomainXml, ParsedToReadReadsTheSame) {
+    std::vector<std::filesystem::path> inputs;
+    for (const char* dir : {MDEVMC_SAMPLES_DIR, MDEVMC_FUZZ_REGRESSIONS_DIR "/fuzz_domain_xml"}) {
+        for (const auto& e : std::filesystem::directory_iterator(dir)) {
+            if (e.path().extension() == ".xml") {
+                inputs.push_back(e.path());
+            }
+        }
+    }
+    ASSERT_GE(inputs.size(), 10U);
+    std::size_t with_records = 0;
+    for (const auto& path : inputs) {
+        const std::string text = readFile(path.string());
+        auto a = DomainXml::parse(text);
+        auto b = DomainXml::parseToRead(text);
+        ASSERT_EQ(a.has_value(), b.has_value()) << path;
+        if (!a) {
+            EXPECT_EQ(a.error().message, b.error().message) << path;
+            continue;
+        }
+        EXPECT_EQ(a->name(), b->name()) << path;
+        EXPECT_EQ(a->uuid(), b->uuid()) << path;
+        const auto ha = a->mdevHostdevs();
+        const auto hb = b->mdevHostdevs();
+        ASSERT_EQ(ha.size(), hb.size()) << path;
+        for (std::size_t i = 0; i < ha.size(); ++i) {
+            EXPECT_EQ(ha[i].uuid, hb[i].uuid) << path;
+            EXPECT_EQ(ha[i].model, hb[i].model) << path;
+            EXPECT_EQ(ha[i].address, hb[i].address) << path;
+            EXPECT_EQ(ha[i].alias, hb[i].alias) << path;
+        }
+        const auto ma = a->metadata();
+        const auto mb = b->metadata();
+        ASSERT_EQ(ma.has_value(), mb.has_value()) << path;
+        if (ma) {
+            ++with_records;
+            EXPECT_EQ(formatMetadata(*ma), formatMetadata(*mb)) << path;
+            ASSERT_EQ(ma->entries.size(), mb->entries.size()) << path;
+            for (std::size_t i = 0; i < ma->entries.size(); ++i) {
+                EXPECT_EQ(ma->entries[i].problem, mb->entries[i].problem) << path;
+            }
+        }
+        EXPECT_EQ(a->serialize(), b->serialize()) << path;
+        EXPECT_THROW(b->setMetadata(Metadata{}), std::logic_error) << path;
+        EXPECT_FALSE(b->changed());
+    }
+    EXPECT_GE(with_records, 3U);
 }
