@@ -174,6 +174,9 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
         }
         return 0;
     }
+    // This process lives as long as the check: the directories its
+    // lookups prove are kept for the next device.
+    root->keepDirectories(true);
     Shared& shared = *m.shared;
     AccessLog log(m.log, kLogMax, shared.log_size);
     WatchedAttrIo io(*root, shared.progress, log, replay.count, replay.late);

@@ -21,6 +21,8 @@ namespace {
 
 constexpr int kMaxLinks = 40;
 constexpr int kBeneathRetries = 64;
+// The most directories a Root keeps open (keepDirectories).
+constexpr std::size_t kMaxKeptDirs = 64;
 
 std::vector<std::string> splitPath(std::string_view p) {
     std::vector<std::string> out;
@@ -320,6 +322,33 @@ Result<std::string> Root::pathOf(int fd, std::string_view rel) const {
     return resolve(rel);
 }
 
+int Root::plainDir(const std::string& rel, UniqueFd& owned) const {
+    if (rel.empty()) {
+        return fd_.get();
+    }
+    if (const auto it = kept_.find(rel); it != kept_.end()) {
+        return it->second.get();
+    }
+    UniqueFd fd(openNoSymlinks(fd_.get(), rel));
+    if (!fd.valid()) {
+        return -1;
+    }
+    if (keep_dirs_ && kept_.size() < kMaxKeptDirs) {
+        const int raw = fd.get();
+        kept_.emplace(rel, std::move(fd));
+        return raw;
+    }
+    owned = std::move(fd);
+    return owned.get();
+}
+
+void Root::keepDirectories(bool keep) {
+    keep_dirs_ = keep;
+    if (!keep) {
+        kept_.clear();
+    }
+}
+
 std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
     if (g_openat2_missing || !isPlainPath(rel)) {
         return std::nullopt;
@@ -329,11 +358,11 @@ std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
     const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
     // The parent, with no symlink on its path: the link is read there and
     // its target folded onto that name.
-    const UniqueFd owned(parent.empty() ? -1 : openNoSymlinks(fd_.get(), parent));
-    if (!parent.empty() && !owned.valid()) {
+    UniqueFd owned;
+    const int dirfd = plainDir(parent, owned);
+    if (dirfd < 0) {
         return std::nullopt;
     }
-    const int dirfd = parent.empty() ? fd_.get() : owned.get();
     std::string name(rel);
     std::array<char, 4096> buf{};
     const ssize_t n = ::readlinkat(dirfd, base.c_str(), buf.data(), buf.size());
@@ -349,7 +378,18 @@ std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
     } else if (errno != EINVAL) { // EINVAL: not a link, REL names itself
         return std::nullopt;
     }
-    UniqueFd fd(openNoSymlinks(fd_.get(), name));
+    UniqueFd fd;
+    if (keep_dirs_) {
+        // The last component opened in its kept parent.
+        const auto cut = name.rfind('/');
+        UniqueFd owned_parent;
+        const int at =
+            plainDir(cut == std::string::npos ? std::string() : name.substr(0, cut), owned_parent);
+        const std::string last = cut == std::string::npos ? name : name.substr(cut + 1);
+        fd.reset(at < 0 ? -1 : openNoSymlinks(at, last));
+    } else {
+        fd.reset(openNoSymlinks(fd_.get(), name));
+    }
     if (!fd.valid()) {
         return std::nullopt;
     }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace mdevmc {
@@ -68,6 +69,15 @@ public:
     // elsewhere on the way, REL missing): open() and pathOf() then tell.
     std::optional<NamedDir> openNamed(std::string_view rel) const;
 
+    // While KEEP, openNamed() keeps the directories it proved free of
+    // symlinks open (at most 64) and looks beneath them again instead of
+    // from the root: a check of many mdevs proves the bus directory and
+    // each parent device once.  For a process that lives as long as one
+    // check (the hook's): a kept directory renamed meanwhile would still
+    // be named by its old path (sysfs renames no bus or mdev parent
+    // directory).  keepDirectories(false) closes them.
+    void keepDirectories(bool keep);
+
     // The target of the symlink REL (its last component is not followed).
     Result<std::string> readLink(std::string_view rel) const;
 
@@ -85,9 +95,15 @@ private:
     // (any failure: the walk then says why).
     std::optional<std::string> resolveFast(std::string_view rel) const;
 
+    // Directory REL opened with no symlink on its path: a kept one, else
+    // opened into OWNED (and kept, while keepDirectories).  -1 on failure.
+    int plainDir(const std::string& rel, UniqueFd& owned) const;
+
     std::string path_;
     UniqueFd fd_;
     mutable std::optional<std::string> canonical_; // the root as the kernel names it
+    bool keep_dirs_ = false;
+    mutable std::unordered_map<std::string, UniqueFd> kept_; // keepDirectories
 };
 
 // The names in the open directory FD, sorted, without "." and ".."

@@ -182,6 +182,49 @@ TEST_F(RootTest, OpenNamedNamesTheDirectoryItOpened) {
     EXPECT_EQ(openFds(), before);
 }
 
+// Kept directories: the same names and directories as without, each
+// proved directory opened once and kept until keepDirectories(false), and
+// a symlink met on the way still declines.
+TEST_F(RootTest, KeptDirectoriesNameTheSame) {
+    fs::create_directories(dir.path() / "root/sys/bus/devices");
+    fs::create_directories(dir.path() / "root/sys/p/d1");
+    fs::create_directories(dir.path() / "root/sys/p/d2");
+    fs::create_directories(dir.path() / "root/sys/q/d3");
+    for (const char* d : {"d1", "d2"}) {
+        fs::create_directory_symlink(std::string("../../p/") + d,
+                                     dir.path() / "root/sys/bus/devices" / d);
+    }
+    fs::create_directory_symlink("../../q/d3", dir.path() / "root/sys/bus/devices/d3");
+    fs::create_directory_symlink("q", dir.path() / "root/sys/lq");
+    fs::create_directory_symlink("../../lq/d3", dir.path() / "root/sys/bus/devices/via");
+    const auto same_file = [](int fd, const fs::path& p) {
+        struct stat a {};
+        struct stat b {};
+        return ::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+    };
+    const std::size_t before = openFds();
+    root->keepDirectories(true);
+    for (int round = 0; round < 2; ++round) {
+        for (const char* d : {"d1", "d2", "d3"}) {
+            const std::string rel = std::string("sys/bus/devices/") + d;
+            auto named = root->openNamed(rel);
+            ASSERT_TRUE(named) << rel;
+            EXPECT_EQ(named->path, *root->resolve(rel));
+            EXPECT_TRUE(same_file(named->fd.get(), dir.path() / "root" / named->path)) << rel;
+        }
+        EXPECT_FALSE(root->openNamed("sys/bus/devices/via"));
+        EXPECT_FALSE(root->openNamed("sys/bus/devices/none"));
+        // Kept: sys/bus/devices, sys/p and sys/q; nothing else stays open.
+        EXPECT_EQ(openFds(), before + 3);
+    }
+    root->keepDirectories(false);
+    EXPECT_EQ(openFds(), before);
+    auto again = root->openNamed("sys/bus/devices/d1");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->path, "sys/p/d1");
+}
+
 TEST_F(RootTest, Display) {
     EXPECT_EQ(root->display("sys/x"), (dir.path() / "root/sys/x").string());
     auto slash = Root::open("/");
