@@ -118,6 +118,13 @@ std::size_t openFds() {
     }
     return n;
 }
+// True if descriptor FD is the file at P.
+bool sameFile(int fd, const fs::path& p) {
+    struct stat a {};
+    struct stat b {};
+    return ::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
 } // namespace
 
 TEST_F(RootTest, NoDescriptorOutlivesACall) {
@@ -138,25 +145,19 @@ TEST_F(RootTest, NoDescriptorOutlivesACall) {
 TEST_F(RootTest, OpenNamedNamesTheDirectoryItOpened) {
     fs::create_directories(dir.path() / "root/sys/bus/devices");
     fs::create_directory_symlink("../../a/b", dir.path() / "root/sys/bus/devices/dev");
-    const auto same_file = [](int fd, const fs::path& p) {
-        struct stat a {};
-        struct stat b {};
-        return ::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-               a.st_ino == b.st_ino;
-    };
     const std::size_t before = openFds();
     for (int i = 0; i < 2; ++i) {
         auto named = root->openNamed("sys/bus/devices/dev");
         ASSERT_TRUE(named);
         EXPECT_EQ(named->path, "sys/a/b");
         EXPECT_EQ(named->path, *root->resolve("sys/bus/devices/dev"));
-        EXPECT_TRUE(same_file(named->fd.get(), dir.path() / "root/sys/a/b"));
+        EXPECT_TRUE(sameFile(named->fd.get(), dir.path() / "root/sys/a/b"));
     }
     { // A directory that is not a link names itself.
         auto plain = root->openNamed("sys/a/b");
         ASSERT_TRUE(plain);
         EXPECT_EQ(plain->path, "sys/a/b");
-        EXPECT_TRUE(same_file(plain->fd.get(), dir.path() / "root/sys/a/b"));
+        EXPECT_TRUE(sameFile(plain->fd.get(), dir.path() / "root/sys/a/b"));
     }
 
     // A symlink in the link's target: the name would not be canonical.
@@ -197,12 +198,6 @@ TEST_F(RootTest, KeptDirectoriesNameTheSame) {
     fs::create_directory_symlink("../../q/d3", dir.path() / "root/sys/bus/devices/d3");
     fs::create_directory_symlink("q", dir.path() / "root/sys/lq");
     fs::create_directory_symlink("../../lq/d3", dir.path() / "root/sys/bus/devices/via");
-    const auto same_file = [](int fd, const fs::path& p) {
-        struct stat a {};
-        struct stat b {};
-        return ::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
-               a.st_ino == b.st_ino;
-    };
     const std::size_t before = openFds();
     root->keepDirectories(true);
     for (int round = 0; round < 2; ++round) {
@@ -211,7 +206,7 @@ TEST_F(RootTest, KeptDirectoriesNameTheSame) {
             auto named = root->openNamed(rel);
             ASSERT_TRUE(named) << rel;
             EXPECT_EQ(named->path, *root->resolve(rel));
-            EXPECT_TRUE(same_file(named->fd.get(), dir.path() / "root" / named->path)) << rel;
+            EXPECT_TRUE(sameFile(named->fd.get(), dir.path() / "root" / named->path)) << rel;
         }
         EXPECT_FALSE(root->openNamed("sys/bus/devices/via"));
         EXPECT_FALSE(root->openNamed("sys/bus/devices/none"));
