@@ -56,16 +56,25 @@ int sysOpenat2(int dirfd, const char* path, int flags, std::uint64_t extra_resol
     return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
 }
 
-// Opens REL beneath DIRFD following no symlink at all; -1 on any failure.
-int openNoSymlinks(int dirfd, const std::string& rel) {
+// sysOpenat2, again while the kernel answers EAGAIN: RESOLVE_BENEATH fails
+// so when a rename or mount anywhere on the system races with a ".." in the
+// path (relative sysfs links are full of them), and asks the caller to
+// retry.  The descriptor, or -1 with errno set (EAGAIN if it kept racing).
+int openat2Retrying(int dirfd, const char* path, int flags, std::uint64_t extra_resolve = 0) {
+    int fd = -1;
     for (int attempt = 0; attempt < kBeneathRetries; ++attempt) {
-        const int fd =
-            sysOpenat2(dirfd, rel.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        fd = sysOpenat2(dirfd, path, flags, extra_resolve);
         if (fd >= 0 || errno != EAGAIN) {
-            return fd;
+            break;
         }
     }
-    return -1;
+    return fd;
+}
+
+// Opens REL beneath DIRFD following no symlink at all; -1 on any failure.
+int openNoSymlinks(int dirfd, const std::string& rel) {
+    return openat2Retrying(dirfd, rel.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           RESOLVE_NO_SYMLINKS);
 }
 
 // True if REL is a plain relative path: no empty, "." or ".." component.
@@ -191,17 +200,11 @@ Result<UniqueFd> Root::open(std::string_view rel, int flags) const {
     const std::string r(rel.empty() ? "." : rel);
     flags |= O_CLOEXEC;
     if (!g_openat2_missing) {
-        // RESOLVE_BENEATH fails with EAGAIN when a rename or mount anywhere on
-        // the system races with a ".." in the path (relative sysfs links are
-        // full of them); the kernel asks the caller to retry.
-        int e = EAGAIN;
-        for (int attempt = 0; attempt < kBeneathRetries && e == EAGAIN; ++attempt) {
-            const int fd = sysOpenat2(fd_.get(), r.c_str(), flags);
-            if (fd >= 0) {
-                return UniqueFd(fd);
-            }
-            e = errno;
+        const int fd = openat2Retrying(fd_.get(), r.c_str(), flags);
+        if (fd >= 0) {
+            return UniqueFd(fd);
         }
+        const int e = errno;
         if (e != ENOSYS && e != EAGAIN) {
             return fail("cannot open '" + display(r) + "' (" + errnoPhrase(e) + ")", e);
         }
@@ -231,16 +234,12 @@ Result<UniqueFd> Root::openAttribute(std::string_view rel, int flags) const {
     // One openat2 where there is one: O_NOFOLLOW applies to the last
     // component only (ELOOP), the others are followed beneath the root.
     UniqueFd owned;
-    int e = g_openat2_missing ? ENOSYS : EAGAIN;
-    const std::string r(rel);
-    for (int attempt = 0; attempt < kBeneathRetries && e == EAGAIN; ++attempt) {
-        const int fd = sysOpenat2(fd_.get(), r.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0) {
-            owned.reset(fd);
-            e = 0;
-        } else {
-            e = errno;
-        }
+    int e = ENOSYS;
+    if (!g_openat2_missing) {
+        const std::string r(rel);
+        const int fd = openat2Retrying(fd_.get(), r.c_str(), flags | O_NOFOLLOW | O_CLOEXEC);
+        e = fd >= 0 ? 0 : errno;
+        owned.reset(fd);
     }
     if (e == ENOSYS) {
         g_openat2_missing = true;
@@ -271,13 +270,7 @@ std::optional<std::string> Root::resolveFast(std::string_view rel) const {
         return std::nullopt;
     }
     const std::string r(rel.empty() ? "." : rel);
-    int fd = -1;
-    for (int attempt = 0; attempt < kBeneathRetries && fd < 0; ++attempt) {
-        fd = sysOpenat2(fd_.get(), r.c_str(), O_PATH | O_CLOEXEC);
-        if (fd < 0 && errno != EAGAIN) {
-            break;
-        }
-    }
+    const int fd = openat2Retrying(fd_.get(), r.c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) {
         return std::nullopt; // the walk says why
     }
