@@ -7,6 +7,18 @@
 // deadline, the child is killed and a new one replays what the first
 // logged, takes that access as timed out and goes on; when the whole check
 // outlives its own bound, the watcher refuses (a start is never failed).
+//
+// The first child shares this process's memory (clone with CLONE_VM, a
+// stack of its own): no page table is copied and no page is copied on
+// write, which was most of a check's cost beyond the process start.  The
+// watcher is idle while it runs: it only polls the child's pidfd and reads
+// the clock, calls that set no errno (the two share the C library's
+// thread-local state) and allocate nothing.  Once such a child was killed
+// or died without an answer, the heap may hold what it left half-done: the
+// watcher then allocates nothing and leaves with _exit, and a replacement
+// child is a fork, with memory of its own.  Builds with AddressSanitizer
+// fork every child (its allocator and shadow stack know nothing of a
+// CLONE_VM child).
 #include "engine_main.hpp"
 
 #include "check/config.hpp"
@@ -24,14 +36,15 @@
 #include "util/unique_fd.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
-#include <linux/futex.h>
 #include <optional>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,9 +65,7 @@ struct Shared {
     // defaults at first, from the configuration once the child read it.
     std::atomic<std::int64_t> backstop_ns{0};
     std::atomic<int> exit_code{0};
-    // 1 once the child wrote its output and exit code; a futex word the
-    // watcher sleeps on, so that it answers libvirt without waiting for
-    // the child's exit.
+    // 1 once the child wrote its output and exit code (it exits at once).
     std::atomic<std::uint32_t> finished{0};
     std::atomic<std::uint64_t> log_size{0};
     std::atomic<std::uint64_t> out_size{0};
@@ -120,26 +131,9 @@ struct Replay {
     bool late = false;       // the access after them timed out
 };
 
-// The futex calls on the shared WORD (not private: two processes map it).
-// std::atomic<std::uint32_t> is the 32-bit word itself.
-static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
-std::uint32_t* futexWord(std::atomic<std::uint32_t>& word) {
-    return reinterpret_cast<std::uint32_t*>(
-        &word); // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
-}
-
-void wakeWatcher(std::atomic<std::uint32_t>& word) {
-    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
-}
-
-// Sleeps until WORD is no longer 0, or for at most MS milliseconds.
-void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
-    const timespec t{ms / 1000, static_cast<long>(ms % 1000) * 1000000L};
-    (void)::syscall(SYS_futex, futexWord(word), FUTEX_WAIT, 0U, &t, nullptr, 0);
-}
-
 // Hands the check's answer to the watcher through the shared mapping and
-// exits at once: what the check built is left to the kernel to free.
+// exits at once, which wakes the watcher: what the check built is left to
+// the kernel (or to the watcher's exit) to free.
 [[noreturn]] void publish(const Mapping& m, bool checking, const std::string& refusing,
                           const std::string& out, std::string& err, int rc) {
     Shared& shared = *m.shared;
@@ -156,7 +150,6 @@ void sleepWhileZero(std::atomic<std::uint32_t>& word, int ms) {
     }
     shared.exit_code.store(rc);
     shared.finished.store(1, std::memory_order_release);
-    wakeWatcher(shared.finished);
     ::_exit(0);
 }
 
@@ -239,29 +232,108 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     publish(m, checking, refusing, out, err, rc);
 }
 
-// Kills PID and reaps it if it dies within 20 ms; one stuck in the kernel
+// What the watcher needs of a child: its pid, a pidfd when the kernel gives
+// one (-1 otherwise), and whether it shares this process's memory.
+struct Child {
+    pid_t pid = -1;
+    int pidfd = -1;
+    bool shares_memory = false;
+};
+
+// What childMain is called with, for a child started with clone.
+struct ChildStart {
+    const std::vector<std::string>& args;
+    const std::string& xml;
+    bool checking;
+    const std::string& refusing;
+    Clock::time_point started;
+    const Mapping& m;
+    const Replay& replay;
+    pid_t watcher;
+};
+
+int sharedChildMain(void* arg) {
+    const auto& s = *static_cast<const ChildStart*>(arg);
+    childMain(s.args, s.xml, s.checking, s.refusing, s.started, s.m, s.replay, s.watcher);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCanShareMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCanShareMemory = false;
+#else
+constexpr bool kCanShareMemory = true;
+#endif
+#else
+constexpr bool kCanShareMemory = true;
+#endif
+
+// The stack of a child that shares this process's memory: as large as the
+// usual limit of a main thread's, with an inaccessible page below it.
+// Pages cost only once touched; it is never unmapped, since a killed child
+// may still be in the kernel.
+constexpr std::size_t kChildStack = 8 * kMiB;
+constexpr std::size_t kGuard = 4096;
+
+// Starts the check's child: sharing this process's memory when SHARE and
+// the kernel allows (clone with CLONE_VM and CLONE_PIDFD, Linux 5.2),
+// otherwise a fork.  pid -1 if neither could start.
+Child startChild(bool share, const ChildStart& start) {
+    if (share && kCanShareMemory) {
+        void* area = ::mmap(nullptr, kChildStack + kGuard, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (area != MAP_FAILED) {
+            char* base = static_cast<char*>(area);
+            int pidfd = -1;
+            const pid_t pid =
+                ::mprotect(base, kGuard, PROT_NONE) == 0
+                    ? ::clone(sharedChildMain, base + kGuard + kChildStack,
+                              CLONE_VM | CLONE_PIDFD | SIGCHLD,
+                              const_cast<ChildStart*>(
+                                  &start), // NOLINT(cppcoreguidelines-pro-type-const-cast)
+                              &pidfd)
+                    : -1;
+            if (pid > 0) {
+                return Child{pid, pidfd, true};
+            }
+            (void)::munmap(area, kChildStack + kGuard); // no child was started on it
+        }
+    }
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        childMain(start.args, start.xml, start.checking, start.refusing, start.started, start.m,
+                  start.replay, start.watcher);
+    }
+    if (pid < 0) {
+        return Child{};
+    }
+    return Child{pid, static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)), false};
+}
+
+// Kills CHILD and reaps it if it dies within 20 ms; one stuck in the kernel
 // (an uninterruptible store) is left to init.
-void killChild(pid_t pid, int pidfd) {
-    ::kill(pid, SIGKILL);
-    if (pidfd >= 0) {
-        pollfd p{pidfd, POLLIN, 0};
+void killChild(const Child& child) {
+    ::kill(child.pid, SIGKILL);
+    if (child.pidfd >= 0) {
+        pollfd p{child.pidfd, POLLIN, 0};
         while (::poll(&p, 1, 20) < 0 && errno == EINTR) {
         }
     } else {
         ::usleep(1000);
     }
-    ::waitpid(pid, nullptr, WNOHANG);
+    ::waitpid(child.pid, nullptr, WNOHANG);
 }
 
 enum class Outcome { Finished, Exited, Late, Backstop };
 
-// Watches the child PID until it has finished (its output and exit code
-// are in SHARED; it is left to exit on its own), it exits without having
-// finished (STATUS), one of its accesses outlives its deadline (the child
-// is killed; ANSWERED: how many accesses it had answered then), or the
-// backstop passes.
-Outcome watch(pid_t pid, Shared& shared, int& status, std::uint64_t& answered) {
-    const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+// Watches CHILD until it has finished (its output and exit code are in
+// SHARED; it exits on its own), it exits without having finished
+// (STATUS), one of its accesses outlives its deadline (the child is
+// killed; ANSWERED: how many accesses it had answered then), or the
+// backstop passes.  Until the child is gone, nothing here allocates or
+// sets errno: a child may share this process's memory.
+Outcome watch(const Child& child, Shared& shared, int& status, std::uint64_t& answered) {
     for (;;) {
         if (shared.finished.load(std::memory_order_acquire) != 0) {
             return Outcome::Finished;
@@ -273,28 +345,65 @@ Outcome watch(pid_t pid, Shared& shared, int& status, std::uint64_t& answered) {
         const bool busy = started > done;
         const std::int64_t wake_ns = busy ? std::min(access_ns, backstop_ns) : backstop_ns;
         const std::int64_t now_ns = toNs(Clock::now());
-        if (::waitpid(pid, &status, WNOHANG) == pid) {
+        if (::waitpid(child.pid, &status, WNOHANG) == child.pid) {
             return shared.finished.load(std::memory_order_acquire) != 0 ? Outcome::Finished
                                                                         : Outcome::Exited;
         }
         if (now_ns >= backstop_ns) {
-            killChild(pid, pidfd.get());
+            killChild(child);
             return Outcome::Backstop;
         }
         if (busy && now_ns >= access_ns &&
             shared.progress.done.load(std::memory_order_acquire) == done) {
             answered = done;
-            killChild(pid, pidfd.get());
+            killChild(child);
             return Outcome::Late;
         }
         // Rounded up to the next millisecond, and at most kLookEveryMs:
-        // the child's next access may have an earlier deadline, and a child
-        // that dies without finishing is seen at the next look.
+        // the child's next access may have an earlier deadline.  The pidfd
+        // wakes this process when the child exits, which it does as soon
+        // as it has published its answer; poll's timeout sets no errno.
         constexpr std::int64_t kLookEveryMs = 5;
         const std::int64_t left_ms = (wake_ns - now_ns + 999999) / 1000000;
-        sleepWhileZero(shared.finished,
-                       static_cast<int>(std::clamp<std::int64_t>(left_ms, 1, kLookEveryMs)));
+        pollfd p{child.pidfd, POLLIN, 0};
+        (void)::poll(&p, child.pidfd >= 0 ? 1 : 0,
+                     static_cast<int>(std::clamp<std::int64_t>(left_ms, 1, kLookEveryMs)));
     }
+}
+
+// The watcher's refusal, written without allocating: after a child that
+// shared its memory was killed, the heap is not to be trusted.
+class Refusal {
+public:
+    Refusal(bool checking, const std::string& refusing)
+        : checking_(checking), head_(escapeLine(refusing)) {}
+
+    // Writes the refusal WHY (plain ASCII) and DETAIL, and returns the
+    // hook's exit code: 1 for a check, 0 otherwise (a start is never
+    // failed).
+    int operator()(std::string_view why, std::string_view detail = {}) const {
+        if (!checking_) {
+            return 0;
+        }
+        (void)writeAll(STDERR_FILENO, head_);
+        (void)writeAll(STDERR_FILENO, why);
+        (void)writeAll(STDERR_FILENO, detail);
+        (void)writeAll(STDERR_FILENO, "\n");
+        return 1;
+    }
+
+private:
+    bool checking_;
+    std::string head_;
+};
+
+// " (ENOMEM: Cannot allocate memory)" for ERR, in BUF.
+std::string_view errnoDetail(int err, std::array<char, 160>& buf) {
+    const char* name = ::strerrorname_np(err);
+    const char* text = ::strerrordesc_np(err);
+    const int n = std::snprintf(buf.data(), buf.size(), " (%s: %s)", name ? name : "E?",
+                                text ? text : "unknown error");
+    return {buf.data(), n < 0 ? 0 : std::min(static_cast<std::size_t>(n), buf.size() - 1)};
 }
 
 } // namespace
@@ -306,13 +415,8 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
                                 HookAction::CheckIncoming;
     const std::string refusing = refusalPrefix(
         args.size() >= 2 ? hookOpFromString(arg(1)) : HookOp::Unknown, args.empty() ? "-" : arg(0));
-    const auto give_up = [&](const std::string& why) {
-        if (!checking) {
-            return 0; // a start is never failed
-        }
-        (void)writeAll(STDERR_FILENO, escapeLine(refusing + why) + "\n");
-        return 1;
-    };
+    const Refusal give_up(checking, refusing);
+    std::array<char, 160> detail{};
     const Clock::time_point started = Clock::now();
     // libvirt reads what a hook prints as a C string: a NUL byte ends the
     // document for it, and so for the check.
@@ -321,14 +425,17 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
     }
     const auto mapping = mapShared();
     if (!mapping) {
-        return give_up("cannot map memory to share with the check (" + errnoPhrase(errno) + ")");
+        return give_up("cannot map memory to share with the check", errnoDetail(errno, detail));
     }
     Shared* shared = mapping->shared;
     const Config defaults;
     shared->backstop_ns.store(
         toNs(started + defaults.timeout + defaults.attr_timeout + std::chrono::milliseconds(1000)));
-    const pid_t self = ::getpid();
     Replay replay;
+    const ChildStart start{args, xml, checking, refusing, started, *mapping, replay, ::getpid()};
+    // From here on the process leaves with _exit: a child that shares its
+    // memory may have left the heap (and what exit would run) half-done.
+    bool trusted = true;
     for (;;) {
         shared->progress.started.store(0);
         shared->progress.done.store(0);
@@ -336,31 +443,36 @@ int engineMain(const std::vector<std::string>& args, std::string xml) {
         shared->finished.store(0);
         shared->out_size.store(0);
         shared->err_size.store(0);
-        const pid_t pid = ::fork();
-        if (pid < 0) {
-            return give_up("cannot start the check (" + errnoPhrase(errno) + ")");
+        const Child child = startChild(trusted, start);
+        if (child.pid < 0) {
+            ::_exit(give_up("cannot start the check", errnoDetail(errno, detail)));
         }
-        if (pid == 0) {
-            childMain(args, xml, checking, refusing, started, *mapping, replay, self);
-        }
+        const UniqueFd pidfd(child.pidfd);
         int status = 0;
         std::uint64_t answered = 0;
-        switch (watch(pid, *shared, status, answered)) {
+        const Outcome outcome = watch(child, *shared, status, answered);
+        if (outcome != Outcome::Finished && child.shares_memory) {
+            trusted = false;
+        }
+        switch (outcome) {
         case Outcome::Exited:
-            return give_up(WIFSIGNALED(status)
-                               ? "the check ended without an answer (killed by signal " +
-                                     std::to_string(WTERMSIG(status)) + ")"
-                               : "the check ended without an answer");
+            if (WIFSIGNALED(status)) {
+                const int n = std::snprintf(detail.data(), detail.size(), " (killed by signal %d)",
+                                            WTERMSIG(status));
+                ::_exit(give_up("the check ended without an answer",
+                                {detail.data(), static_cast<std::size_t>(std::max(n, 0))}));
+            }
+            ::_exit(give_up("the check ended without an answer"));
         case Outcome::Finished:
             if (!writeAll(STDOUT_FILENO, textOf(mapping->out, kOutMax, shared->out_size)) &&
                 checking && shared->exit_code.load() == 0) {
                 // libvirt would take a cut document for the domain's definition.
-                return give_up("cannot hand the domain XML back to libvirt (writing it failed)");
+                ::_exit(give_up("cannot hand the domain XML back to libvirt (writing it failed)"));
             }
             (void)writeAll(STDERR_FILENO, textOf(mapping->err, kErrMax, shared->err_size));
-            return shared->exit_code.load();
+            ::_exit(shared->exit_code.load());
         case Outcome::Backstop:
-            return give_up("the check did not finish in time (timed out)");
+            ::_exit(give_up("the check did not finish in time (timed out)"));
         case Outcome::Late: {
             // A new child replays this one's answers; the access it was
             // stuck in times out, unless it was answered before the kill.

@@ -6,12 +6,18 @@
 #include "domain/domain_xml.hpp"
 #include "sim_mount.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <linux/kcmp.h>
+#include <optional>
 #include <set>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace mdevmc;
 using namespace mdevmc::test;
@@ -376,24 +382,26 @@ TEST_F(HookMatrix, DeviceVanishingMidCheck) {
     EXPECT_FALSE(std::filesystem::exists(target->sys() / "bus/mdev/devices" / kU1));
 }
 
+std::string exeOf(pid_t pid) {
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+}
+
+pid_t parentOf(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("PPid:", 0) == 0) {
+            return static_cast<pid_t>(std::stoi(line.substr(5)));
+        }
+    }
+    return pid_t{0};
+}
+
 // The check child of a hook this test process runs: a process running the
 // hook whose parent runs it too and is this process's child (other tests
 // may run hooks at the same time).
 std::set<pid_t> checkChildren() {
-    const auto exeOf = [](pid_t pid) {
-        std::error_code ec;
-        return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
-    };
-    const auto parentOf = [](pid_t pid) {
-        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-        std::string line;
-        while (std::getline(status, line)) {
-            if (line.rfind("PPid:", 0) == 0) {
-                return static_cast<pid_t>(std::stoi(line.substr(5)));
-            }
-        }
-        return pid_t{0};
-    };
     const std::string hook = std::filesystem::canonical(MDEVMC_HOOK).string();
     std::set<pid_t> out;
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
@@ -433,6 +441,81 @@ TEST_F(HookMatrix, CheckChildKilledWithoutAnAnswer) {
     EXPECT_EQ(firstLine(r.err),
               kRefusing + "the check ended without an answer (killed by signal 9)");
     EXPECT_LT(answered, 5s); // not the 20 s access deadline
+}
+
+// Whether the hook's first check child shares its watcher's memory: in
+// every build but those with AddressSanitizer (engine_main.cpp).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kFirstChildSharesMemory = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kFirstChildSharesMemory = false;
+#else
+constexpr bool kFirstChildSharesMemory = true;
+#endif
+#else
+constexpr bool kFirstChildSharesMemory = true;
+#endif
+
+// Whether processes A and B share their memory (kcmp KCMP_VM); nullopt
+// where the kernel has no kcmp.
+std::optional<bool> shareMemory(pid_t a, pid_t b) {
+    const long r = ::syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+    if (r < 0) {
+        return std::nullopt;
+    }
+    return r == 0;
+}
+
+// The first check child shares the watcher's memory, which spares the copy
+// of its page tables and every page written; the child that replaces it
+// after it was killed for a late access is a fork, with memory of its own,
+// and the check still goes on to the second device and refuses the first.
+TEST_F(HookMatrix, FirstCheckChildSharesMemoryItsReplacementDoesNot) {
+    ParentDef second;
+    second.address = "0000:00:03.0";
+    const auto both = [&second] {
+        return topology({ParentDef{}, second}, {{kU1}, {kU2, "0000:00:03.0"}});
+    };
+    hosts(both(), both());
+    writeFile(target->root() / "etc/mdev-migcheck/mdev-migcheck.conf",
+              "attr_timeout_ms = 1000\ntimeout_ms = 20000\nsyslog = no\n");
+    const std::string other = "devices/pci0000:00/0000:00:03.0/mdev_supported_types/nvidia-63/"
+                              "migration_version";
+    ASSERT_EQ(target->command("hang-read " + kAttr), 0);
+    ASSERT_EQ(target->command("hang-read " + other), 0);
+    const std::string xml = annotate(domain({kU1, kU2}));
+    RunResult r;
+    std::thread hook([&] { r = migrate(xml); });
+    EXPECT_TRUE(waitUntilHeld());
+    const auto first = checkChildren();
+    ASSERT_EQ(first.size(), 1U);
+    const pid_t watcher = parentOf(*first.begin());
+    const auto shared = shareMemory(watcher, *first.begin());
+    if (!shared) {
+        (void)target->command("release all");
+        hook.join();
+        GTEST_SKIP() << "kcmp is not available in this kernel (" << std::strerror(errno) << ")";
+    }
+    EXPECT_EQ(*shared, kFirstChildSharesMemory);
+    // Killed after 1 s in the first read; its replacement waits in the second.
+    std::set<pid_t> next;
+    for (int i = 0; i < 500 && next.empty(); ++i) {
+        std::this_thread::sleep_for(10ms);
+        next = checkChildren();
+        for (const pid_t pid : first) {
+            next.erase(pid);
+        }
+    }
+    ASSERT_EQ(next.size(), 1U);
+    EXPECT_TRUE(waitUntilHeld());
+    EXPECT_EQ(shareMemory(watcher, *next.begin()), std::optional<bool>(false));
+    ASSERT_EQ(target->command("release all"), 0);
+    hook.join();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(firstLine(r.err).rfind(kRefusing + "mdev " + kU1 + " (nvidia-63)", 0), 0U) << r.err;
+    EXPECT_NE(firstLine(r.err).find("timed out"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(kU2), std::string::npos) << r.err; // checked, and compatible
 }
 
 TEST_F(HookMatrix, NoRecordedSourceVersion) {
