@@ -41,7 +41,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 #include <optional>
 #include <poll.h>
 #include <sched.h>
@@ -81,6 +83,11 @@ constexpr std::size_t kLogMax = 8 * kMiB;
 constexpr std::size_t kOutMax = kMaxHookXml + 4 * kMiB;
 // A refusal is at most 32 lines, plus what the configuration's errors say.
 constexpr std::size_t kErrMax = kMiB;
+#ifdef MADV_POPULATE_WRITE
+constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
+#else
+constexpr int kPopulateWrite = 23; // Linux 5.14; older kernels refuse it
+#endif
 constexpr std::size_t kMappingSize = kHeaderSize + kLogMax + kOutMax + kErrMax;
 
 // The one mapping, laid out as Shared says.  Pages cost only once touched
@@ -207,6 +214,34 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     return runHook(args, xml, ctx);
 }
 
+// Makes the heap the check is about to fill, in one call: a page the child
+// first writes costs a page fault each (the parse's tree alone is about 12
+// times the domain XML), while MADV_POPULATE_WRITE (Linux 5.14) maps them
+// all at once.  glibc's allocator is told to take blocks up to that size
+// from the heap, not from mappings of their own, and not to give the
+// populated top back when it is freed.  About 64 KiB plus 24 times the XML
+// covers what a check of N mdevs allocates (measured: 20 times at 64
+// mdevs), at most 32 MiB (glibc's largest mmap threshold).  Measured with
+// hookbench, two runs each way: 1.2 to 1.4 ms less at 64 mdevs, no change
+// beyond the spread at one.
+void reserveHeap(std::size_t xml_size) {
+    constexpr std::size_t kPage = 4096;
+    constexpr std::size_t kMax = 32 * kMiB - kPage;
+    const std::size_t want = std::min(64 * std::size_t{1024} + 24 * xml_size, kMax);
+    (void)::mallopt(M_MMAP_THRESHOLD, static_cast<int>(want + kPage));
+    (void)::mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * kMax));
+    void* block = std::malloc(want); // NOLINT(cppcoreguidelines-no-malloc)
+    if (block == nullptr) {
+        return;
+    }
+    const std::size_t lead = (kPage - reinterpret_cast<std::uintptr_t>(block) % kPage) % kPage;
+    if (want >= lead + kPage) {
+        (void)::madvise(static_cast<char*>(block) + lead, (want - lead) & ~(kPage - 1),
+                        kPopulateWrite);
+    }
+    std::free(block); // NOLINT(cppcoreguidelines-no-malloc)
+}
+
 [[noreturn]] void childMain(const std::vector<std::string>& args, const std::string& xml,
                             bool checking, const std::string& refusing, Clock::time_point started,
                             const Mapping& m, const Replay& replay, pid_t watcher) {
@@ -215,6 +250,7 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     if (!detachFromParent(watcher, {})) {
         ::_exit(1);
     }
+    reserveHeap(xml.size());
 
     std::string out;
     std::string err;
