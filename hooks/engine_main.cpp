@@ -222,8 +222,8 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
 // populated top back when it is freed.  About 64 KiB plus 24 times the XML
 // covers what a check of N mdevs allocates (measured: 20 times at 64
 // mdevs), at most 32 MiB (glibc's largest mmap threshold).  Measured with
-// hookbench, two runs each way: 1.2 to 1.4 ms less at 64 mdevs, no change
-// beyond the spread at one.
+// hookbench, four alternated runs: 0.2 to 2.3 ms less at 64 mdevs, no
+// change beyond the spread at one (README, Benchmarks).
 void reserveHeap(std::size_t xml_size) {
     constexpr std::size_t kPage = 4096;
     constexpr std::size_t kMax = 32 * kMiB - kPage;
