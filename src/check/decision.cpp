@@ -200,6 +200,7 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, Decisio
     // This host's record, read once: its version now, its kernel facts only
     // if the fingerprint stage is reached.
     v.here = recordVersion(host, *dev, config, deadline);
+    v.dir = dev->dir;
     v.here->address = hd.address;
     v.here->alias = hd.alias;
     v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
@@ -327,13 +328,15 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
 
 // A device that vanished while it was checked: nothing was learnt.  Once
 // all are decided, the type link of every device found is read again, in
-// one batch (the least lookup there is: no canonical path, no file kinds).
+// one batch, in the directory it was found in (the least lookup there is:
+// no canonical path, no file kinds; in the hook, one readlinkat in the
+// directory its lookup kept open, in which a removed device has no link).
 void refuseVanished(Decision& d, const MdevHost& host, const Config& config, Deadline deadline) {
     std::vector<IoRequest> again;
     std::vector<DeviceVerdict*> which;
     for (auto& v : d.devices) {
-        if (v.here) {
-            again.push_back(MdevHost::typeLinkRequest(v.uuid));
+        if (v.here && !v.dir.empty()) {
+            again.push_back(MdevHost::typeLinkRequest(v.dir));
             which.push_back(&v);
         }
     }

@@ -93,8 +93,10 @@ struct DeviceVerdict {
     std::string source_uuid;
     // This host's record of the device, read while checking it: its
     // migration_version (recordVersion; the fingerprint stage reads the
-    // kernel facts it compares).  Set when the device was found here.
+    // kernel facts it compares).  Set when the device was found here, and
+    // then DIR is the directory it was found in (beneath the root).
     std::optional<MetadataEntry> here;
+    std::string dir;
 };
 
 // "protocol", "oracle:nvml", "fingerprint", "none".

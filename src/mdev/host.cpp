@@ -61,8 +61,8 @@ IoRequest MdevHost::deviceRequest(std::string_view uuid) {
     return IoRequest::probe(paths::device(uuid), {"mdev_type"}, {paths::kMigrationVersion});
 }
 
-IoRequest MdevHost::typeLinkRequest(std::string_view uuid) {
-    return IoRequest::linksIn(paths::device(uuid), {"mdev_type"});
+IoRequest MdevHost::typeLinkRequest(std::string_view dir) {
+    return IoRequest::linksIn(std::string(dir), {"mdev_type"});
 }
 
 Result<std::string> MdevHost::typeFrom(const Result<DirProbe>& probe) {

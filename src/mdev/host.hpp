@@ -59,10 +59,11 @@ public:
     // The one access device() makes for UUID (canonical), and what it makes
     // of its answer: for making that access ahead, in a batch.
     static IoRequest deviceRequest(std::string_view uuid);
-    // The lookup of device UUID's type link alone, and the type id it found
-    // (the link's last component; an error with ENOENT if the device or its
-    // link is gone).
-    static IoRequest typeLinkRequest(std::string_view uuid);
+    // The lookup of the type link alone in DIR, the directory a lookup
+    // found a device in (MdevDevice::dir), and the type id it found (the
+    // link's last component; an error with ENOENT if the device or its link
+    // is gone).
+    static IoRequest typeLinkRequest(std::string_view dir);
     static Result<std::string> typeFrom(const Result<DirProbe>& probe);
     Result<MdevDevice> deviceFrom(std::string_view uuid, const Result<DirProbe>& probe) const;
     // Every mdev on this host, sorted by UUID; devices that cannot be

@@ -180,12 +180,17 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
             p.files.push_back(S_ISREG(st.st_mode) ? 0 : EINVAL);
         }
     }
+    root.keep(p.dir, std::move(dirfd));
     return p;
 }
 
 Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
                              const std::vector<std::string>& links) {
     DirProbe p;
+    if (const int at = root.kept(std::string(rel)); at >= 0) {
+        p.links = readLinks(root, at, rel, links);
+        return p;
+    }
     UniqueFd dirfd;
     MDEVMC_TRY_ASSIGN(dirfd, openDir(root, rel));
     p.links = readLinks(root, dirfd.get(), rel, links);

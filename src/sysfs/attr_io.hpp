@@ -109,7 +109,9 @@ public:
                                       const std::vector<std::string>& files, Deadline deadline) = 0;
     // What probeDir answers for LINKS alone, without the directory's
     // canonical path (DirProbe::dir is left empty): the least a lookup of
-    // a directory can cost.  This default makes a whole probeDir.
+    // a directory can cost.  This default makes a whole probeDir.  Where a
+    // probeDir kept the directory open (Root::keepDirectories), a directory
+    // it named is read there again: one readlinkat per link.
     virtual Result<DirProbe> readLinksIn(std::string_view rel,
                                          const std::vector<std::string>& links, Deadline deadline);
     // The whole of the regular file PATH, of at most MAX bytes, opened without

@@ -21,8 +21,10 @@ namespace {
 
 constexpr int kMaxLinks = 40;
 constexpr int kBeneathRetries = 64;
-// The most directories a Root keeps open (keepDirectories).
-constexpr std::size_t kMaxKeptDirs = 64;
+// The most directories a Root keeps open (keepDirectories): the bus and
+// parent directories of a check and its devices (the hook checks at most
+// 256), well within the 1024 descriptors a process may have by default.
+constexpr std::size_t kMaxKeptDirs = 320;
 
 std::vector<std::string> splitPath(std::string_view p) {
     std::vector<std::string> out;
@@ -333,6 +335,17 @@ int Root::plainDir(const std::string& rel, UniqueFd& owned) const {
     }
     owned = std::move(fd);
     return owned.get();
+}
+
+void Root::keep(const std::string& rel, UniqueFd fd) const {
+    if (keep_dirs_ && fd.valid() && kept_.size() < kMaxKeptDirs) {
+        kept_.emplace(rel, std::move(fd)); // one already kept under REL stays
+    }
+}
+
+int Root::kept(const std::string& rel) const {
+    const auto it = kept_.find(rel);
+    return it == kept_.end() ? -1 : it->second.get();
 }
 
 void Root::keepDirectories(bool keep) {

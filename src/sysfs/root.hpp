@@ -70,13 +70,22 @@ public:
     std::optional<NamedDir> openNamed(std::string_view rel) const;
 
     // While KEEP, openNamed() keeps the directories it proved free of
-    // symlinks open (at most 64) and looks beneath them again instead of
-    // from the root: a check of many mdevs proves the bus directory and
-    // each parent device once.  For a process that lives as long as one
-    // check (the hook's): a kept directory renamed meanwhile would still
-    // be named by its old path (sysfs renames no bus or mdev parent
-    // directory).  keepDirectories(false) closes them.
+    // symlinks open (at most 320 in all) and looks beneath them again
+    // instead of from the root: a check of many mdevs proves the bus
+    // directory and each parent device once.  For a process that lives as
+    // long as one check (the hook's): a kept directory renamed meanwhile
+    // would still be named by its old path (sysfs renames no bus or mdev
+    // parent directory).  keepDirectories(false) closes them.
     void keepDirectories(bool keep);
+
+    // While keepDirectories: keeps FD, the directory openNamed() named REL
+    // (a device a lookup found), for kept().  Otherwise, or with 320 kept
+    // already, FD is closed.
+    void keep(const std::string& rel, UniqueFd fd) const;
+    // The directory kept under REL, -1 if none.  A kept directory removed
+    // since stays a removed directory: nothing is found in it (ENOENT),
+    // even if another has been made under its name.
+    int kept(const std::string& rel) const;
 
     // The target of the symlink REL (its last component is not followed).
     Result<std::string> readLink(std::string_view rel) const;

@@ -397,3 +397,40 @@ TEST_F(AttrIoTest, StateFilesStayBeneathTheRootAndFollowNoLink) {
     EXPECT_EQ(readFile(dir.path() / "outside"), "x");
     EXPECT_EQ(readFile(dir.path() / "target"), "kept");
 }
+
+// While the root keeps directories, the directory a probe found stays open
+// and readLinksIn of the name the probe gave it reads the links there: a
+// directory removed since has none, even when another has been made under
+// its name, which a root that keeps nothing reads.
+TEST_F(AttrIoTest, LinksAreReadAgainInTheDirectoryAProbeFound) {
+    const auto bus = dir.path() / "sys/bus/devices";
+    const auto dev = dir.path() / "sys/devices/p/d";
+    const auto make = [&](const char* type) {
+        std::filesystem::create_directories(dev);
+        std::filesystem::create_directory_symlink(type, dev / "type");
+    };
+    make("types/t");
+    std::filesystem::create_directories(bus);
+    std::filesystem::create_directory_symlink("../../devices/p/d", bus / "d");
+    const auto d = Deadline::after(5s);
+    const std::size_t before = openFds();
+    root->keepDirectories(true);
+    DirectAttrIo io(*root);
+    const auto found = io.probeDir("sys/bus/devices/d", {"type"}, {}, d);
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_EQ(found->dir, "sys/devices/p/d");
+    EXPECT_GE(root->kept("sys/devices/p/d"), 0);
+    EXPECT_EQ(*io.readLinksIn(found->dir, {"type"}, d)->links.at(0), "types/t");
+
+    std::filesystem::remove_all(dev);
+    make("types/other");
+    const auto again = io.readLinksIn(found->dir, {"type"}, d);
+    ASSERT_TRUE(again) << again.error().message;
+    ASSERT_FALSE(again->links.at(0));
+    EXPECT_EQ(again->links.at(0).error().err, ENOENT);
+
+    root->keepDirectories(false);
+    EXPECT_EQ(root->kept("sys/devices/p/d"), -1);
+    EXPECT_EQ(openFds(), before);
+    EXPECT_EQ(*io.readLinksIn(found->dir, {"type"}, d)->links.at(0), "types/other");
+}
