@@ -100,7 +100,7 @@ Result<DomainXml> DomainXml::parse(std::string_view xml, std::size_t max_bytes) 
 }
 
 Result<DomainXml> DomainXml::parseToRead(std::string_view xml, std::size_t max_bytes) {
-    auto d = parseWith(xml, max_bytes, XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
+    auto d = parseWith(xml, max_bytes, XML_PARSE_COMPACT);
     if (d) {
         d->read_only_ = true;
     }

@@ -33,11 +33,9 @@ class DomainXml {
 public:
     static Result<DomainXml> parse(std::string_view xml, std::size_t max_bytes = kMaxDomainXml);
     // A document that is only read (the hook's checks): short texts are
-    // stored in their nodes (libxml2's COMPACT) and the whitespace between
-    // elements is left out (NOBLANKS; an element whose only content is
-    // whitespace keeps it), fewer allocations for a tree whose elements,
-    // attributes and texts read the same as parse()'s.  It is never written
-    // back: setMetadata() on it throws std::logic_error.
+    // stored in their nodes (libxml2's COMPACT), fewer allocations for a
+    // tree that reads the same as parse()'s.  Such texts cannot be changed
+    // in place: setMetadata() on it throws std::logic_error.
     static Result<DomainXml> parseToRead(std::string_view xml,
                                          std::size_t max_bytes = kMaxDomainXml);
 
