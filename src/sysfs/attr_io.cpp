@@ -187,7 +187,7 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
 Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
                              const std::vector<std::string>& links) {
     DirProbe p;
-    if (const int at = root.kept(std::string(rel)); at >= 0) {
+    if (const int at = root.kept(rel); at >= 0) {
         p.links = readLinks(root, at, rel, links);
         return p;
     }

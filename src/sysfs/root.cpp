@@ -343,8 +343,11 @@ void Root::keep(const std::string& rel, UniqueFd fd) const {
     }
 }
 
-int Root::kept(const std::string& rel) const {
-    const auto it = kept_.find(rel);
+int Root::kept(std::string_view rel) const {
+    if (kept_.empty()) {
+        return -1; // a root that keeps nothing: no name is built
+    }
+    const auto it = kept_.find(std::string(rel));
     return it == kept_.end() ? -1 : it->second.get();
 }
 

@@ -78,14 +78,14 @@ public:
     // parent directory).  keepDirectories(false) closes them.
     void keepDirectories(bool keep);
 
-    // While keepDirectories: keeps FD, the directory openNamed() named REL
+    // While keepDirectories: keeps FD, directory REL by its canonical name
     // (a device a lookup found), for kept().  Otherwise, or with 320 kept
     // already, FD is closed.
     void keep(const std::string& rel, UniqueFd fd) const;
     // The directory kept under REL, -1 if none.  A kept directory removed
     // since stays a removed directory: nothing is found in it (ENOENT),
     // even if another has been made under its name.
-    int kept(const std::string& rel) const;
+    int kept(std::string_view rel) const;
 
     // The target of the symlink REL (its last component is not followed).
     Result<std::string> readLink(std::string_view rel) const;
