@@ -1,8 +1,11 @@
-// A libvirt domain XML: the mdev hostdevs it has and the mdev-migcheck
-// metadata it carries.  Parsing is hardened: bounded size, no network, no
-// DTD, no entities (libvirt never produces a DOCTYPE; one is refused).
+// A libvirt domain XML as a tree that can be changed (the command line
+// records its metadata in it).  It reads by DomainFactsReader's rules, as
+// readDomainFacts() does without a tree; parsing is hardened alike: bounded
+// size, no network, no DTD, no entities (libvirt never produces a DOCTYPE;
+// one is refused).
 #pragma once
 
+#include "domain/domain_facts.hpp"
 #include "domain/metadata.hpp"
 #include "util/error.hpp"
 
@@ -14,43 +17,21 @@
 
 namespace mdevmc {
 
-// Larger than any domain XML libvirt formats, small enough to bound memory.
-inline constexpr std::size_t kMaxDomainXml = std::size_t{16} * 1024 * 1024;
-
-// <hostdev mode='subsystem' type='mdev' model=...><source><address uuid=.../>
-struct MdevHostdev {
-    std::string uuid;  // as written (lower-cased when valid)
-    std::string model; // vfio-pci, vfio-ccw, vfio-ap (may be empty)
-    bool uuid_valid = false;
-    // Its guest PCI address ("0000:00:05.0", device_address.hpp), when it
-    // has a valid <address type='pci'>; else empty.
-    std::string address{};
-    // Its user alias ("ua-gpu0"), when it has one; else empty.
-    std::string alias{};
-};
-
 class DomainXml {
 public:
     static Result<DomainXml> parse(std::string_view xml, std::size_t max_bytes = kMaxDomainXml);
-    // A document that is only read (the hook's checks): short texts are
-    // stored in their nodes (libxml2's COMPACT), fewer allocations for a
-    // tree that reads the same as parse()'s.  Such texts cannot be changed
-    // in place: setMetadata() on it throws std::logic_error.
-    static Result<DomainXml> parseToRead(std::string_view xml,
-                                         std::size_t max_bytes = kMaxDomainXml);
 
     DomainXml(DomainXml&&) noexcept;
     DomainXml& operator=(DomainXml&&) noexcept;
     ~DomainXml();
 
-    std::string name() const;
-    std::string uuid() const;
-
-    std::vector<MdevHostdev> mdevHostdevs() const;
-
-    // Our metadata element, if the domain has one.  Entries that are not
-    // valid are kept with their `problem` set.
-    std::optional<Metadata> metadata() const;
+    // All it says that mdev-migcheck reads (domain_facts.hpp), as the
+    // document is now; the four below are parts of it.
+    DomainFacts facts() const;
+    std::string name() const { return facts().name; }
+    std::string uuid() const { return facts().uuid; }
+    std::vector<MdevHostdev> mdevHostdevs() const { return facts().hostdevs; }
+    std::optional<Metadata> metadata() const { return facts().metadata; }
 
     // Replaces our metadata element (adding <metadata> if needed); other
     // metadata is left as it is.
@@ -70,12 +51,9 @@ public:
 
 private:
     struct Impl;
-    static void appendMdevHostdevs(const struct _xmlNode* devices, std::vector<MdevHostdev>& out);
-    static Result<DomainXml> parseWith(std::string_view xml, std::size_t max_bytes, int options);
     explicit DomainXml(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
     bool changed_ = false;
-    bool read_only_ = false;
 };
 
 } // namespace mdevmc

@@ -1,7 +1,6 @@
 #include "domain/metadata.hpp"
 
 #include "domain/device_address.hpp"
-#include "domain/xml_util.hpp"
 #include "mdev/validate.hpp"
 #include "util/errno_name.hpp"
 
@@ -252,48 +251,6 @@ std::string formatMetadata(const Metadata& m, bool with_ns, int indent) {
 
 namespace {
 
-MetadataEntry parseEntry(const xmlNode* e) {
-    MetadataEntry entry;
-    entry.uuid = xml::attr(e, "uuid").value_or("");
-    entry.type = xml::attr(e, "type").value_or("");
-    entry.parent = xml::attr(e, "parent").value_or("");
-    entry.version = xml::attr(e, "version");
-    entry.error = xml::attr(e, "error");
-    const auto address = xml::attr(e, "address");
-    const auto alias = xml::attr(e, "alias");
-    entry.address = address.value_or("");
-    entry.alias = alias.value_or("");
-    std::size_t facts = 0;
-    int oracles = 0;
-    for (const xmlNode* c = xml::firstChild(e); c != nullptr; c = xml::next(c)) {
-        if (xml::isOurs(c, "fact")) {
-            // Bounded before it is stored: a hostile record cannot grow this.
-            if (++facts > kMaxFacts) {
-                continue;
-            }
-            entry.fingerprint.facts.push_back(
-                {xml::attr(c, "name").value_or(""), xml::attr(c, "value"), xml::attr(c, "error")});
-        } else if (xml::isOurs(c, "oracle")) {
-            ++oracles;
-            entry.oracle =
-                OracleRecord{xml::attr(c, "name").value_or(""), xml::attr(c, "token").value_or("")};
-        }
-    }
-    entry.problem = checkEntry(entry);
-    if (!entry.problem && ((address && address->empty()) || (alias && alias->empty()))) {
-        entry.problem = std::string("its ") +
-                        (address && address->empty() ? "guest address" : "alias") + " is empty";
-    }
-    if (!entry.problem && facts > kMaxFacts) {
-        entry.problem = "it has " + std::to_string(facts) + " facts, more than the " +
-                        std::to_string(kMaxFacts) + " accepted";
-    }
-    if (!entry.problem && oracles > 1) {
-        entry.problem = "it has more than one oracle record";
-    }
-    return entry;
-}
-
 // Marks every entry whose KEY (not empty) another entry has too, with the
 // problem SAY(key).
 template <typename Key, typename Say>
@@ -330,24 +287,90 @@ void clearSharedAddresses(Metadata& m) {
     }
 }
 
-Metadata parseMetadata(const xmlNode* element) {
-    Metadata out;
-    out.host = xml::attr(element, "host").value_or("");
-    out.host_id = xml::attr(element, "host-id").value_or("");
-    out.format = 1;
-    if (auto f = xml::attr(element, "format")) {
-        int v = 0;
-        const auto [ptr, ec] = std::from_chars(f->data(), f->data() + f->size(), v);
-        out.format = ec == std::errc() && ptr == f->data() + f->size() && v > 0 ? v : 0;
-        if (out.format == 0) {
-            out.problem = "its format " + quoteValue(*f) + " is not a positive number";
+bool MetadataParser::start(std::string_view local, std::string_view ns, const AttrSource& attrs) {
+    const bool ours = ns == kMetadataUri;
+    switch (depth_++) {
+    case 0: // the element itself
+        out_.host = attrs("host").value_or("");
+        out_.host_id = attrs("host-id").value_or("");
+        out_.format = 1;
+        if (auto f = attrs("format")) {
+            int v = 0;
+            const auto [ptr, ec] = std::from_chars(f->data(), f->data() + f->size(), v);
+            out_.format = ec == std::errc() && ptr == f->data() + f->size() && v > 0 ? v : 0;
+            if (out_.format == 0) {
+                out_.problem = "its format " + quoteValue(*f) + " is not a positive number";
+            }
         }
-    }
-    for (const xmlNode* e = xml::firstChild(element); e != nullptr; e = xml::next(e)) {
-        if (xml::isOurs(e, "mdev")) {
-            out.entries.push_back(parseEntry(e));
+        return true;
+    case 1:
+        if (ours && local == "mdev") {
+            beginEntry(attrs);
+            return true;
         }
+        break;
+    case 2:
+        if (ours && local == "fact") {
+            // Bounded before it is stored: a hostile record cannot grow this.
+            if (++facts_ <= kMaxFacts) {
+                entry_.fingerprint.facts.push_back(
+                    {attrs("name").value_or(""), attrs("value"), attrs("error")});
+            }
+        } else if (ours && local == "oracle") {
+            ++oracles_;
+            entry_.oracle = OracleRecord{attrs("name").value_or(""), attrs("token").value_or("")};
+        }
+        break;
+    default:
+        break;
     }
+    --depth_;
+    return false;
+}
+
+void MetadataParser::end() {
+    if (--depth_ == 1) {
+        endEntry();
+    }
+}
+
+void MetadataParser::beginEntry(const AttrSource& attrs) {
+    entry_ = MetadataEntry{};
+    entry_.uuid = attrs("uuid").value_or("");
+    entry_.type = attrs("type").value_or("");
+    entry_.parent = attrs("parent").value_or("");
+    entry_.version = attrs("version");
+    entry_.error = attrs("error");
+    const auto address = attrs("address");
+    const auto alias = attrs("alias");
+    empty_address_ = address && address->empty();
+    empty_alias_ = alias && alias->empty();
+    entry_.address = address.value_or("");
+    entry_.alias = alias.value_or("");
+    facts_ = 0;
+    oracles_ = 0;
+}
+
+void MetadataParser::endEntry() {
+    entry_.problem = checkEntry(entry_);
+    if (!entry_.problem && (empty_address_ || empty_alias_)) {
+        entry_.problem =
+            std::string("its ") + (empty_address_ ? "guest address" : "alias") + " is empty";
+    }
+    if (!entry_.problem && facts_ > kMaxFacts) {
+        entry_.problem = "it has " + std::to_string(facts_) + " facts, more than the " +
+                         std::to_string(kMaxFacts) + " accepted";
+    }
+    if (!entry_.problem && oracles_ > 1) {
+        entry_.problem = "it has more than one oracle record";
+    }
+    out_.entries.push_back(std::move(entry_));
+}
+
+Metadata MetadataParser::finish() {
+    Metadata out = std::move(out_);
+    out_ = Metadata{};
+    depth_ = 0;
     // A UUID, guest address or alias recorded twice: neither record can be
     // trusted over the other (a domain's hostdevs never share one).
     markDuplicates(
@@ -368,6 +391,12 @@ Metadata parseMetadata(const xmlNode* element) {
         });
     out.index();
     return out;
+}
+
+Metadata parseMetadata(const xmlNode* element) {
+    MetadataParser p;
+    replayElement(element, p);
+    return p.finish();
 }
 
 } // namespace mdevmc

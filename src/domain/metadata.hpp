@@ -21,6 +21,7 @@
 // The RELAX NG schema is xml/mdev-migcheck-metadata.rng.
 #pragma once
 
+#include "domain/xml_events.hpp"
 #include "mdev/fingerprint.hpp"
 
 #include <optional>
@@ -28,10 +29,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-// libxml2's node type, declared as libxml2 names it so this header need not
-// include <libxml/tree.h>; the reserved name is libxml2's, not ours.
-using xmlNode = struct _xmlNode; // NOLINT(bugprone-reserved-identifier)
 
 namespace mdevmc {
 
@@ -104,9 +101,34 @@ std::optional<std::string> checkEntry(const MetadataEntry& e);
 // more spaces).
 std::string formatMetadata(const Metadata& m, bool with_ns = true, int indent = 0);
 
-// Parses our element (a node in kMetadataUri named kMetadataElement).
-// Invalid entries are kept with their `problem` set; a UUID, guest address
-// or alias recorded twice marks both.
+// Reads our element (in kMetadataUri, named kMetadataElement) from the
+// events of a parse (domain/xml_events.hpp), starting with the element's
+// own start; finish() gives what was read.  Invalid entries are kept with
+// their `problem` set; a UUID, guest address or alias recorded twice marks
+// both.  The one reader of the element: parseMetadata() and the domain's
+// readers feed it.
+class MetadataParser final : public XmlEventSink {
+public:
+    bool start(std::string_view local, std::string_view ns, const AttrSource& attrs) override;
+    void text(std::string_view /*t*/) override {}
+    void end() override;
+    Metadata finish();
+
+private:
+    void beginEntry(const AttrSource& attrs);
+    void endEntry();
+
+    Metadata out_;
+    int depth_ = 0; // elements open: ours, then an <mdev>
+    // The <mdev> being read and what it carried that the entry does not keep.
+    MetadataEntry entry_;
+    std::size_t facts_ = 0;
+    int oracles_ = 0;
+    bool empty_address_ = false;
+    bool empty_alias_ = false;
+};
+
+// Parses our element ELEMENT of a parsed tree with MetadataParser.
 Metadata parseMetadata(const xmlNode* element);
 
 } // namespace mdevmc

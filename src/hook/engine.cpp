@@ -5,7 +5,7 @@
 #include "check/provision.hpp"
 #include "check/recording.hpp"
 #include "check/report.hpp"
-#include "domain/domain_xml.hpp"
+#include "domain/domain_facts.hpp"
 #include "hook/incoming.hpp"
 #include "hook/ops.hpp"
 #include "mdev/host.hpp"
@@ -92,17 +92,16 @@ std::optional<std::string> definitionNow(const std::string& domain, HookContext&
 // migration, or a live one the source has not recorded (see
 // hook/incoming.hpp).  Leaves the note prepare begin looks for and accepts;
 // false when the note could not be left (the check then refuses).
-bool deferUnrecorded(const std::string& domain, const DomainXml& xml,
-                     const std::vector<MdevHostdev>& hostdevs, HookContext& ctx) {
+bool deferUnrecorded(const std::string& domain, const DomainFacts& xml, HookContext& ctx) {
     // The note names the domain: only a name that is a file name (libvirt's
     // own rule for its definition file) is deferred; any other is checked now.
-    const std::string uuid = xml.uuid();
+    const std::string& uuid = xml.uuid;
     if (!isValidUuid(uuid) || !definitionPath(domain)) {
         return false;
     }
     const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
     IncomingNote note{domain, uuid, nowMs(), {}, {}};
-    for (const auto& h : hostdevs) {
+    for (const auto& h : xml.hostdevs) {
         if (h.uuid_valid) {
             note.mdevs.push_back(h.uuid);
         }
@@ -126,13 +125,12 @@ bool deferUnrecorded(const std::string& domain, const DomainXml& xml,
 
 // Creates the devices D misses where a parent fits, and decides again (the
 // created devices are then checked as existing ones).
-std::vector<CreatedEntry> provision(HookOp op, const std::string& domain, const DomainXml& xml,
-                                    const std::vector<MdevHostdev>& hostdevs, const MdevHost& host,
-                                    Deadline deadline, Decision& d, HookContext& ctx) {
+std::vector<CreatedEntry> provision(HookOp op, const std::string& domain, const DomainFacts& xml,
+                                    const MdevHost& host, Deadline deadline, Decision& d,
+                                    HookContext& ctx) {
     const CreatedJournal journal(ctx.run_dir);
-    const auto source = xml.metadata();
     const ProvisionOutcome p =
-        provisionMissing(d, source, host, ctx.config, deadline, journal, domain, xml.uuid());
+        provisionMissing(d, xml.metadata, host, ctx.config, deadline, journal, domain, xml.uuid);
     for (const auto& e : p.created) {
         ctx.log.entry(LOG_INFO,
                       std::string(hookOpName(op)) + " of domain " + domain + ": created mdev " +
@@ -147,7 +145,7 @@ std::vector<CreatedEntry> provision(HookOp op, const std::string& domain, const 
     }
     // Again: the created devices as existing ones, and the parents as they
     // are now (another migration may have taken the last instance).
-    d = decide(hostdevs, source, host, ctx.config, deadline);
+    d = decide(xml.hostdevs, xml.metadata, host, ctx.config, deadline);
     noteProvisionFailures(d, p);
     return p.created;
 }
@@ -174,7 +172,7 @@ int answer(HookContext& ctx, int rc) {
 int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_text,
                   HookContext& ctx) {
     const std::string refusing = refusalPrefix(op, domain);
-    auto xml = DomainXml::parseToRead(xml_text);
+    auto xml = readDomainFacts(xml_text);
     if (!xml) {
         // Too large, too deep, a DTD...: what libvirt's parser would make
         // of it is not known here, but a document in which it cannot find an
@@ -186,8 +184,7 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         ctx.log.error("domain " + domain + ": " + xml.error().message);
         return answer(ctx, 1);
     }
-    const auto hostdevs = xml->mdevHostdevs();
-    if (hostdevs.empty() || !ctx.config.enabled) {
+    if (xml->hostdevs.empty() || !ctx.config.enabled) {
         return answer(ctx, 0);
     }
     if (ctx.config_error) {
@@ -195,24 +192,23 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
         ctx.log.error(ctx.config_error->message);
         return answer(ctx, 1);
     }
-    const auto source = xml->metadata();
-    if (op == HookOp::Migrate && !source && !ctx.config.allow_unrecorded &&
-        deferUnrecorded(domain, *xml, hostdevs, ctx)) {
+    if (op == HookOp::Migrate && !xml->metadata && !ctx.config.allow_unrecorded &&
+        deferUnrecorded(domain, *xml, ctx)) {
         return answer(ctx, 0);
     }
     const MdevHost host(ctx.root, ctx.io);
     const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
-    Decision d = decide(hostdevs, source, host, ctx.config, deadline);
+    Decision d = decide(xml->hostdevs, xml->metadata, host, ctx.config, deadline);
     std::vector<CreatedEntry> created;
     if (ctx.config.provision && !ctx.run_dir.empty() && worthProvisioning(d)) {
-        created = provision(op, domain, *xml, hostdevs, host, deadline, d, ctx);
+        created = provision(op, domain, *xml, host, deadline, d, ctx);
     }
     if (op == HookOp::Restore) {
         adviseSaveImage(d);
     }
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
-        logVerdict(ctx, op, domain, xml->uuid(), d, v, audit);
+        logVerdict(ctx, op, domain, xml->uuid, d, v, audit);
     }
     if (!d.compatible()) {
         if (!audit) {
@@ -225,12 +221,8 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
     }
     // libvirt replaces the definition with any XML the hook prints and marks
     // the domain tainted ("configuration potentially modified by hook
-    // script"): the XML is printed only when something here changed it
-    // (DomainXml::changed()), never to hand back this host's record, which
-    // the recorder stores after `started begin`.
-    if (xml->changed()) {
-        ctx.out += xml->serialize();
-    }
+    // script"): the check prints none, not even to hand back this host's
+    // record, which the recorder stores after `started begin`.
     return answer(ctx, 0);
 }
 
@@ -238,13 +230,12 @@ int checkIncoming(HookOp op, const std::string& domain, std::string_view xml_tex
 // unrecorded; any other start passes.  Never fails a start for its own
 // trouble (a note it cannot read or remove is logged).
 int confirmIncoming(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
-    auto xml = DomainXml::parseToRead(xml_text);
+    auto xml = readDomainFacts(xml_text);
     if (!xml || !ctx.config.enabled || ctx.config_error) {
         return answer(ctx, 0);
     }
-    const auto hostdevs = xml->mdevHostdevs();
-    const std::string uuid = xml->uuid();
-    if (hostdevs.empty() || !isValidUuid(uuid)) {
+    const std::string& uuid = xml->uuid;
+    if (xml->hostdevs.empty() || !isValidUuid(uuid)) {
         return answer(ctx, 0);
     }
     const Deadline deadline = Deadline::at(ctx.started + ctx.config.timeout);
@@ -276,11 +267,11 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
         // Defined here since: an offline migration, and now a start.
         return answer(ctx, 0);
     }
-    if (xml->metadata()) {
+    if (xml->metadata) {
         return answer(ctx, 0);
     }
     const MdevHost host(ctx.root, ctx.io);
-    const Decision d = decide(hostdevs, std::nullopt, host, ctx.config, deadline);
+    const Decision d = decide(xml->hostdevs, std::nullopt, host, ctx.config, deadline);
     const bool audit = ctx.config.mode == Mode::Audit;
     for (const auto& v : d.devices) {
         logVerdict(ctx, HookOp::Prepare, domain, uuid, d, v, audit);
@@ -295,15 +286,15 @@ int confirmIncoming(const std::string& domain, std::string_view xml_text, HookCo
 }
 
 int recordVersions(const std::string& domain, std::string_view xml_text, HookContext& ctx) {
-    auto xml = DomainXml::parseToRead(xml_text);
+    auto xml = readDomainFacts(xml_text);
     if (!xml) {
         ctx.log.error("domain " + domain + ": not recording mdev versions: " + xml.error().message);
         return 0;
     }
-    if (xml->mdevHostdevs().empty() || !ctx.config.enabled) {
+    if (xml->hostdevs.empty() || !ctx.config.enabled) {
         return 0;
     }
-    const std::string uuid = xml->uuid();
+    const std::string& uuid = xml->uuid;
     if (!ctx.spawn_recorder) {
         return 0;
     }
@@ -319,11 +310,11 @@ int collectCreated(const std::string& domain, std::string_view xml_text, HookCon
     if (!ctx.spawn_gc) {
         return 0;
     }
-    auto xml = DomainXml::parseToRead(xml_text);
-    if (!xml || !isValidUuid(xml->uuid())) {
+    auto xml = readDomainFacts(xml_text);
+    if (!xml || !isValidUuid(xml->uuid)) {
         return 0; // the timer's gc takes it
     }
-    if (auto r = ctx.spawn_gc(canonicalUuid(xml->uuid())); !r) {
+    if (auto r = ctx.spawn_gc(canonicalUuid(xml->uuid)); !r) {
         ctx.log.error("domain " + domain + ": cannot start mdev-migcheck gc: " + r.error().message);
     }
     return 0;

@@ -3,8 +3,9 @@
 // Asserted, besides the sanitizers' checks:
 //  - formatMetadata() of the metadata read gives an element that
 //    parseMetadata() reads back as the same records;
-//  - parseToRead() accepts what parse() accepts, with the same message when
-//    it does not, and reads the same name, uuid, mdev hostdevs and records;
+//  - readDomainFacts() (no tree) accepts what parse() accepts, with the
+//    same message when it does not, and reads the same name, uuid, mdev
+//    hostdevs and records as the parsed tree;
 //  - after setMetadata() (the records read, or when there are none, records
 //    made from the hostdevs), serialize() gives a document that parses, with
 //    the same mdev hostdevs and exactly the records that were set.
@@ -159,33 +160,34 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     return 0;
 }
 
-// parseToRead() reads INPUT as parse() read it into XML (or failed to).
+// readDomainFacts() reads INPUT as parse() read it into XML (or failed to).
 void checkReadTheSame(std::string_view input, const Result<DomainXml>& xml) {
-    const auto to_read = DomainXml::parseToRead(input);
-    if (to_read.has_value() != xml.has_value()) {
-        failed("parse and parseToRead disagree on whether the document is accepted");
+    const auto read = readDomainFacts(input);
+    if (read.has_value() != xml.has_value()) {
+        failed("parse and readDomainFacts disagree on whether the document is accepted");
     }
     if (!xml) {
-        if (to_read.error().message != xml.error().message) {
-            failed("parse and parseToRead refuse with different messages",
-                   xml.error().message + "\n" + to_read.error().message);
+        if (read.error().message != xml.error().message) {
+            failed("parse and readDomainFacts refuse with different messages",
+                   xml.error().message + "\n" + read.error().message);
         }
         return;
     }
-    if (to_read->name() != xml->name() || to_read->uuid() != xml->uuid()) {
-        failed("parseToRead reads another name or uuid");
+    const DomainFacts tree = xml->facts();
+    if (read->name != tree.name || read->uuid != tree.uuid) {
+        failed("readDomainFacts reads another name or uuid");
     }
-    checkSameHostdevs(xml->mdevHostdevs(), to_read->mdevHostdevs());
-    const auto a = xml->metadata();
-    const auto b = to_read->metadata();
+    checkSameHostdevs(tree.hostdevs, read->hostdevs);
+    const auto& a = tree.metadata;
+    const auto& b = read->metadata;
     if (a.has_value() != b.has_value() || (a && a->problem != b->problem)) {
-        failed("parseToRead reads the metadata element otherwise");
+        failed("readDomainFacts reads the metadata element otherwise");
     }
     if (a) {
-        checkSameRecords(*a, *b, "parse, then parseToRead");
+        checkSameRecords(*a, *b, "parse, then readDomainFacts");
         for (std::size_t i = 0; i < a->entries.size(); ++i) {
             if (a->entries[i].problem != b->entries[i].problem) {
-                failed("parseToRead finds another problem in a record");
+                failed("readDomainFacts finds another problem in a record");
             }
         }
     }
