@@ -169,6 +169,12 @@ void onEndElement(void* vctxt, const xmlChar*, const xmlChar*, const xmlChar*) {
     s.sink->end();
 }
 
+// Comments and processing instructions are taken and dropped: libxml2
+// parses them as it does for a tree only when someone takes them (its
+// message for a comment not terminated quotes what it kept of it).
+void onComment(void* /*vctxt*/, const xmlChar* /*text*/) {}
+void onProcessingInstruction(void* /*vctxt*/, const xmlChar* /*target*/, const xmlChar* /*data*/) {}
+
 void onText(void* vctxt, const xmlChar* text, int len) {
     SaxState& s = saxState(vctxt);
     if (s.skipping == 0) {
@@ -194,6 +200,8 @@ Result<void> parseEvents(std::string_view xml, std::size_t max_bytes, const char
     sax.characters = onText;
     sax.ignorableWhitespace = onText;
     sax.cdataBlock = onText;
+    sax.comment = onComment;
+    sax.processingInstruction = onProcessingInstruction;
     hardened::refuseDtd(&sax);
     *ctxt->sax = sax;
     SaxState state;
