@@ -4,6 +4,7 @@
 #include "mdev/validate.hpp"
 
 #include <cstring>
+#include <exception>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
@@ -124,11 +125,26 @@ struct SaxState : hardened::DtdSeen {
     std::size_t skipping = 0;
     // The first namespace declaration that cannot be written back.
     std::string bad_namespace;
+    // What the sink threw: the parse stops, and parseEvents() throws it
+    // again once out of libxml2 (no exception crosses its C frames).
+    std::exception_ptr thrown;
 };
 
 SaxState& saxState(void* vctxt) {
     auto* dtd = static_cast<hardened::DtdSeen*>(static_cast<xmlParserCtxtPtr>(vctxt)->_private);
     return *static_cast<SaxState*>(dtd);
+}
+
+// Runs F for the parse behind VCTXT; what it throws stops the parse.
+template <typename F>
+void guarded(void* vctxt, F f) {
+    SaxState& s = saxState(vctxt);
+    try {
+        f(s);
+    } catch (...) {
+        s.thrown = std::current_exception();
+        xmlStopParser(static_cast<xmlParserCtxtPtr>(vctxt));
+    }
 }
 
 // SAX2 passes an element's attributes as five pointers each: local name,
@@ -138,35 +154,37 @@ constexpr int kAttrFields = 5;
 void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* /*prefix*/,
                     const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
                     int nb_attributes, int /*nb_defaulted*/, const xmlChar** attributes) {
-    SaxState& s = saxState(vctxt);
-    for (int i = 0; i < nb_namespaces && s.bad_namespace.empty(); ++i) {
-        s.bad_namespace = hardened::unwritableNamespaceError(C(namespaces[2 * i + 1]), s.what);
-    }
-    if (s.skipping > 0) {
-        ++s.skipping;
-        return;
-    }
-    const auto lookup = [&](const char* name) -> std::optional<std::string> {
-        for (int i = 0; i < nb_attributes; ++i) {
-            const xmlChar* const* a = attributes + std::ptrdiff_t{kAttrFields} * i;
-            if (a[2] == nullptr && std::strcmp(C(a[0]), name) == 0) {
-                return std::string(C(a[3]), static_cast<std::size_t>(a[4] - a[3]));
-            }
+    guarded(vctxt, [&](SaxState& s) {
+        for (int i = 0; i < nb_namespaces && s.bad_namespace.empty(); ++i) {
+            s.bad_namespace = hardened::unwritableNamespaceError(C(namespaces[2 * i + 1]), s.what);
         }
-        return std::nullopt;
-    };
-    if (!s.sink->start(C(local), uri != nullptr ? C(uri) : "", AttrSource(lookup))) {
-        s.skipping = 1;
-    }
+        if (s.skipping > 0) {
+            ++s.skipping;
+            return;
+        }
+        const auto lookup = [&](const char* name) -> std::optional<std::string> {
+            for (int i = 0; i < nb_attributes; ++i) {
+                const xmlChar* const* a = attributes + std::ptrdiff_t{kAttrFields} * i;
+                if (a[2] == nullptr && std::strcmp(C(a[0]), name) == 0) {
+                    return std::string(C(a[3]), static_cast<std::size_t>(a[4] - a[3]));
+                }
+            }
+            return std::nullopt;
+        };
+        if (!s.sink->start(C(local), uri != nullptr ? C(uri) : "", AttrSource(lookup))) {
+            s.skipping = 1;
+        }
+    });
 }
 
 void onEndElement(void* vctxt, const xmlChar*, const xmlChar*, const xmlChar*) {
-    SaxState& s = saxState(vctxt);
-    if (s.skipping > 0) {
-        --s.skipping;
-        return;
-    }
-    s.sink->end();
+    guarded(vctxt, [](SaxState& s) {
+        if (s.skipping > 0) {
+            --s.skipping;
+            return;
+        }
+        s.sink->end();
+    });
 }
 
 // Comments and processing instructions are taken and dropped: libxml2
@@ -176,10 +194,11 @@ void onComment(void* /*vctxt*/, const xmlChar* /*text*/) {}
 void onProcessingInstruction(void* /*vctxt*/, const xmlChar* /*target*/, const xmlChar* /*data*/) {}
 
 void onText(void* vctxt, const xmlChar* text, int len) {
-    SaxState& s = saxState(vctxt);
-    if (s.skipping == 0) {
-        s.sink->text(std::string_view(C(text), static_cast<std::size_t>(len)));
-    }
+    guarded(vctxt, [&](SaxState& s) {
+        if (s.skipping == 0) {
+            s.sink->text(std::string_view(C(text), static_cast<std::size_t>(len)));
+        }
+    });
 }
 
 } // namespace
@@ -210,6 +229,9 @@ Result<void> parseEvents(std::string_view xml, std::size_t max_bytes, const char
     ctxt->_private = static_cast<hardened::DtdSeen*>(&state);
     xmlCtxtUseOptions(ctxt.get(), hardened::options());
     xmlParseDocument(ctxt.get());
+    if (state.thrown) {
+        std::rethrow_exception(state.thrown);
+    }
     if (std::string err = hardened::failure(ctxt.get(), state, what); !err.empty()) {
         return fail(err, EINVAL);
     }

@@ -507,3 +507,46 @@ TEST(DomainFacts, ReadWithoutATreeAsATreeReads) {
     EXPECT_EQ(twice.metadata->problem,
               "the domain carries mdev-migcheck's metadata element more than once");
 }
+
+namespace {
+
+// Counts the elements it is told of and throws at the THROW_AT-th.
+class ThrowingSink final : public XmlEventSink {
+public:
+    explicit ThrowingSink(int throw_at) : throw_at_(throw_at) {}
+    bool start(std::string_view local, std::string_view, const AttrSource&) override {
+        if (++started == throw_at_) {
+            throw std::runtime_error("sink refuses <" + std::string(local) + ">");
+        }
+        return true;
+    }
+    void text(std::string_view) override {}
+    void end() override { ++ended; }
+    int started = 0;
+    int ended = 0;
+
+private:
+    int throw_at_;
+};
+
+} // namespace
+
+// What a sink throws stops the parse and comes out of parseEvents() as it
+// was thrown, never through libxml2's frames; nothing more is reported.
+TEST(XmlEvents, WhatTheSinkThrowsStopsTheParseAndIsThrownAgain) {
+    const std::string xml =
+        "<domain><name>n</name><devices><hostdev/><hostdev/></devices></domain>";
+    ThrowingSink all(0);
+    ASSERT_TRUE(parseEvents(xml, kMaxDomainXml, "domain XML", all));
+    EXPECT_EQ(all.started, 5);
+    EXPECT_EQ(all.ended, 5);
+    ThrowingSink third(3);
+    try {
+        (void)parseEvents(xml, kMaxDomainXml, "domain XML", third);
+        ADD_FAILURE() << "parseEvents returned";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "sink refuses <devices>");
+    }
+    EXPECT_EQ(third.started, 3);
+    EXPECT_EQ(third.ended, 1); // </name> only
+}
