@@ -7,7 +7,7 @@
 //  - replayElement(): a tree libxml2 parsed (DomainXml, the command line).
 // A reader written once as an XmlEventSink (DomainFactsReader,
 // MetadataParser) thus reads a document parsed either way by the same rules.
-// Both parses are hardened alike (parseHardened... below): bounded size, no
+// Both parses are hardened alike (namespace `hardened` below): bounded size, no
 // network, no DTD, no entity declarations.
 #pragma once
 
