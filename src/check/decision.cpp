@@ -424,6 +424,8 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     }
     const bool same_host = source && !source->host_id.empty() && source->host_id == d.host_id;
     DecisionContext dc{source, here, config, oracles, facts, same_host, deadline};
+    // Verdicts are large: made in place, never moved by a regrowth.
+    d.devices.reserve(hostdevs.size());
     for (std::size_t i = 0; i < hostdevs.size(); ++i) {
         const MdevHostdev& hd = hostdevs[i];
         if (d.devices.size() < kMaxCheckedMdevs) {
