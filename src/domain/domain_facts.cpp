@@ -18,20 +18,14 @@ bool DomainFactsReader::start(std::string_view local, std::string_view ns,
     const Role in = open_.back();
     switch (in) {
     case Role::Root:
-        if (local == "name" && !seen_name_) {
-            seen_name_ = true;
-            open_.push_back(Role::Name);
-            return true;
+        if (local == "name") {
+            return enterFirst(seen_name_, Role::Name);
         }
-        if (local == "uuid" && !seen_uuid_) {
-            seen_uuid_ = true;
-            open_.push_back(Role::Uuid);
-            return true;
+        if (local == "uuid") {
+            return enterFirst(seen_uuid_, Role::Uuid);
         }
-        if (local == "metadata" && !seen_metadata_) {
-            seen_metadata_ = true;
-            open_.push_back(Role::Metadata);
-            return true;
+        if (local == "metadata") {
+            return enterFirst(seen_metadata_, Role::Metadata);
         }
         if (local == "devices") {
             open_.push_back(Role::Devices);
@@ -79,11 +73,18 @@ bool DomainFactsReader::start(std::string_view local, std::string_view ns,
     return false;
 }
 
+bool DomainFactsReader::enterFirst(bool& seen, Role role) {
+    if (seen) {
+        return false;
+    }
+    seen = true;
+    open_.push_back(role);
+    return true;
+}
+
 bool DomainFactsReader::startInHostdev(std::string_view local, const AttrSource& attrs) {
-    if (local == "source" && !seen_source_) {
-        seen_source_ = true;
-        open_.push_back(Role::Source);
-        return true;
+    if (local == "source") {
+        return enterFirst(seen_source_, Role::Source);
     }
     // The guest address is the hostdev's own <address> (the one in <source>
     // is the mdev's); an attribute left out is 0, as libvirt reads it, and

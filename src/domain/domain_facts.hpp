@@ -69,6 +69,9 @@ private:
         Hostdev,
         Source,
     };
+    // The first element of its kind (SEEN not yet set) opens ROLE; a later
+    // one is skipped.
+    bool enterFirst(bool& seen, Role role);
     bool startInHostdev(std::string_view local, const AttrSource& attrs);
     void endHostdev();
 
