@@ -1,6 +1,7 @@
 #include "domain/domain_facts.hpp"
 
 #include "domain/device_address.hpp"
+#include "domain/plain_xml.hpp"
 #include "mdev/validate.hpp"
 
 namespace mdevmc {
@@ -152,8 +153,13 @@ std::string notADomainError() {
 }
 
 Result<DomainFacts> readDomainFacts(std::string_view xml, std::size_t max_bytes) {
+    const char* what = "domain XML";
+    MDEVMC_TRY(hardened::checkInput(xml, max_bytes, what));
     DomainFactsReader reader;
-    MDEVMC_TRY(parseEvents(xml, max_bytes, "domain XML", reader));
+    if (readPlainEvents(xml, reader) == PlainRead::NotPlain) {
+        reader = DomainFactsReader{};
+        MDEVMC_TRY(parseEvents(xml, max_bytes, what, reader));
+    }
     if (!reader.isDomain()) {
         return fail(notADomainError(), EINVAL);
     }

@@ -91,8 +91,10 @@ private:
     bool seen_alias_ = false;
 };
 
-// Reads the domain XML XML (at most MAX_BYTES) without building its tree.
-// Refuses what DomainXml::parse() refuses, with the same message.
+// Reads the domain XML XML (at most MAX_BYTES) without building its tree:
+// without libxml2 when it is plain (plain_xml.hpp), as libvirt writes it,
+// else with parseEvents().  Refuses what DomainXml::parse() refuses, with
+// the same message.
 Result<DomainFacts> readDomainFacts(std::string_view xml, std::size_t max_bytes = kMaxDomainXml);
 
 // The message for a document whose root element is not <domain>.

@@ -3,6 +3,9 @@
 // Asserted, besides the sanitizers' checks:
 //  - formatMetadata() of the metadata read gives an element that
 //    parseMetadata() reads back as the same records;
+//  - readPlainEvents() reads only what libxml2's parseEvents() accepts,
+//    and reports the same events (elements, namespaces, attributes, text,
+//    what a refused element hides);
 //  - readDomainFacts() (no tree) accepts what parse() accepts, with the
 //    same message when it does not, and reads the same name, uuid, mdev
 //    hostdevs and records as the parsed tree;
@@ -18,7 +21,9 @@
 // a namespace declaration's value without escaping, so a foreign
 // namespace URI with a carriage return comes back with a space.)
 #include "domain/domain_xml.hpp"
+#include "domain/plain_xml.hpp"
 #include "domain/xml_util.hpp"
+#include "event_recorder.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -160,6 +165,22 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     return 0;
 }
 
+// readPlainEvents() reads INPUT only where libxml2 accepts it, and as
+// libxml2 reads it.
+void checkPlainAsLibxml2(std::string_view input) {
+    test::EventRecorder plain;
+    if (readPlainEvents(input, plain) == PlainRead::NotPlain) {
+        return;
+    }
+    test::EventRecorder sax;
+    if (auto r = parseEvents(input, kMaxDomainXml, "domain XML", sax); !r) {
+        failed("readPlainEvents reads a document libxml2 refuses", r.error().message);
+    }
+    if (plain.finish() != sax.finish()) {
+        failed("readPlainEvents and libxml2 report other events", plain.log + "\n" + sax.log);
+    }
+}
+
 // readDomainFacts() reads INPUT as parse() read it into XML (or failed to).
 void checkReadTheSame(std::string_view input, const Result<DomainXml>& xml) {
     const auto read = readDomainFacts(input);
@@ -196,6 +217,7 @@ void checkReadTheSame(std::string_view input, const Result<DomainXml>& xml) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     auto xml = DomainXml::parse(input);
+    checkPlainAsLibxml2(input);
     checkReadTheSame(input, xml);
     if (!xml) {
         if (xml.error().message.empty()) {
