@@ -214,20 +214,22 @@ int check(const std::vector<std::string>& args, const std::string& xml, bool che
     return runHook(args, xml, ctx);
 }
 
-// Makes the heap the check is about to fill, in one call: a page the child
-// first writes costs a page fault each (the parse's tree alone is about 12
-// times the domain XML), while MADV_POPULATE_WRITE (Linux 5.14) maps them
-// all at once.  glibc's allocator is told to take blocks up to that size
-// from the heap, not from mappings of their own, and not to give the
-// populated top back when it is freed.  About 64 KiB plus 24 times the XML
-// covers what a check of N mdevs allocates (measured: 20 times at 64
-// mdevs), at most 32 MiB (glibc's largest mmap threshold).  Measured with
-// hookbench, four alternated runs: 0.2 to 2.3 ms less at 64 mdevs, no
-// change beyond the spread at one (README, Benchmarks).
+// Makes the start of the heap the check is about to fill in one call: a
+// page the child first writes costs a page fault each, while
+// MADV_POPULATE_WRITE (Linux 5.14) maps them all at once.  glibc's
+// allocator is told to take blocks up to that size from the heap, not from
+// mappings of their own, and not to give the populated top back when it is
+// freed.  64 KiB plus 4 times the XML (at most 32 MiB, glibc's largest mmap
+// threshold): a check of 64 mdevs, its domain read without libxml2
+// (plain_xml.hpp), fills about 11 times the XML, but a page populated and
+// not written costs more than the fault it saves where one is.  Measured
+// with hookbench, three alternated runs of 600 (README, Benchmarks): 0.19
+// to 0.22 ms less than 24 times the XML at 64 mdevs, 0.04 to 0.07 ms less
+// at one; 64 KiB plus 0, 2 or 6 times were within the spread of 4 at 64.
 void reserveHeap(std::size_t xml_size) {
     constexpr std::size_t kPage = 4096;
     constexpr std::size_t kMax = 32 * kMiB - kPage;
-    const std::size_t want = std::min(64 * std::size_t{1024} + 24 * xml_size, kMax);
+    const std::size_t want = std::min(64 * std::size_t{1024} + 4 * xml_size, kMax);
     (void)::mallopt(M_MMAP_THRESHOLD, static_cast<int>(want + kPage));
     (void)::mallopt(M_TRIM_THRESHOLD, static_cast<int>(2 * kMax));
     void* block = std::malloc(want); // NOLINT(cppcoreguidelines-no-malloc)
