@@ -148,7 +148,8 @@ void guarded(void* vctxt, F f) {
 }
 
 // SAX2 passes an element's attributes as five pointers each: local name,
-// prefix, namespace URI, value, end of value.
+// prefix, namespace URI, value, end of value.  A prefix no declaration
+// binds comes with no URI.
 constexpr int kAttrFields = 5;
 
 void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* /*prefix*/,
@@ -162,10 +163,13 @@ void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* /*prefix*/
             ++s.skipping;
             return;
         }
+        // An attribute with a prefix is not one without a namespace, even
+        // when no declaration binds the prefix: a tree names it "p:name"
+        // (and xmlGetNoNsProp() does not find it by "name").
         const auto lookup = [&](const char* name) -> std::optional<std::string> {
             for (int i = 0; i < nb_attributes; ++i) {
                 const xmlChar* const* a = attributes + std::ptrdiff_t{kAttrFields} * i;
-                if (a[2] == nullptr && std::strcmp(C(a[0]), name) == 0) {
+                if (a[1] == nullptr && a[2] == nullptr && std::strcmp(C(a[0]), name) == 0) {
                     return std::string(C(a[3]), static_cast<std::size_t>(a[4] - a[3]));
                 }
             }
