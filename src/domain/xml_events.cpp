@@ -152,9 +152,9 @@ void guarded(void* vctxt, F f) {
 // binds comes with no URI.
 constexpr int kAttrFields = 5;
 
-void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* /*prefix*/,
-                    const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
-                    int nb_attributes, int /*nb_defaulted*/, const xmlChar** attributes) {
+void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* prefix, const xmlChar* uri,
+                    int nb_namespaces, const xmlChar** namespaces, int nb_attributes,
+                    int /*nb_defaulted*/, const xmlChar** attributes) {
     guarded(vctxt, [&](SaxState& s) {
         for (int i = 0; i < nb_namespaces && s.bad_namespace.empty(); ++i) {
             s.bad_namespace = hardened::unwritableNamespaceError(C(namespaces[2 * i + 1]), s.what);
@@ -175,7 +175,15 @@ void onStartElement(void* vctxt, const xmlChar* local, const xmlChar* /*prefix*/
             }
             return std::nullopt;
         };
-        if (!s.sink->start(C(local), uri != nullptr ? C(uri) : "", AttrSource(lookup))) {
+        // An element whose prefix no declaration binds is named with its
+        // prefix, as a tree names it ("p:name", in no namespace).
+        std::string qualified;
+        std::string_view name = C(local);
+        if (prefix != nullptr && uri == nullptr) {
+            qualified = std::string(C(prefix)) + ":" + C(local);
+            name = qualified;
+        }
+        if (!s.sink->start(name, uri != nullptr ? C(uri) : "", AttrSource(lookup))) {
             s.skipping = 1;
         }
     });

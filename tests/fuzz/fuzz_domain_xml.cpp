@@ -108,15 +108,16 @@ void checkSameRecords(const Metadata& want, const Metadata& got, const char* whe
     }
 }
 
-void checkSameHostdevs(const std::vector<MdevHostdev>& a, const std::vector<MdevHostdev>& b) {
+void checkSameHostdevs(const std::vector<MdevHostdev>& a, const std::vector<MdevHostdev>& b,
+                       const char* where) {
     if (a.size() != b.size()) {
-        failed("reparse: the number of mdev hostdevs differs");
+        failed(where, "the number of mdev hostdevs differs");
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
         if (a[i].uuid != b[i].uuid || a[i].model != b[i].model ||
             a[i].uuid_valid != b[i].uuid_valid || a[i].address != b[i].address ||
             a[i].alias != b[i].alias) {
-            failed("reparse: an mdev hostdev differs", a[i].uuid + " / " + b[i].uuid);
+            failed(where, "an mdev hostdev differs: " + a[i].uuid + " / " + b[i].uuid);
         }
     }
 }
@@ -198,7 +199,7 @@ void checkReadTheSame(std::string_view input, const Result<DomainXml>& xml) {
     if (read->name != tree.name || read->uuid != tree.uuid) {
         failed("readDomainFacts reads another name or uuid");
     }
-    checkSameHostdevs(tree.hostdevs, read->hostdevs);
+    checkSameHostdevs(tree.hostdevs, read->hostdevs, "parse, then readDomainFacts");
     const auto& a = tree.metadata;
     const auto& b = read->metadata;
     if (a.has_value() != b.has_value() || (a && a->problem != b->problem)) {
@@ -238,7 +239,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!again) {
         failed("the serialized document does not parse", again.error().message + "\n" + text);
     }
-    checkSameHostdevs(hostdevs, again->mdevHostdevs());
+    checkSameHostdevs(hostdevs, again->mdevHostdevs(), "setMetadata, serialize, parse");
     const auto reread = again->metadata();
     if (!reread) {
         failed("the metadata set is not in the serialized document", text);
