@@ -7,9 +7,9 @@
 // reports it to a sink exactly as parseEvents() would.  It stops where a
 // document is not plain, and the document is then left to parseEvents(),
 // with a sink of its own, which accepts or refuses it with libxml2's rules
-// and messages.  The hook
-// so never runs libxml2's code for the documents libvirt gives it, and
-// libxml2 remains the judge of every other document.
+// and messages.  The hook so runs no libxml2 code for a domain libvirt
+// writes in that part (one in ASCII), and libxml2 remains the judge of
+// every other document.
 //
 // A plain document is, after a first check of every byte:
 //  - bytes: tab, newline and 0x20-0x7e only (no carriage return, no byte

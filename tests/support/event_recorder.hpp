@@ -1,7 +1,7 @@
 // An XmlEventSink that writes down what it is given, one line an event, so
 // that two sources of events (readPlainEvents(), parseEvents()) can be
-// compared: an element's start with its namespace and the attributes of
-// ATTRIBUTE_NAMES it has, its text (pieces joined: where a source splits
+// compared: an element's start with its namespace and those of the
+// attributes named in kAttributeNames it has, its text (pieces joined: where a source splits
 // text is its own), its end.  Elements named "refused" are refused, so that
 // a source's skipping is compared too.
 #pragma once
