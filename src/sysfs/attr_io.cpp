@@ -12,6 +12,7 @@
 #include <deque>
 #include <fcntl.h>
 #include <poll.h>
+#include <span>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,7 +62,7 @@ AttrRead read(const Root& root, std::string_view rel) {
         return r;
     }
     // Read on the stack: the value keeps its own size, not a page.
-    std::array<char, kAttrMax> buf{};
+    std::array<char, kAttrMax> buf; // not cleared: filled by read
     ssize_t n;
     do {
         n = ::read(fd->get(), buf.data(), buf.size());
@@ -135,11 +136,11 @@ Result<UniqueFd> openDir(const Root& root, std::string_view rel) {
 
 // The targets of LINKS in directory DIRFD, named in messages as in SHOWN_DIR.
 std::vector<Result<std::string>> readLinks(const Root& root, int dirfd, std::string_view shown_dir,
-                                           const std::vector<std::string>& links) {
+                                           std::span<const std::string> links) {
     std::vector<Result<std::string>> out;
     out.reserve(links.size());
     for (const auto& name : links) {
-        std::array<char, 4096> buf{};
+        std::array<char, 4096> buf; // not cleared: filled by readlinkat
         const ssize_t n = ::readlinkat(dirfd, name.c_str(), buf.data(), buf.size());
         if (n < 0) {
             const int e = errno;
@@ -160,9 +161,9 @@ std::vector<Result<std::string>> readLinks(const Root& root, int dirfd, std::str
 } // namespace
 
 Result<DirProbe> probeDir(const Root& root, std::string_view rel,
-                          const std::vector<std::string>& links,
-                          const std::vector<std::string>& files) {
+                          std::span<const std::string> links, std::span<const std::string> files) {
     DirProbe p;
+    p.files.reserve(files.size());
     UniqueFd dirfd;
     if (auto named = root.openNamed(rel)) {
         dirfd = std::move(named->fd);
@@ -185,7 +186,7 @@ Result<DirProbe> probeDir(const Root& root, std::string_view rel,
 }
 
 Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
-                             const std::vector<std::string>& links) {
+                             std::span<const std::string> links) {
     DirProbe p;
     if (const int at = root.kept(rel); at >= 0) {
         p.links = readLinks(root, at, rel, links);
@@ -380,7 +381,8 @@ std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadl
     out.reserve(requests.size());
     for (const auto& r : requests) {
         IoReply reply;
-        if (overall.expired()) {
+        const auto now = Deadline::Clock::now();
+        if (now >= overall.when()) {
             // Past the deadline nothing is touched.
             reply.read.timed_out = true;
             reply.write.timed_out = true;
@@ -388,7 +390,7 @@ std::vector<IoReply> AttrIo::batch(const std::vector<IoRequest>& requests, Deadl
             out.push_back(std::move(reply));
             continue;
         }
-        const Deadline d = overall.capped(each);
+        const Deadline d = overall.capped(each, now);
         switch (r.op) {
         case IoRequest::Op::Read:
             reply.read = read(r.path, d);
@@ -413,33 +415,38 @@ namespace {
 // The key of a request in PrefetchedIo: its kind and every argument, each
 // string after its length (so that no two requests share a key), built in
 // one allocation.
-std::string requestKey(const IoRequest& r) {
+std::string requestKey(IoRequest::Op op, std::string_view path, std::string_view data,
+                       std::span<const std::string> links, std::span<const std::string> files) {
     const auto length = [](std::string& k, std::size_t n) {
         std::array<char, sizeof n> b{};
         std::memcpy(b.data(), &n, sizeof n);
         k.append(b.data(), b.size());
     };
-    std::size_t size = 1 + 4 * sizeof(std::size_t) + r.path.size() + r.data.size();
-    for (const auto* names : {&r.links, &r.files}) {
-        for (const auto& n : *names) {
+    std::size_t size = 1 + 4 * sizeof(std::size_t) + path.size() + data.size();
+    for (const auto names : {links, files}) {
+        for (const auto& n : names) {
             size += sizeof(std::size_t) + n.size();
         }
     }
     std::string k;
     k.reserve(size);
-    k += static_cast<char>('0' + static_cast<int>(r.op));
-    for (const std::string* part : {&r.path, &r.data}) {
-        length(k, part->size());
-        k += *part;
+    k += static_cast<char>('0' + static_cast<int>(op));
+    for (const std::string_view part : {path, data}) {
+        length(k, part.size());
+        k += part;
     }
-    for (const auto* names : {&r.links, &r.files}) {
-        length(k, names->size());
-        for (const auto& n : *names) {
+    for (const auto names : {links, files}) {
+        length(k, names.size());
+        for (const auto& n : names) {
             length(k, n.size());
             k += n;
         }
     }
     return k;
+}
+
+std::string requestKey(const IoRequest& r) {
+    return requestKey(r.op, r.path, r.data, r.links, r.files);
 }
 
 } // namespace
@@ -455,30 +462,44 @@ void PrefetchedIo::prefetch(const std::vector<IoRequest>& requests, Deadline ove
     }
 }
 
-void PrefetchedIo::add(const IoRequest& request, IoReply reply) {
-    ready_.emplace(requestKey(request), std::move(reply));
+void PrefetchedIo::add(const IoRequest& request, IoReply reply, std::size_t uses) {
+    if (uses > 0) {
+        ready_[requestKey(request)].replies.push_back(Use{std::move(reply), uses});
+    }
 }
 
-std::optional<IoReply> PrefetchedIo::take(const IoRequest& request) {
-    const auto it = ready_.find(requestKey(request));
+std::optional<IoReply> PrefetchedIo::take(IoRequest::Op op, std::string_view path,
+                                          std::string_view data, std::span<const std::string> links,
+                                          std::span<const std::string> files) {
+    if (ready_.empty()) {
+        return std::nullopt;
+    }
+    const auto it = ready_.find(requestKey(op, path, data, links, files));
     if (it == ready_.end()) {
         return std::nullopt;
     }
-    IoReply r = std::move(it->second);
-    ready_.erase(it);
+    Ready& ready = it->second;
+    Use& use = ready.replies[ready.next];
     ++hits_;
+    if (--use.uses > 0) {
+        return use.reply; // a copy: more calls take it
+    }
+    IoReply r = std::move(use.reply);
+    if (++ready.next == ready.replies.size()) {
+        ready_.erase(it);
+    }
     return r;
 }
 
 AttrRead PrefetchedIo::read(std::string_view rel, Deadline deadline) {
-    if (auto r = take(IoRequest::read(std::string(rel)))) {
+    if (auto r = take(IoRequest::Op::Read, rel, {}, {}, {})) {
         return std::move(r->read);
     }
     return inner_.read(rel, deadline);
 }
 
 AttrWrite PrefetchedIo::write(std::string_view rel, std::string_view data, Deadline deadline) {
-    if (auto r = take(IoRequest::write(std::string(rel), std::string(data)))) {
+    if (auto r = take(IoRequest::Op::Write, rel, data, {}, {})) {
         return r->write;
     }
     return inner_.write(rel, data, deadline);
@@ -486,7 +507,7 @@ AttrWrite PrefetchedIo::write(std::string_view rel, std::string_view data, Deadl
 
 Result<DirProbe> PrefetchedIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
                                         const std::vector<std::string>& files, Deadline deadline) {
-    if (auto r = take(IoRequest::probe(std::string(rel), links, files))) {
+    if (auto r = take(IoRequest::Op::Probe, rel, {}, links, files)) {
         return std::move(r->probe);
     }
     return inner_.probeDir(rel, links, files, deadline);
@@ -495,7 +516,7 @@ Result<DirProbe> PrefetchedIo::probeDir(std::string_view rel, const std::vector<
 Result<DirProbe> PrefetchedIo::readLinksIn(std::string_view rel,
                                            const std::vector<std::string>& links,
                                            Deadline deadline) {
-    if (auto r = take(IoRequest::linksIn(std::string(rel), links))) {
+    if (auto r = take(IoRequest::Op::Links, rel, {}, links, {})) {
         return std::move(r->probe);
     }
     return inner_.readLinksIn(rel, links, deadline);
@@ -692,20 +713,21 @@ Fields serveProbe(const Root& root, const Fields& req) {
     if (nlinks > req.size() - 3) {
         return malformed();
     }
-    const auto split = req.begin() + 3 + static_cast<long>(nlinks);
-    const std::vector<std::string> links(req.begin() + 3, split);
-    const std::vector<std::string> files(split, req.end());
-    const auto r = req[0] == "p" ? direct::readLinksIn(root, req[1], links)
-                                 : direct::probeDir(root, req[1], links, files);
+    const std::span<const std::string> all(req);
+    const auto links = all.subspan(3, nlinks);
+    const auto files = all.subspan(3 + nlinks);
+    auto r = req[0] == "p" ? direct::readLinksIn(root, req[1], links)
+                           : direct::probeDir(root, req[1], links, files);
     Fields out;
+    out.reserve(r ? 3 + 3 * r->links.size() + r->files.size() : 2);
     putError(out, r);
     if (!r) {
         return out;
     }
-    out.push_back(r->dir);
-    for (const auto& l : r->links) {
+    out.push_back(std::move(r->dir));
+    for (auto& l : r->links) {
         putError(out, l);
-        out.push_back(l ? *l : std::string());
+        out.push_back(l ? std::move(*l) : std::string());
     }
     for (const int e : r->files) {
         out.push_back(num(e));
@@ -787,6 +809,19 @@ Unexpected<Error> lookupFailed(const Root& root, std::string_view what, std::str
     return fail("cannot " + std::string(what) + " '" + shown + "' (" + errnoPhrase(err) + ")", err);
 }
 
+// The fields of a probe (OP "P") or a link read ("p") of PATH.
+Fields probeFields(const char* op, std::string_view path, std::span<const std::string> links,
+                   std::span<const std::string> files) {
+    Fields req;
+    req.reserve(3 + links.size() + files.size());
+    req.emplace_back(op);
+    req.emplace_back(path);
+    req.push_back(num(static_cast<long long>(links.size())));
+    req.insert(req.end(), links.begin(), links.end());
+    req.insert(req.end(), files.begin(), files.end());
+    return req;
+}
+
 Fields requestFields(const IoRequest& r) {
     switch (r.op) {
     case IoRequest::Op::Read:
@@ -797,11 +832,7 @@ Fields requestFields(const IoRequest& r) {
     case IoRequest::Op::Links:
         break;
     }
-    Fields req{r.op == IoRequest::Op::Probe ? "P" : "p", r.path,
-               num(static_cast<long long>(r.links.size()))};
-    req.insert(req.end(), r.links.begin(), r.links.end());
-    req.insert(req.end(), r.files.begin(), r.files.end());
-    return req;
+    return probeFields(r.op == IoRequest::Op::Probe ? "P" : "p", r.path, r.links, r.files);
 }
 
 AttrRead readReply(std::optional<Fields> r, bool timed_out, int err) {
@@ -828,28 +859,31 @@ AttrWrite writeReply(const std::optional<Fields>& r, bool timed_out, int err) {
     return out;
 }
 
+// A probe's reply, to a probe of PATH for NLINKS links and NFILES files.
 Result<DirProbe> probeReply(const Root& root, std::optional<Fields> r, bool timed_out, int err,
-                            const IoRequest& req) {
+                            std::string_view path, std::size_t nlinks, std::size_t nfiles) {
     if (!r) {
-        return lookupFailed(root, "resolve", req.path, timed_out, err);
+        return lookupFailed(root, "resolve", path, timed_out, err);
     }
     if (toNum((*r)[0]) != 0) {
         return Unexpected<Error>(replyError(*r, 0));
     }
-    if (r->size() != 3 + 3 * req.links.size() + req.files.size()) {
-        return lookupFailed(root, "resolve", req.path, false, EIO);
+    if (r->size() != 3 + 3 * nlinks + nfiles) {
+        return lookupFailed(root, "resolve", path, false, EIO);
     }
     DirProbe p;
     p.dir = std::move((*r)[2]);
+    p.links.reserve(nlinks);
+    p.files.reserve(nfiles);
     std::size_t at = 3;
-    for (std::size_t i = 0; i < req.links.size(); ++i, at += 3) {
+    for (std::size_t i = 0; i < nlinks; ++i, at += 3) {
         if (toNum((*r)[at]) != 0) {
             p.links.emplace_back(Unexpected<Error>(replyError(*r, at)));
         } else {
             p.links.emplace_back(std::move((*r)[at + 2]));
         }
     }
-    for (std::size_t i = 0; i < req.files.size(); ++i, ++at) {
+    for (std::size_t i = 0; i < nfiles; ++i, ++at) {
         p.files.push_back(static_cast<int>(toNum((*r)[at])));
     }
     return p;
@@ -867,7 +901,8 @@ IoReply toReply(const Root& root, const IoRequest& req, std::optional<Fields> r,
         break;
     case IoRequest::Op::Probe:
     case IoRequest::Op::Links:
-        out.probe = probeReply(root, std::move(r), timed_out, err, req);
+        out.probe = probeReply(root, std::move(r), timed_out, err, req.path, req.links.size(),
+                               req.files.size());
         break;
     }
     return out;
@@ -1092,21 +1127,19 @@ Result<FileKind> FramedAttrIo::stat(std::string_view rel, bool follow, Deadline 
 
 Result<DirProbe> FramedAttrIo::probeDir(std::string_view rel, const std::vector<std::string>& links,
                                         const std::vector<std::string>& files, Deadline deadline) {
-    const IoRequest req = IoRequest::probe(std::string(rel), links, files);
     bool timed_out = false;
     int err = 0;
-    auto r = call(requestFields(req), deadline, timed_out, err);
-    return probeReply(root_, std::move(r), timed_out, err, req);
+    auto r = call(probeFields("P", rel, links, files), deadline, timed_out, err);
+    return probeReply(root_, std::move(r), timed_out, err, rel, links.size(), files.size());
 }
 
 Result<DirProbe> FramedAttrIo::readLinksIn(std::string_view rel,
                                            const std::vector<std::string>& links,
                                            Deadline deadline) {
-    const IoRequest req = IoRequest::linksIn(std::string(rel), links);
     bool timed_out = false;
     int err = 0;
-    auto r = call(requestFields(req), deadline, timed_out, err);
-    return probeReply(root_, std::move(r), timed_out, err, req);
+    auto r = call(probeFields("p", rel, links, {}), deadline, timed_out, err);
+    return probeReply(root_, std::move(r), timed_out, err, rel, links.size(), 0);
 }
 
 std::vector<IoReply> WorkerAttrIo::batch(const std::vector<IoRequest>& requests, Deadline overall,

@@ -12,12 +12,13 @@
 #include "util/deadline.hpp"
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <unordered_map>
 #include <vector>
 
 namespace mdevmc {
@@ -148,9 +149,9 @@ public:
 
     void prefetch(const std::vector<IoRequest>& requests, Deadline overall,
                   std::chrono::milliseconds each);
-    // Keeps REPLY for the next call matching REQUEST (made by the caller,
-    // e.g. with batch(), to look at the answer first).
-    void add(const IoRequest& request, IoReply reply);
+    // Keeps REPLY for the next USES calls matching REQUEST (made by the
+    // caller, e.g. with batch(), to look at the answer first).
+    void add(const IoRequest& request, IoReply reply, std::size_t uses = 1);
     // How many prefetched replies were taken (for tests).
     int hits() const { return hits_; }
 
@@ -189,10 +190,24 @@ public:
     }
 
 private:
-    std::optional<IoReply> take(const IoRequest& request);
+    // One use of the reply kept for the request of these parts, if any.
+    std::optional<IoReply> take(IoRequest::Op op, std::string_view path, std::string_view data,
+                                std::span<const std::string> links,
+                                std::span<const std::string> files);
 
     AttrIo& inner_;
-    std::multimap<std::string, IoReply> ready_;
+    // The replies kept for one request, taken in the order they were added,
+    // each by as many calls as it has USES left: those before NEXT were
+    // taken.
+    struct Use {
+        IoReply reply;
+        std::size_t uses;
+    };
+    struct Ready {
+        std::vector<Use> replies;
+        std::size_t next = 0;
+    };
+    std::unordered_map<std::string, Ready> ready_; // by requestKey
     int hits_ = 0;
 };
 
@@ -205,10 +220,9 @@ AttrWrite write(const Root& root, std::string_view rel, std::string_view data);
 Result<std::vector<std::string>> list(const Root& root, std::string_view path);
 Result<FileKind> stat(const Root& root, std::string_view rel, bool follow);
 Result<DirProbe> probeDir(const Root& root, std::string_view rel,
-                          const std::vector<std::string>& links,
-                          const std::vector<std::string>& files);
+                          std::span<const std::string> links, std::span<const std::string> files);
 Result<DirProbe> readLinksIn(const Root& root, std::string_view rel,
-                             const std::vector<std::string>& links);
+                             std::span<const std::string> links);
 Result<std::optional<std::string>> readFile(const Root& root, std::string_view path,
                                             std::size_t max);
 Result<void> replaceFile(const Root& root, std::string_view rel, std::string_view data);

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -74,9 +76,23 @@ int openat2Retrying(int dirfd, const char* path, int flags, std::uint64_t extra_
 }
 
 // Opens REL beneath DIRFD following no symlink at all; -1 on any failure.
+int openNoSymlinks(int dirfd, const char* rel) {
+    return openat2Retrying(dirfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+}
 int openNoSymlinks(int dirfd, const std::string& rel) {
-    return openat2Retrying(dirfd, rel.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC,
-                           RESOLVE_NO_SYMLINKS);
+    return openNoSymlinks(dirfd, rel.c_str());
+}
+
+// One path component as a C string, on the stack: empty if it is longer
+// than a name can be (no lookup of it can succeed).
+using ComponentName = std::array<char, NAME_MAX + 1>;
+bool toCName(std::string_view component, ComponentName& out) {
+    if (component.size() >= out.size()) {
+        return false;
+    }
+    std::memcpy(out.data(), component.data(), component.size());
+    out[component.size()] = '\0';
+    return true;
 }
 
 // True if REL is a plain relative path: no empty, "." or ".." component.
@@ -101,7 +117,9 @@ std::optional<std::string> foldLink(std::string_view parent, std::string_view ta
     if (target.empty() || target.front() == '/') {
         return std::nullopt;
     }
-    std::string out(parent);
+    std::string out;
+    out.reserve(parent.size() + 1 + target.size());
+    out = parent;
     for (std::size_t i = 0; i <= target.size();) {
         const std::size_t j = std::min(target.find('/', i), target.size());
         const std::string_view c = target.substr(i, j - i);
@@ -155,11 +173,16 @@ std::string joinPath(std::string_view a, std::string_view b) {
     if (b.empty()) {
         return std::string(a);
     }
-    std::string out(a);
+    if (b.front() == '/') {
+        b.remove_prefix(1);
+    }
+    std::string out;
+    out.reserve(a.size() + 1 + b.size());
+    out = a;
     if (out.back() != '/') {
         out += '/';
     }
-    out += b.front() == '/' ? b.substr(1) : b;
+    out += b;
     return out;
 }
 
@@ -317,20 +340,21 @@ Result<std::string> Root::pathOf(int fd, std::string_view rel) const {
     return resolve(rel);
 }
 
-int Root::plainDir(const std::string& rel, UniqueFd& owned) const {
+int Root::plainDir(std::string_view rel, UniqueFd& owned) const {
     if (rel.empty()) {
         return fd_.get();
     }
     if (const auto it = kept_.find(rel); it != kept_.end()) {
         return it->second.get();
     }
-    UniqueFd fd(openNoSymlinks(fd_.get(), rel));
+    std::string name(rel);
+    UniqueFd fd(openNoSymlinks(fd_.get(), name));
     if (!fd.valid()) {
         return -1;
     }
     if (keep_dirs_ && kept_.size() < kMaxKeptDirs) {
         const int raw = fd.get();
-        kept_.emplace(rel, std::move(fd));
+        kept_.emplace(std::move(name), std::move(fd));
         return raw;
     }
     owned = std::move(fd);
@@ -347,7 +371,7 @@ int Root::kept(std::string_view rel) const {
     if (kept_.empty()) {
         return -1; // a root that keeps nothing: no name is built
     }
-    const auto it = kept_.find(std::string(rel));
+    const auto it = kept_.find(rel);
     return it == kept_.end() ? -1 : it->second.get();
 }
 
@@ -363,8 +387,11 @@ std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
         return std::nullopt;
     }
     const auto slash = rel.rfind('/');
-    const std::string parent(slash == std::string_view::npos ? "" : rel.substr(0, slash));
-    const std::string base(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+    const std::string_view parent = slash == std::string_view::npos ? "" : rel.substr(0, slash);
+    ComponentName base; // not cleared: filled by toCName
+    if (!toCName(slash == std::string_view::npos ? rel : rel.substr(slash + 1), base)) {
+        return std::nullopt;
+    }
     // The parent, with no symlink on its path: the link is read there and
     // its target folded onto that name.
     UniqueFd owned;
@@ -372,9 +399,9 @@ std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
     if (dirfd < 0) {
         return std::nullopt;
     }
-    std::string name(rel);
-    std::array<char, 4096> buf{};
-    const ssize_t n = ::readlinkat(dirfd, base.c_str(), buf.data(), buf.size());
+    std::string name;
+    std::array<char, 4096> buf; // not cleared: filled by readlinkat
+    const ssize_t n = ::readlinkat(dirfd, base.data(), buf.data(), buf.size());
     if (n >= 0) {
         if (static_cast<std::size_t>(n) >= buf.size()) {
             return std::nullopt;
@@ -386,16 +413,20 @@ std::optional<Root::NamedDir> Root::openNamed(std::string_view rel) const {
         name = std::move(*folded);
     } else if (errno != EINVAL) { // EINVAL: not a link, REL names itself
         return std::nullopt;
+    } else {
+        name = rel;
     }
     UniqueFd fd;
     if (keep_dirs_) {
         // The last component opened in its kept parent.
         const auto cut = name.rfind('/');
         UniqueFd owned_parent;
-        const int at =
-            plainDir(cut == std::string::npos ? std::string() : name.substr(0, cut), owned_parent);
-        const std::string last = cut == std::string::npos ? name : name.substr(cut + 1);
-        fd.reset(at < 0 ? -1 : openNoSymlinks(at, last));
+        const std::string_view whole(name);
+        const int at = plainDir(
+            cut == std::string::npos ? std::string_view() : whole.substr(0, cut), owned_parent);
+        ComponentName last; // not cleared: filled by toCName
+        const bool named = toCName(cut == std::string::npos ? whole : whole.substr(cut + 1), last);
+        fd.reset(at < 0 || !named ? -1 : openNoSymlinks(at, last.data()));
     } else {
         fd.reset(openNoSymlinks(fd_.get(), name));
     }
@@ -460,7 +491,7 @@ Result<std::string> Root::resolve(std::string_view rel) const {
 
 Result<std::string> Root::readLink(std::string_view rel) const {
     const std::string r(rel);
-    std::array<char, 4096> buf{};
+    std::array<char, 4096> buf; // not cleared: filled by readlinkat
     const ssize_t n = ::readlinkat(fd_.get(), r.c_str(), buf.data(), buf.size());
     if (n < 0) {
         const int e = errno;

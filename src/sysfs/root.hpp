@@ -12,6 +12,7 @@
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,13 +107,22 @@ private:
 
     // Directory REL opened with no symlink on its path: a kept one, else
     // opened into OWNED (and kept, while keepDirectories).  -1 on failure.
-    int plainDir(const std::string& rel, UniqueFd& owned) const;
+    int plainDir(std::string_view rel, UniqueFd& owned) const;
+
+    // Looked up by any string view, without building a key.
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
 
     std::string path_;
     UniqueFd fd_;
     mutable std::optional<std::string> canonical_; // the root as the kernel names it
     bool keep_dirs_ = false;
-    mutable std::unordered_map<std::string, UniqueFd> kept_; // keepDirectories
+    mutable std::unordered_map<std::string, UniqueFd, KeyHash, std::equal_to<>>
+        kept_; // keepDirectories
 };
 
 // The names in the open directory FD, sorted, without "." and ".."

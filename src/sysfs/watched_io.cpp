@@ -41,13 +41,13 @@ std::optional<LoggedAccess> parseEntry(std::string_view body) {
     return a;
 }
 
+// DEADLINE in nanoseconds of the monotonic clock, without reading it.
 std::int64_t nanos(Deadline d) {
-    const auto left = d.remaining();
-    if (left == std::chrono::milliseconds::max()) {
+    if (d.when() == Deadline::Clock::time_point::max()) {
         return INT64_MAX;
     }
-    const auto at = Deadline::Clock::now() + left;
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d.when().time_since_epoch())
+        .count();
 }
 
 } // namespace

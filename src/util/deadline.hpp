@@ -15,6 +15,8 @@ public:
     static Deadline never() { return Deadline(Clock::time_point::max()); }
 
     bool expired() const { return Clock::now() >= at_; }
+    // The point itself (Clock::time_point::max() for never()).
+    Clock::time_point when() const { return at_; }
     std::chrono::milliseconds remaining() const {
         if (at_ == Clock::time_point::max()) {
             return std::chrono::milliseconds::max();
@@ -23,8 +25,10 @@ public:
         return std::max(left, std::chrono::milliseconds(0));
     }
     // The earlier of this deadline and now + ms.
-    Deadline capped(std::chrono::milliseconds ms) const {
-        return Deadline(std::min(at_, Clock::now() + ms));
+    Deadline capped(std::chrono::milliseconds ms) const { return capped(ms, Clock::now()); }
+    // The same, with NOW already read off the clock.
+    Deadline capped(std::chrono::milliseconds ms, Clock::time_point now) const {
+        return Deadline(std::min(at_, now + ms));
     }
 
 private:

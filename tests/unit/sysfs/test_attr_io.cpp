@@ -331,6 +331,32 @@ TEST_F(AttrIoTest, PrefetchedRepliesAreTakenOnce) {
     EXPECT_EQ(io.write("sys/attr", "ahead\n", Deadline::never()).written, 6U); // prefetched
     EXPECT_EQ(readFile(dir.path() / "sys/attr"), "other\n");
     EXPECT_EQ(io.hits(), 2);
+
+    // Several replies kept for one request are taken in the order added.
+    for (const char* data : {"first", "second", "third"}) {
+        IoReply r;
+        r.read.data = data;
+        io.add(IoRequest::read("sys/attr"), std::move(r));
+    }
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "first");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "second");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "third");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "other\n"); // the file again
+    EXPECT_EQ(io.hits(), 5);
+
+    // A reply kept for several calls answers that many, then the next.
+    IoReply twice;
+    twice.read.data = "kept";
+    io.add(IoRequest::read("sys/attr"), std::move(twice), 2);
+    IoReply after;
+    after.read.data = "after";
+    io.add(IoRequest::read("sys/attr"), std::move(after));
+    io.add(IoRequest::read("sys/attr"), IoReply{}, 0); // kept for no call
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "kept");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "kept");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "after");
+    EXPECT_EQ(io.read("sys/attr", Deadline::never()).data, "other\n");
+    EXPECT_EQ(io.hits(), 8);
 }
 
 // Past the overall deadline a batch touches nothing.
