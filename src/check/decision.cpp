@@ -314,15 +314,13 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
                 }
                 ++write_users[it->second];
             }
-            io.add(reads[i], versions[i]);
         }
+        io.add(reads[i], std::move(versions[i]), read_users[i].size());
         write_at.clear(); // strings are per path
     }
     auto probes = io.batch(writes, deadline, config.attr_timeout);
     for (std::size_t i = 0; i < probes.size() && i < writes.size(); ++i) {
-        for (std::size_t n = 0; n < write_users[i]; ++n) {
-            io.add(writes[i], probes[i]);
-        }
+        io.add(writes[i], std::move(probes[i]), write_users[i]);
     }
 }
 

@@ -5,27 +5,66 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <initializer_list>
 
 namespace mdevmc {
 
 namespace paths {
 
+namespace {
+
+// PARTS joined as joinPath joins them one by one, in one allocation.
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (const auto p : parts) {
+        size += p.size() + 1;
+    }
+    std::string out;
+    out.reserve(size);
+    for (auto p : parts) {
+        if (out.empty() || p.empty()) {
+            out += p;
+            continue;
+        }
+        if (p.front() == '/') {
+            p.remove_prefix(1);
+        }
+        if (out.back() != '/') {
+            out += '/';
+        }
+        out += p;
+    }
+    return out;
+}
+
+} // namespace
+
 std::string device(std::string_view uuid) {
-    return joinPath(kBusDevices, uuid);
+    return join({kBusDevices, uuid});
 }
 std::string parentTypes(std::string_view parent) {
-    return joinPath(joinPath(kClassParents, parent), "mdev_supported_types");
+    return join({kClassParents, parent, "mdev_supported_types"});
 }
 std::string type(std::string_view parent, std::string_view type_id) {
-    return joinPath(parentTypes(parent), type_id);
+    return join({kClassParents, parent, "mdev_supported_types", type_id});
 }
 std::string typeAttr(std::string_view parent, std::string_view type_id, std::string_view attr) {
-    return joinPath(type(parent, type_id), attr);
+    return join({kClassParents, parent, "mdev_supported_types", type_id, attr});
 }
 
 } // namespace paths
 
 namespace {
+
+// The names a device lookup asks its directory about.
+const std::vector<std::string>& typeLinkNames() {
+    static const std::vector<std::string> names{"mdev_type"};
+    return names;
+}
+const std::vector<std::string>& versionFileNames() {
+    static const std::vector<std::string> names{paths::kMigrationVersion};
+    return names;
+}
 
 std::string baseName(std::string_view p) {
     const auto slash = p.rfind('/');
@@ -51,18 +90,19 @@ Result<MdevDevice> MdevHost::device(std::string_view uuid_in, Deadline deadline)
         return fail("mdev UUID " + quoteValue(uuid_in) + " is not a canonical UUID", EINVAL);
     }
     const std::string uuid = canonicalUuid(uuid_in);
-    const IoRequest req = deviceRequest(uuid);
-    return deviceFrom(uuid, io_.probeDir(req.path, req.links, req.files, deadline));
+    // deviceRequest(uuid), made without copying its names.
+    return deviceFrom(
+        uuid, io_.probeDir(paths::device(uuid), typeLinkNames(), versionFileNames(), deadline));
 }
 
 IoRequest MdevHost::deviceRequest(std::string_view uuid) {
     // The device directory sits in its parent's directory; its mdev_type
     // link points at the parent's mdev_supported_types/TYPE.
-    return IoRequest::probe(paths::device(uuid), {"mdev_type"}, {paths::kMigrationVersion});
+    return IoRequest::probe(paths::device(uuid), typeLinkNames(), versionFileNames());
 }
 
 IoRequest MdevHost::typeLinkRequest(std::string_view dir) {
-    return IoRequest::linksIn(std::string(dir), {"mdev_type"});
+    return IoRequest::linksIn(std::string(dir), typeLinkNames());
 }
 
 Result<std::string> MdevHost::typeFrom(const Result<DirProbe>& probe) {
@@ -78,12 +118,11 @@ Result<std::string> MdevHost::typeFrom(const Result<DirProbe>& probe) {
 
 Result<MdevDevice> MdevHost::deviceFrom(std::string_view uuid_in,
                                         const Result<DirProbe>& probe) const {
-    const std::string uuid(uuid_in);
-    const std::string link = paths::device(uuid);
+    std::string uuid(uuid_in);
     if (!probe) {
         if (probe.error().err == ENOENT) {
             return fail("mdev " + uuid + " does not exist on this host (no '" +
-                            root_.display(link) + "')",
+                            root_.display(paths::device(uuid)) + "')",
                         ENOENT);
         }
         return fail("mdev " + uuid + ": " + probe.error().message, probe.error().err);
@@ -94,18 +133,18 @@ Result<MdevDevice> MdevHost::deviceFrom(std::string_view uuid_in,
                     type_link.error().err);
     }
     MdevDevice d;
-    d.uuid = uuid;
+    d.uuid = std::move(uuid);
     d.dir = probe->dir;
     d.type_id = baseName(*type_link);
     d.parent = baseName(dirName(probe->dir));
     d.own_version = probe->files.at(0) == 0;
     if (!isValidName(d.type_id)) {
-        return fail("mdev " + uuid + " has an mdev type named " + quoteValue(d.type_id) +
+        return fail("mdev " + d.uuid + " has an mdev type named " + quoteValue(d.type_id) +
                         ", which is not a valid type id",
                     EINVAL);
     }
     if (!isValidName(d.parent)) {
-        return fail("mdev " + uuid + " has a parent named " + quoteValue(d.parent) +
+        return fail("mdev " + d.uuid + " has a parent named " + quoteValue(d.parent) +
                         ", which is not a valid parent name",
                     EINVAL);
     }

@@ -15,11 +15,23 @@ VersionLocation versionLocation(const MdevDevice& dev) {
     // The type's directory beside the device, under their parent: one path
     // for every device of the type on that parent, without a link to follow.
     const auto slash = dev.dir.rfind('/');
-    const std::string parent_dir =
-        slash == std::string::npos ? std::string() : dev.dir.substr(0, slash);
-    return {joinPath(joinPath(joinPath(parent_dir, "mdev_supported_types"), dev.type_id),
-                     paths::kMigrationVersion),
-            false};
+    const std::string_view parent_dir = slash == std::string::npos
+                                            ? std::string_view()
+                                            : std::string_view(dev.dir).substr(0, slash);
+    const std::string_view types = "mdev_supported_types";
+    const std::string_view attr = paths::kMigrationVersion;
+    std::string path;
+    path.reserve(parent_dir.size() + types.size() + dev.type_id.size() + attr.size() + 3);
+    if (!parent_dir.empty()) {
+        path += parent_dir;
+        path += '/';
+    }
+    path += types;
+    path += '/';
+    path += dev.type_id;
+    path += '/';
+    path += attr;
+    return {std::move(path), false};
 }
 
 VersionLocation typeVersionLocation(std::string_view parent, std::string_view type_id) {

@@ -31,7 +31,9 @@ bool isValidUuid(std::string_view s) {
 std::string canonicalUuid(std::string_view uuid) {
     std::string out(uuid);
     for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (c >= 'A' && c <= 'Z') { // ASCII only: a UUID has no other letters
+            c = static_cast<char>(c - 'A' + 'a');
+        }
     }
     return out;
 }
