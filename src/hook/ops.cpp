@@ -197,6 +197,14 @@ bool isTypeMdev(std::string_view xml, std::size_t at, bool cut) {
 // of one when CUT): an encoding declaration, a DTD, a CDATA section (or a
 // comment), a reference other than the predefined ones, type='mdev'.
 bool hasMdevSpelling(std::string_view xml, bool cut) {
+    // Any one of these is enough, so the likeliest goes first: a domain
+    // with an mdev hostdev is known at its first, not after whole scans.
+    for (std::size_t at = xml.find("mdev"); at != std::string_view::npos;
+         at = xml.find("mdev", at + 1)) {
+        if (isTypeMdev(xml, at, cut)) {
+            return true;
+        }
+    }
     if (xml.find("encoding") != std::string_view::npos ||
         xml.find("<!") != std::string_view::npos) {
         return true;
@@ -204,12 +212,6 @@ bool hasMdevSpelling(std::string_view xml, bool cut) {
     for (std::size_t at = xml.find('&'); at != std::string_view::npos; at = xml.find('&', at + 1)) {
         // In a piece, a reference cut at its end is seen whole in the next.
         if ((!cut || xml.size() - at >= 6) && isOtherReference(xml, at)) {
-            return true;
-        }
-    }
-    for (std::size_t at = xml.find("mdev"); at != std::string_view::npos;
-         at = xml.find("mdev", at + 1)) {
-        if (isTypeMdev(xml, at, cut)) {
             return true;
         }
     }
