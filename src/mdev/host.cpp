@@ -5,51 +5,22 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <initializer_list>
 
 namespace mdevmc {
 
 namespace paths {
 
-namespace {
-
-// PARTS joined as joinPath joins them one by one, in one allocation.
-std::string join(std::initializer_list<std::string_view> parts) {
-    std::size_t size = 0;
-    for (const auto p : parts) {
-        size += p.size() + 1;
-    }
-    std::string out;
-    out.reserve(size);
-    for (auto p : parts) {
-        if (out.empty() || p.empty()) {
-            out += p;
-            continue;
-        }
-        if (p.front() == '/') {
-            p.remove_prefix(1);
-        }
-        if (out.back() != '/') {
-            out += '/';
-        }
-        out += p;
-    }
-    return out;
-}
-
-} // namespace
-
 std::string device(std::string_view uuid) {
-    return join({kBusDevices, uuid});
+    return joinPaths({kBusDevices, uuid});
 }
 std::string parentTypes(std::string_view parent) {
-    return join({kClassParents, parent, "mdev_supported_types"});
+    return joinPaths({kClassParents, parent, "mdev_supported_types"});
 }
 std::string type(std::string_view parent, std::string_view type_id) {
-    return join({kClassParents, parent, "mdev_supported_types", type_id});
+    return joinPaths({kClassParents, parent, "mdev_supported_types", type_id});
 }
 std::string typeAttr(std::string_view parent, std::string_view type_id, std::string_view attr) {
-    return join({kClassParents, parent, "mdev_supported_types", type_id, attr});
+    return joinPaths({kClassParents, parent, "mdev_supported_types", type_id, attr});
 }
 
 } // namespace paths

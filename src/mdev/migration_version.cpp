@@ -18,20 +18,8 @@ VersionLocation versionLocation(const MdevDevice& dev) {
     const std::string_view parent_dir = slash == std::string::npos
                                             ? std::string_view()
                                             : std::string_view(dev.dir).substr(0, slash);
-    const std::string_view types = "mdev_supported_types";
-    const std::string_view attr = paths::kMigrationVersion;
-    std::string path;
-    path.reserve(parent_dir.size() + types.size() + dev.type_id.size() + attr.size() + 3);
-    if (!parent_dir.empty()) {
-        path += parent_dir;
-        path += '/';
-    }
-    path += types;
-    path += '/';
-    path += dev.type_id;
-    path += '/';
-    path += attr;
-    return {std::move(path), false};
+    return {joinPaths({parent_dir, "mdev_supported_types", dev.type_id, paths::kMigrationVersion}),
+            false};
 }
 
 VersionLocation typeVersionLocation(std::string_view parent, std::string_view type_id) {

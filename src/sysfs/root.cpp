@@ -166,24 +166,31 @@ std::optional<std::string> procPath(int fd) {
 
 } // namespace
 
-std::string joinPath(std::string_view a, std::string_view b) {
-    if (a.empty()) {
-        return std::string(b);
-    }
-    if (b.empty()) {
-        return std::string(a);
-    }
-    if (b.front() == '/') {
-        b.remove_prefix(1);
+std::string joinPaths(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (const auto p : parts) {
+        size += p.size() + 1;
     }
     std::string out;
-    out.reserve(a.size() + 1 + b.size());
-    out = a;
-    if (out.back() != '/') {
-        out += '/';
+    out.reserve(size);
+    for (auto p : parts) {
+        if (out.empty() || p.empty()) {
+            out += p;
+            continue;
+        }
+        if (p.front() == '/') {
+            p.remove_prefix(1);
+        }
+        if (out.back() != '/') {
+            out += '/';
+        }
+        out += p;
     }
-    out += b;
     return out;
+}
+
+std::string joinPath(std::string_view a, std::string_view b) {
+    return joinPaths({a, b});
 }
 
 Result<Root> Root::open(const std::string& path) {

@@ -13,6 +13,7 @@
 #include "util/unique_fd.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -131,5 +132,7 @@ Result<std::vector<std::string>> listDirectory(UniqueFd fd, const std::string& s
 
 // Joins path components with '/'.
 std::string joinPath(std::string_view a, std::string_view b);
+// joinPath over PARTS, left to right, in one allocation.
+std::string joinPaths(std::initializer_list<std::string_view> parts);
 
 } // namespace mdevmc
