@@ -111,7 +111,7 @@ bool DomainFactsReader::startInHostdev(std::string_view local, const AttrSource&
 void DomainFactsReader::endHostdev() {
     hostdev_.uuid_valid = isValidUuid(hostdev_.uuid);
     if (hostdev_.uuid_valid) {
-        hostdev_.uuid = canonicalUuid(hostdev_.uuid);
+        lowerAscii(hostdev_.uuid);
     }
     out_.hostdevs.push_back(std::move(hostdev_));
 }

@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 namespace mdevmc {
 
 namespace {
+
+constexpr std::size_t kFactsReserved = 4;
 
 std::string xmlEscape(std::string_view s) {
     std::string out;
@@ -100,26 +103,32 @@ std::optional<std::string> checkOracle(const OracleRecord& o) {
 } // namespace
 
 const MetadataEntry* Metadata::find(std::string_view uuid) const {
-    if (indexed_ != entries.size()) {
-        // Not indexed (built by hand, or changed since): a linear look.
-        const std::string want = canonicalUuid(uuid);
+    const auto key = uuidKey(uuid);
+    if (indexed_ != entries.size() || !key) {
+        // Not indexed (built by hand, or changed since), or not a UUID the
+        // index holds: a linear look.
         for (const auto& e : entries) {
-            if (canonicalUuid(e.uuid) == want) {
+            if (equalsIgnoringAsciiCase(e.uuid, uuid)) {
                 return &e;
             }
         }
         return nullptr;
     }
-    const auto it = by_uuid_.find(canonicalUuid(uuid));
-    return it == by_uuid_.end() ? nullptr : &entries[it->second];
+    const auto it =
+        std::lower_bound(by_uuid_.begin(), by_uuid_.end(), std::pair{*key, std::size_t{0}});
+    return it != by_uuid_.end() && it->first == *key ? &entries[it->second] : nullptr;
 }
 
 void Metadata::index() {
     by_uuid_.clear();
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        // The first record of a UUID, as a linear look finds it.
-        by_uuid_.emplace(canonicalUuid(entries[i].uuid), i);
+        if (const auto key = uuidKey(entries[i].uuid)) {
+            by_uuid_.emplace_back(*key, i);
+        }
     }
+    // By key, then position: the first record of a UUID first, as a linear
+    // look finds it.
+    std::sort(by_uuid_.begin(), by_uuid_.end());
     indexed_ = entries.size();
 }
 
@@ -255,9 +264,11 @@ namespace {
 // problem SAY(key).
 template <typename Key, typename Say>
 void markDuplicates(std::vector<MetadataEntry>& entries, Key key, Say say) {
-    std::unordered_map<std::string, std::size_t> seen;
+    // Views of the entries' own strings, which only `problem` changes here.
+    std::unordered_map<std::string_view, std::size_t> seen;
+    seen.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        const std::string k = key(entries[i]);
+        const std::string_view k = key(entries[i]);
         if (k.empty()) {
             continue;
         }
@@ -265,6 +276,24 @@ void markDuplicates(std::vector<MetadataEntry>& entries, Key key, Say say) {
         if (!fresh) {
             entries[i].problem = say(k);
             entries[it->second].problem = say(k);
+        }
+    }
+}
+
+// Marks every entry whose valid UUID (in any case) another entry has too.
+void markDuplicateUuids(std::vector<MetadataEntry>& entries) {
+    std::vector<std::pair<UuidKey, std::size_t>> keys;
+    keys.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (const auto key = uuidKey(entries[i].uuid)) {
+            keys.emplace_back(*key, i);
+        }
+    }
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+        if (keys[i].first == keys[i - 1].first) {
+            entries[keys[i - 1].second].problem = "the UUID is recorded more than once";
+            entries[keys[i].second].problem = "the UUID is recorded more than once";
         }
     }
 }
@@ -336,6 +365,9 @@ void MetadataParser::end() {
 
 void MetadataParser::beginEntry(const AttrSource& attrs) {
     entry_ = MetadataEntry{};
+    // The kernel facts a record carries: a few (type, device_api, parent
+    // kind, driver, ...), grown past these one at a time.
+    entry_.fingerprint.facts.reserve(kFactsReserved);
     entry_.uuid = attrs("uuid").value_or("");
     entry_.type = attrs("type").value_or("");
     entry_.parent = attrs("parent").value_or("");
@@ -373,20 +405,15 @@ Metadata MetadataParser::finish() {
     depth_ = 0;
     // A UUID, guest address or alias recorded twice: neither record can be
     // trusted over the other (a domain's hostdevs never share one).
+    markDuplicateUuids(out.entries);
     markDuplicates(
-        out.entries,
-        [](const MetadataEntry& e) {
-            return isValidUuid(e.uuid) ? canonicalUuid(e.uuid) : std::string();
-        },
-        [](const std::string&) { return std::string("the UUID is recorded more than once"); });
-    markDuplicates(
-        out.entries, [](const MetadataEntry& e) { return e.address; },
-        [](const std::string& k) {
+        out.entries, [](const MetadataEntry& e) { return std::string_view(e.address); },
+        [](std::string_view k) {
             return "the guest address " + quoteValue(k) + " is recorded for more than one mdev";
         });
     markDuplicates(
-        out.entries, [](const MetadataEntry& e) { return e.alias; },
-        [](const std::string& k) {
+        out.entries, [](const MetadataEntry& e) { return std::string_view(e.alias); },
+        [](std::string_view k) {
             return "the alias " + quoteValue(k) + " is recorded for more than one mdev";
         });
     out.index();

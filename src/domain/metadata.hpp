@@ -23,11 +23,12 @@
 
 #include "domain/xml_events.hpp"
 #include "mdev/fingerprint.hpp"
+#include "mdev/validate.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mdevmc {
@@ -78,7 +79,9 @@ struct Metadata {
     void index();
 
 private:
-    std::unordered_map<std::string, std::size_t> by_uuid_;
+    // (key, position) of each entry with a valid UUID, sorted: the first
+    // of equal keys is the first record of that UUID.
+    std::vector<std::pair<UuidKey, std::size_t>> by_uuid_;
     std::size_t indexed_ = static_cast<std::size_t>(-1); // entries.size() when index() ran
 };
 

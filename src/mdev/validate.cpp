@@ -10,6 +10,15 @@ bool isHex(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+char lowered(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::uint64_t hexValue(char c) {
+    const char l = lowered(c);
+    return static_cast<std::uint64_t>(l <= '9' ? l - '0' : l - 'a' + 10);
+}
+
 } // namespace
 
 bool isValidUuid(std::string_view s) {
@@ -30,12 +39,43 @@ bool isValidUuid(std::string_view s) {
 
 std::string canonicalUuid(std::string_view uuid) {
     std::string out(uuid);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') { // ASCII only: a UUID has no other letters
-            c = static_cast<char>(c - 'A' + 'a');
+    lowerAscii(out);
+    return out;
+}
+
+void lowerAscii(std::string& s) {
+    for (char& c : s) {
+        c = lowered(c); // ASCII only: a UUID has no other letters
+    }
+}
+
+bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lowered(a[i]) != lowered(b[i])) {
+            return false;
         }
     }
-    return out;
+    return true;
+}
+
+std::optional<UuidKey> uuidKey(std::string_view s) {
+    if (!isValidUuid(s)) {
+        return std::nullopt;
+    }
+    UuidKey k;
+    std::size_t digits = 0;
+    for (const char c : s) {
+        if (c == '-') {
+            continue;
+        }
+        std::uint64_t& half = digits < 16 ? k.high : k.low;
+        half = (half << 4) | hexValue(c);
+        ++digits;
+    }
+    return k;
 }
 
 bool isValidName(std::string_view s) {

@@ -6,6 +6,9 @@
 
 #include "util/error.hpp"
 
+#include <compare>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +25,21 @@ inline constexpr std::size_t kMaxNameLength = 128;
 bool isValidUuid(std::string_view s);
 // The UUID in lower case, as the kernel names devices.
 std::string canonicalUuid(std::string_view uuid);
+// Lowers the ASCII letters of S in place: canonicalUuid() without a copy.
+void lowerAscii(std::string& s);
+// Whether A and B are equal but for the case of ASCII letters (two UUIDs
+// that canonicalUuid() makes the same).
+bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b);
+
+// A valid UUID as its 128 bits: UUIDs compared, sorted and indexed in any
+// case without making a string of each.
+struct UuidKey {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+    friend auto operator<=>(const UuidKey&, const UuidKey&) = default;
+};
+// S's key; nullopt unless isValidUuid(S).
+std::optional<UuidKey> uuidKey(std::string_view s);
 
 // An mdev type id or a parent device name: 1..128 characters from
 // [A-Za-z0-9_.:+-], not starting with '.' or '-'.

@@ -231,6 +231,36 @@ TEST(MetadataFormat2, DuplicateUuidMarksBothEntries) {
     EXPECT_TRUE(m.find(kU1)->problem.has_value());
 }
 
+TEST(MetadataFormat2, FindTakesAnyCaseAndTheFirstRecordOfAUuid) {
+    Metadata m = metadataOf("<m:migcheck xmlns:m='urn:mdev-migcheck:metadata:1'>"
+                            "<m:mdev uuid='" +
+                            std::string(kU2) +
+                            "' type='a' version='v'/>"
+                            "<m:mdev uuid='not-a-uuid' type='b' version='v'/>"
+                            "<m:mdev uuid='C2177883-F1BB-47F0-914D-32A22E3A8804' type='c' "
+                            "version='v'/><m:mdev uuid='" +
+                            std::string(kU1) + "' type='d' version='v'/></m:migcheck>");
+    ASSERT_EQ(m.entries.size(), 4U);
+    // Indexed: the first of the two records of kU1, in either case.
+    ASSERT_NE(m.find(kU1), nullptr);
+    EXPECT_EQ(m.find(kU1)->type, "c");
+    EXPECT_EQ(m.find("C2177883-F1BB-47F0-914D-32A22E3A8804")->type, "c");
+    ASSERT_NE(m.find("0A9D3B9E-42A1-4B8F-9C4E-8D6C1F0E2B3A"), nullptr);
+    EXPECT_EQ(m.find("0A9D3B9E-42A1-4B8F-9C4E-8D6C1F0E2B3A")->type, "a");
+    // A string that is not a UUID is found as it is written, in any case.
+    ASSERT_NE(m.find("NOT-A-UUID"), nullptr);
+    EXPECT_EQ(m.find("NOT-A-UUID")->type, "b");
+    EXPECT_EQ(m.find("00000000-0000-4000-8000-000000000000"), nullptr);
+    EXPECT_EQ(m.find(""), nullptr);
+    // Changed since it was indexed: found by a linear look, with the same rule.
+    m.entries.erase(m.entries.begin());
+    EXPECT_EQ(m.find(kU2), nullptr);
+    ASSERT_NE(m.find(kU1), nullptr);
+    EXPECT_EQ(m.find(kU1)->type, "c");
+    m.index();
+    EXPECT_EQ(m.find(kU1)->type, "c");
+}
+
 TEST(MetadataFormat2, TwoElementsAreAProblem) {
     const std::string one = "<m:migcheck xmlns:m='urn:mdev-migcheck:metadata:1' host='a'>"
                             "<m:mdev uuid='" +

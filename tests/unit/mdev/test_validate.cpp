@@ -17,6 +17,32 @@ TEST(Validate, Uuids) {
               "c2177883-f1bb-47f0-914d-32a22e3a8804");
 }
 
+TEST(Validate, UuidKeysCompareUuidsInAnyCase) {
+    const auto lower = uuidKey("c2177883-f1bb-47f0-914d-32a22e3a8804");
+    const auto upper = uuidKey("C2177883-F1BB-47F0-914D-32A22E3A8804");
+    ASSERT_TRUE(lower && upper);
+    EXPECT_EQ(*lower, *upper);
+    EXPECT_EQ(lower->high, 0xc2177883f1bb47f0ULL);
+    EXPECT_EQ(lower->low, 0x914d32a22e3a8804ULL);
+    // Ordered as the canonical strings are.
+    const auto a = uuidKey("00000000-0000-0000-0000-00000000000f");
+    const auto b = uuidKey("00000000-0000-0000-0000-000000000010");
+    const auto c = uuidKey("00000001-0000-0000-0000-000000000000");
+    ASSERT_TRUE(a && b && c);
+    EXPECT_LT(*a, *b);
+    EXPECT_LT(*b, *c);
+    for (const char* bad : {"", "c2177883f1bb47f0914d32a22e3a8804",
+                            "c2177883-f1bb-47f0-914d-32a22e3a880g", "not-a-uuid"}) {
+        EXPECT_FALSE(uuidKey(bad).has_value()) << bad;
+    }
+    std::string s = "C2177883-F1BB-47F0-914D-32A22E3A8804";
+    lowerAscii(s);
+    EXPECT_EQ(s, "c2177883-f1bb-47f0-914d-32a22e3a8804");
+    EXPECT_TRUE(equalsIgnoringAsciiCase("Not-A-UUID", "not-a-uuid"));
+    EXPECT_FALSE(equalsIgnoringAsciiCase("not-a-uuid", "not-a-uuid2"));
+    EXPECT_FALSE(equalsIgnoringAsciiCase("a\xc3\x89", "a\xc3\xa9")); // ASCII letters only
+}
+
 TEST(Validate, Names) {
     for (const char* ok : {"nvidia-63", "i915-GVTg_V5_4", "0000:00:02.0", "0.0.0023", "matrix",
                            "vfio_ap-passthrough", "mtty-2", "a+b"}) {
