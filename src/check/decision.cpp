@@ -265,7 +265,8 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
     std::vector<IoRequest> lookups;
     std::vector<const MetadataEntry*> recs;
     std::vector<std::string> uuids;
-    std::unordered_set<std::string> seen;
+    std::unordered_set<std::string_view> seen; // views of the hostdevs' UUIDs
+    seen.reserve(hostdevs.size());
     lookups.push_back(IoRequest::read(kMachineIdPath));
     recs.push_back(nullptr);
     uuids.emplace_back();
@@ -289,11 +290,12 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
         }
         const auto dev = host.deviceFrom(uuids[i], found[i].probe);
         if (dev && dev->type_id == recs[i]->type) {
-            const std::string path = versionLocation(*dev).path;
-            const auto [it, fresh] = read_at.emplace(path, reads.size());
-            if (fresh) {
+            std::string path = versionLocation(*dev).path;
+            auto it = read_at.find(path);
+            if (it == read_at.end()) {
                 reads.push_back(IoRequest::read(path));
                 read_users.emplace_back();
+                it = read_at.emplace(std::move(path), reads.size() - 1).first;
             }
             read_users[it->second].push_back(recs[i]);
         }

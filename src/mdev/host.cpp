@@ -42,9 +42,9 @@ std::string baseName(std::string_view p) {
     return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
-std::string dirName(std::string_view p) {
+std::string_view dirName(std::string_view p) {
     const auto slash = p.rfind('/');
-    return slash == std::string_view::npos ? std::string() : std::string(p.substr(0, slash));
+    return slash == std::string_view::npos ? std::string_view() : p.substr(0, slash);
 }
 
 } // namespace

@@ -414,10 +414,10 @@ namespace {
 
 // The key of a request in PrefetchedIo: its kind and every argument, each
 // string after its length (so that no two requests share a key), built in
-// one allocation.
-std::string requestKey(IoRequest::Op op, std::string_view path, std::string_view data,
-                       std::span<const std::string> links, std::span<const std::string> files) {
-    const auto length = [](std::string& k, std::size_t n) {
+// K (cleared first, grown at most once).
+void requestKey(std::string& k, IoRequest::Op op, std::string_view path, std::string_view data,
+                std::span<const std::string> links, std::span<const std::string> files) {
+    const auto length = [&k](std::size_t n) {
         std::array<char, sizeof n> b{};
         std::memcpy(b.data(), &n, sizeof n);
         k.append(b.data(), b.size());
@@ -428,25 +428,26 @@ std::string requestKey(IoRequest::Op op, std::string_view path, std::string_view
             size += sizeof(std::size_t) + n.size();
         }
     }
-    std::string k;
+    k.clear();
     k.reserve(size);
     k += static_cast<char>('0' + static_cast<int>(op));
     for (const std::string_view part : {path, data}) {
-        length(k, part.size());
+        length(part.size());
         k += part;
     }
     for (const auto names : {links, files}) {
-        length(k, names.size());
+        length(names.size());
         for (const auto& n : names) {
-            length(k, n.size());
+            length(n.size());
             k += n;
         }
     }
-    return k;
 }
 
 std::string requestKey(const IoRequest& r) {
-    return requestKey(r.op, r.path, r.data, r.links, r.files);
+    std::string k;
+    requestKey(k, r.op, r.path, r.data, r.links, r.files);
+    return k;
 }
 
 } // namespace
@@ -474,7 +475,8 @@ std::optional<IoReply> PrefetchedIo::take(IoRequest::Op op, std::string_view pat
     if (ready_.empty()) {
         return std::nullopt;
     }
-    const auto it = ready_.find(requestKey(op, path, data, links, files));
+    requestKey(key_, op, path, data, links, files);
+    const auto it = ready_.find(key_);
     if (it == ready_.end()) {
         return std::nullopt;
     }

@@ -208,6 +208,7 @@ private:
         std::size_t next = 0;
     };
     std::unordered_map<std::string, Ready> ready_; // by requestKey
+    std::string key_;                              // the key take() looks for, its capacity kept
     int hits_ = 0;
 };
 
