@@ -22,6 +22,7 @@ enum : unsigned char {
     kNameByte = 4,  // continues an NCName
     kUriByte = 8,   // may be in a namespace URI (isPlainUri)
     kAttrStop = 16, // '<', tab, newline: not plain in an attribute value
+    kAttrScan = 32, // what an attribute value is scanned for: kAttrStop, quotes, '&', ']'
 };
 
 constexpr std::array<unsigned char, 256> kClass = [] {
@@ -31,6 +32,9 @@ constexpr std::array<unsigned char, 256> kClass = [] {
         t[c] = kPlainByte;
     }
     t['<'] |= kAttrStop;
+    for (const char c : std::string_view("<\t\n\"'&]")) {
+        t[static_cast<unsigned char>(c)] |= kAttrScan;
+    }
     for (std::size_t c = 0; c < t.size(); ++c) {
         const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
         const bool digit = c >= '0' && c <= '9';
@@ -323,14 +327,8 @@ private:
         if (pos_ >= s_.size() || (s_[pos_] != '"' && s_[pos_] != '\'')) {
             return false;
         }
-        const std::size_t close = s_.find(s_[pos_], pos_ + 1);
-        if (close == std::string_view::npos) {
-            return false;
-        }
-        const std::string_view raw = s_.substr(pos_ + 1, close - pos_ - 1);
-        pos_ = close + 1;
-        if (std::any_of(raw.begin(), raw.end(), [](char c) { return is(c, kAttrStop); }) ||
-            raw.find("]]>") != std::string_view::npos || !referencesPlain(raw)) {
+        std::string_view raw;
+        if (!attributeValue(raw)) {
             return false;
         }
         if (prefix.empty() && local == "xmlns") {
@@ -349,6 +347,33 @@ private:
         }
         attrs_.push_back({local, raw});
         return true;
+    }
+
+    // At the quote that opens an attribute's value: the value as written
+    // (RAW), POS_ moved past its closing quote.  False where it is not
+    // plain: it has '<', a tab or a newline (kAttrStop), "]]>" or a '&' that
+    // is not a reference readReference() takes, or it is not closed.  One
+    // pass over the value, which is short.
+    bool attributeValue(std::string_view& raw) {
+        const char quote = s_[pos_];
+        const std::size_t from = pos_ + 1;
+        bool references = false;
+        for (std::size_t i = from; i < s_.size(); ++i) {
+            const char c = s_[i];
+            if (!is(c, kAttrScan)) {
+                continue;
+            }
+            if (c == quote) {
+                raw = s_.substr(from, i - from);
+                pos_ = i + 1;
+                return !references || referencesPlain(raw);
+            }
+            if (is(c, kAttrStop) || (c == ']' && s_.substr(i).starts_with("]]>"))) {
+                return false;
+            }
+            references = references || c == '&';
+        }
+        return false;
     }
 
     // A declaration of PREFIX as URI on the element being read.
@@ -428,8 +453,9 @@ private:
             return;
         }
         const auto lookup = [this](const char* name) -> std::optional<std::string> {
+            const std::string_view wanted(name);
             for (const Attribute& a : attrs_) {
-                if (a.name == name) {
+                if (a.name == wanted) {
                     return decode(a.raw);
                 }
             }

@@ -1,40 +1,39 @@
 #include "mdev/validate.hpp"
 
+#include <array>
 #include <cctype>
 
 namespace mdevmc {
 
 namespace {
 
-bool isHex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+// Each byte's value as a hex digit, or kNotHex.
+constexpr unsigned char kNotHex = 0xff;
+constexpr std::array<unsigned char, 256> kHexValue = [] {
+    std::array<unsigned char, 256> t{};
+    t.fill(kNotHex);
+    for (unsigned char c = 0; c < 10; ++c) {
+        t['0' + c] = c;
+    }
+    for (unsigned char c = 0; c < 6; ++c) {
+        t['a' + c] = t['A' + c] = static_cast<unsigned char>(10 + c);
+    }
+    return t;
+}();
+
+// Where the dashes of an 8-4-4-4-12 UUID are.
+bool isDashAt(std::size_t i) {
+    return i == 8 || i == 13 || i == 18 || i == 23;
 }
 
 char lowered(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::uint64_t hexValue(char c) {
-    const char l = lowered(c);
-    return static_cast<std::uint64_t>(l <= '9' ? l - '0' : l - 'a' + 10);
-}
-
 } // namespace
 
 bool isValidUuid(std::string_view s) {
-    if (s.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') {
-                return false;
-            }
-        } else if (!isHex(s[i])) {
-            return false;
-        }
-    }
-    return true;
+    return uuidKey(s).has_value();
 }
 
 std::string canonicalUuid(std::string_view uuid) {
@@ -62,17 +61,24 @@ bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
 }
 
 std::optional<UuidKey> uuidKey(std::string_view s) {
-    if (!isValidUuid(s)) {
+    if (s.size() != 36) {
         return std::nullopt;
     }
     UuidKey k;
     std::size_t digits = 0;
-    for (const char c : s) {
-        if (c == '-') {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (isDashAt(i)) {
+            if (s[i] != '-') {
+                return std::nullopt;
+            }
             continue;
         }
+        const unsigned char v = kHexValue[static_cast<unsigned char>(s[i])];
+        if (v == kNotHex) {
+            return std::nullopt;
+        }
         std::uint64_t& half = digits < 16 ? k.high : k.low;
-        half = (half << 4) | hexValue(c);
+        half = (half << 4) | v;
         ++digits;
     }
     return k;
