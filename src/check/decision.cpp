@@ -121,7 +121,7 @@ void noteMatch(DeviceVerdict& v, const std::string& note) {
         v.detail.resize(v.detail.size() - next.size());
     }
     v.detail += "; " + note + next;
-    v.message = v.subject + ": " + v.detail;
+    restateMessage(v);
 }
 
 // The device here: found, or a verdict (missing, with the candidates that
@@ -199,13 +199,14 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, Decisio
     }
     // This host's record, read once: its version now, its kernel facts only
     // if the fingerprint stage is reached.
-    v.here = recordVersion(host, *dev, config, deadline);
+    const VersionLocation location = versionLocation(*dev);
+    v.here = recordVersion(host, *dev, location, config, deadline);
     v.dir = dev->dir;
     v.here->address = hd.address;
     v.here->alias = hd.alias;
-    v.subject = subjectOf(v.uuid, v.type) + " on parent " + dev->parent;
-    EvidenceInput in{*rec,       *dev,     *v.here,      host,     config,
-                     dc.oracles, deadline, dc.same_host, &dc.facts};
+    v.subject = subjectOf(v.uuid, v.type, dev->parent);
+    EvidenceInput in{*rec,   *dev,       location, *v.here,      host,
+                     config, dc.oracles, deadline, dc.same_host, &dc.facts};
     decideByEvidence(v, in);
     return v;
 }

@@ -72,8 +72,29 @@ void probeCandidate(ParentCandidate& c, const ProbeResult& r, std::chrono::milli
 
 } // namespace
 
-std::string subjectOf(const std::string& uuid, const std::string& type) {
-    return type.empty() ? "mdev " + uuid : "mdev " + uuid + " (" + type + ")";
+std::string subjectOf(std::string_view uuid, std::string_view type, std::string_view parent) {
+    std::string s;
+    s.reserve(uuid.size() + type.size() + parent.size() + 24);
+    s += "mdev ";
+    s += uuid;
+    if (!type.empty()) {
+        s += " (";
+        s += type;
+        s += ')';
+    }
+    if (!parent.empty()) {
+        s += " on parent ";
+        s += parent;
+    }
+    return s;
+}
+
+void restateMessage(DeviceVerdict& v) {
+    v.message.clear();
+    v.message.reserve(v.subject.size() + 2 + v.detail.size());
+    v.message += v.subject;
+    v.message += ": ";
+    v.message += v.detail;
 }
 
 void refuse(DeviceVerdict& v, Reason r, int err, std::string detail) {
@@ -81,7 +102,7 @@ void refuse(DeviceVerdict& v, Reason r, int err, std::string detail) {
     v.reason = r;
     v.err = err;
     v.detail = std::move(detail);
-    v.message = v.subject + ": " + v.detail;
+    restateMessage(v);
 }
 
 void suggest(DeviceVerdict& v, std::string step) {
@@ -90,7 +111,7 @@ void suggest(DeviceVerdict& v, std::string step) {
     }
     v.next_step = std::move(step);
     v.detail += "; next: " + v.next_step;
-    v.message = v.subject + ": " + v.detail;
+    restateMessage(v);
 }
 
 void accept(DeviceVerdict& v, Reason r, Evidence e, std::string detail) {
@@ -99,7 +120,7 @@ void accept(DeviceVerdict& v, Reason r, Evidence e, std::string detail) {
     v.err = 0;
     v.evidence = e;
     v.detail = std::move(detail);
-    v.message = v.subject + ": " + v.detail;
+    restateMessage(v);
 }
 
 bool decideByProtocol(DeviceVerdict& v, const EvidenceInput& in) {
@@ -121,9 +142,8 @@ bool decideByProtocol(DeviceVerdict& v, const EvidenceInput& in) {
         }
         return true;
     }
-    const VersionLocation loc = versionLocation(in.device);
     const ProbeResult probe =
-        probeVersion(in.host.io(), loc, *in.source.version, in.deadline.capped(t));
+        probeVersion(in.host.io(), in.location, *in.source.version, in.deadline.capped(t));
     v.evidence = Evidence::Protocol;
     switch (probe.status) {
     case ProbeResult::Status::Accepted:
@@ -248,7 +268,7 @@ void decideByEvidence(DeviceVerdict& v, const EvidenceInput& in) {
     if (decideByFingerprint(v, in)) {
         if (!note.empty()) {
             v.detail += " (" + note + ")";
-            v.message = v.subject + ": " + v.detail;
+            restateMessage(v);
         }
         return;
     }

@@ -6,16 +6,21 @@
 
 #include "check/decision.hpp"
 #include "check/oracle.hpp"
+#include "mdev/migration_version.hpp"
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mdevmc {
 
-// "mdev UUID (TYPE)", or "mdev UUID" when the type is not known.
-std::string subjectOf(const std::string& uuid, const std::string& type);
+// "mdev UUID (TYPE)", or "mdev UUID" when the type is not known; then
+// " on parent PARENT" when PARENT is given.
+std::string subjectOf(std::string_view uuid, std::string_view type, std::string_view parent = {});
 
+// V's message again, subject + ": " + detail, after either changed.
+void restateMessage(DeviceVerdict& v);
 // Sets V's verdict and its message (subject + ": " + detail).
 void refuse(DeviceVerdict& v, Reason r, int err, std::string detail);
 // Sets V's next step and ends its detail and message with "; next: STEP".
@@ -23,9 +28,10 @@ void suggest(DeviceVerdict& v, std::string step);
 void accept(DeviceVerdict& v, Reason r, Evidence e, std::string detail);
 
 struct EvidenceInput {
-    const MetadataEntry& source; // the source's record (valid)
-    const MdevDevice& device;    // the device here, of the recorded type
-    const MetadataEntry& here;   // this host's record of it
+    const MetadataEntry& source;     // the source's record (valid)
+    const MdevDevice& device;        // the device here, of the recorded type
+    const VersionLocation& location; // its migration_version (versionLocation)
+    const MetadataEntry& here;       // this host's record of it
     const MdevHost& host;
     const Config& config;
     Oracles& oracles;

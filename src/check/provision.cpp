@@ -138,7 +138,7 @@ void noteProvisionFailures(Decision& d, const ProvisionOutcome& p) {
                 v.detail.resize(v.detail.size() - step.size() - std::string("; next: ").size());
             }
             v.detail += "; creating it here failed: " + why;
-            v.message = v.subject + ": " + v.detail;
+            restateMessage(v);
             if (!step.empty()) {
                 v.next_step.clear();
                 suggest(v, step);

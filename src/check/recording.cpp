@@ -23,15 +23,21 @@ std::string readHostId(const MdevHost& host, Deadline deadline) {
 
 MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev, const Config& config,
                             Deadline deadline) {
+    return recordVersion(host, dev, versionLocation(dev), config, deadline);
+}
+
+MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev,
+                            const VersionLocation& location, const Config& config,
+                            Deadline deadline) {
     MetadataEntry e;
     e.uuid = dev.uuid;
     e.type = dev.type_id;
     e.parent = dev.parent;
     const auto bounded = [&] { return deadline.capped(config.attr_timeout); };
-    const VersionRead r = readVersion(host.io(), versionLocation(dev), bounded());
+    VersionRead r = readVersion(host.io(), location, bounded());
     switch (r.status) {
     case VersionRead::Status::Ok:
-        e.version = r.version;
+        e.version = std::move(r.version);
         break;
     case VersionRead::Status::TimedOut:
         e.error = errnoName(ETIMEDOUT);

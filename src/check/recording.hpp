@@ -9,6 +9,7 @@
 #include "domain/domain_xml.hpp"
 #include "domain/metadata.hpp"
 #include "mdev/host.hpp"
+#include "mdev/migration_version.hpp"
 
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ std::string readHostId(const MdevHost& host, Deadline deadline);
 // recordVersion records its migration_version alone (no facts, no oracle):
 // what a decision needs first.
 MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev, const Config& config,
+                            Deadline deadline);
+// The same, with the attribute's LOCATION (versionLocation(DEV)) made once.
+MetadataEntry recordVersion(const MdevHost& host, const MdevDevice& dev,
+                            const VersionLocation& location, const Config& config,
                             Deadline deadline);
 MetadataEntry recordDevice(const MdevHost& host, const MdevDevice& dev, const Config& config,
                            Oracles* oracles, Deadline deadline, FingerprintCache* cache = nullptr);

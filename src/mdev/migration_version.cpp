@@ -67,7 +67,9 @@ ProbeResult probeVersion(AttrIo& io, const VersionLocation& where, std::string_v
         out.detail = ok.error().message;
         return out;
     }
-    std::string data(version);
+    std::string data;
+    data.reserve(version.size() + 1);
+    data += version;
     data += '\n';
     out.offered = data.size();
     const AttrWrite w = io.write(where.path, data, deadline);
