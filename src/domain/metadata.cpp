@@ -280,25 +280,16 @@ void markDuplicates(std::vector<MetadataEntry>& entries, Key key, Say say) {
     }
 }
 
-// Marks every entry whose valid UUID (in any case) another entry has too.
-void markDuplicateUuids(std::vector<MetadataEntry>& entries) {
-    std::vector<std::pair<UuidKey, std::size_t>> keys;
-    keys.reserve(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        if (const auto key = uuidKey(entries[i].uuid)) {
-            keys.emplace_back(*key, i);
-        }
-    }
-    std::sort(keys.begin(), keys.end());
-    for (std::size_t i = 1; i < keys.size(); ++i) {
-        if (keys[i].first == keys[i - 1].first) {
-            entries[keys[i - 1].second].problem = "the UUID is recorded more than once";
-            entries[keys[i].second].problem = "the UUID is recorded more than once";
+} // namespace
+
+void Metadata::markDuplicateUuids() {
+    for (std::size_t i = 1; i < by_uuid_.size(); ++i) {
+        if (by_uuid_[i].first == by_uuid_[i - 1].first) {
+            entries[by_uuid_[i - 1].second].problem = "the UUID is recorded more than once";
+            entries[by_uuid_[i].second].problem = "the UUID is recorded more than once";
         }
     }
 }
-
-} // namespace
 
 void clearSharedAddresses(Metadata& m) {
     for (std::string MetadataEntry::*key : {&MetadataEntry::address, &MetadataEntry::alias}) {
@@ -404,8 +395,10 @@ Metadata MetadataParser::finish() {
     out_ = Metadata{};
     depth_ = 0;
     // A UUID, guest address or alias recorded twice: neither record can be
-    // trusted over the other (a domain's hostdevs never share one).
-    markDuplicateUuids(out.entries);
+    // trusted over the other (a domain's hostdevs never share one).  The
+    // index sorts the UUIDs, so it is made first; problems do not change it.
+    out.index();
+    out.markDuplicateUuids();
     markDuplicates(
         out.entries, [](const MetadataEntry& e) { return std::string_view(e.address); },
         [](std::string_view k) {
@@ -416,7 +409,6 @@ Metadata MetadataParser::finish() {
         [](std::string_view k) {
             return "the alias " + quoteValue(k) + " is recorded for more than one mdev";
         });
-    out.index();
     return out;
 }
 

@@ -79,6 +79,11 @@ struct Metadata {
     void index();
 
 private:
+    friend class MetadataParser;
+    // Marks every entry whose valid UUID (in any case) another entry has
+    // too, from the index (index() first).
+    void markDuplicateUuids();
+
     // (key, position) of each entry with a valid UUID, sorted: the first
     // of equal keys is the first record of that UUID.
     std::vector<std::pair<UuidKey, std::size_t>> by_uuid_;
