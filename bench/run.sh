@@ -26,7 +26,8 @@ cli=$build/bin/mdev-migcheck
 floor=$build/bench/bench-floor
 limit=$build/bench/bench-limit
 bench=$build/bench/hookbench
-for f in "$hook" "$cli" "$floor" "$limit" "$bench"; do
+cpuid=$build/bench/bench-cpuid
+for f in "$hook" "$cli" "$floor" "$limit" "$bench" "$cpuid"; do
     [ -x "$f" ] || { echo "run.sh: '$f' is missing: build the project first" >&2; exit 2; }
 done
 
@@ -169,5 +170,21 @@ mkdir -p "$(dirname "$out")"
             (t["migrate-16-mdev"] - t["migrate-1-mdev"]) / 15, (t["migrate-64-mdev"] - t["migrate-16-mdev"]) / 48,
             (t["limit-16-mdev"] - t["limit-1-mdev"]) / 15, (t["limit-64-mdev"] - t["limit-16-mdev"]) / 48
     }' "$work/raw.txt"
+    # Counts, not times: the cpuid instructions each program executes, all
+    # at its start here, each a round trip to the host on a virtual machine.
+    # Stepped one instruction at a time: 5 to 40 s each, run side by side.
+    "$cpuid" "$floor" <"$work/plain.xml" >"$work/cpuid.floor" 2>>"$work/cpuid.err" &
+    "$cpuid" "$limit" "$version" "${u1[@]}" <"$work/mdev1.xml" >"$work/cpuid.limit" 2>>"$work/cpuid.err" &
+    env "$env" "$cpuid" "$hook" plain prepare begin - <"$work/plain.xml" >"$work/cpuid.hook" 2>>"$work/cpuid.err" &
+    "$cpuid" "$cli" --version >"$work/cpuid.cli" 2>>"$work/cpuid.err" &
+    counted=true
+    for job in $(jobs -p); do wait "$job" || counted=false; done
+    if $counted && each=$("$cpuid" --cost); then
+        f=$(cat "$work/cpuid.floor") l=$(cat "$work/cpuid.limit") h=$(cat "$work/cpuid.hook")
+        c=$(cat "$work/cpuid.cli")
+        echo "cpuid executed: floor $f, bench-limit $l, hook $h, mdev-migcheck --version $c; $each us each here"
+    else
+        echo "cpuid executed: not counted ($(head -n 1 "$work/cpuid.err"))"
+    fi
 } | tee "$out"
 echo "results: $out"
