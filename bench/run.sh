@@ -177,9 +177,17 @@ mkdir -p "$(dirname "$out")"
     "$cpuid" "$limit" "$version" "${u1[@]}" <"$work/mdev1.xml" >"$work/cpuid.limit" 2>>"$work/cpuid.err" &
     env "$env" "$cpuid" "$hook" plain prepare begin - <"$work/plain.xml" >"$work/cpuid.hook" 2>>"$work/cpuid.err" &
     "$cpuid" "$cli" --version >"$work/cpuid.cli" 2>>"$work/cpuid.err" &
-    counted=true
-    for job in $(jobs -p); do wait "$job" || counted=false; done
-    if $counted && each=$("$cpuid" --cost); then
+    # bench-cpuid exits 2 when it cannot trace here, 1 when the program
+    # failed: only the first leaves the line uncounted.
+    traced=true failed=false
+    for job in $(jobs -p); do
+        rc=0
+        wait "$job" || rc=$?
+        case $rc in 0) ;; 2) traced=false ;; *) failed=true ;; esac
+    done
+    if $failed; then
+        echo "cpuid executed: a program failed under bench-cpuid ($(head -n 1 "$work/cpuid.err"))"
+    elif $traced && each=$("$cpuid" --cost); then
         f=$(cat "$work/cpuid.floor") l=$(cat "$work/cpuid.limit") h=$(cat "$work/cpuid.hook")
         c=$(cat "$work/cpuid.cli")
         echo "cpuid executed: floor $f, bench-limit $l, hook $h, mdev-migcheck --version $c; $each us each here"
