@@ -21,10 +21,17 @@ constexpr std::array<unsigned char, 256> kHexValue = [] {
     return t;
 }();
 
-// Where the dashes of an 8-4-4-4-12 UUID are.
-bool isDashAt(std::size_t i) {
-    return i == 8 || i == 13 || i == 18 || i == 23;
-}
+// Where the 32 digits of an 8-4-4-4-12 UUID are, between its dashes.
+constexpr std::array<unsigned char, 32> kDigitAt = [] {
+    std::array<unsigned char, 32> at{};
+    std::size_t k = 0;
+    for (unsigned char i = 0; i < 36; ++i) {
+        if (i != 8 && i != 13 && i != 18 && i != 23) {
+            at[k++] = i;
+        }
+    }
+    return at;
+}();
 
 char lowered(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -61,25 +68,25 @@ bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
 }
 
 std::optional<UuidKey> uuidKey(std::string_view s) {
-    if (s.size() != 36) {
+    if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
         return std::nullopt;
     }
+    // Sixteen digits into OUT; every lookup is or-ed into BAD, which keeps
+    // kNotHex's high bits once a byte was not a hex digit.
+    const auto half = [s](std::size_t first, std::uint64_t& out) {
+        unsigned bad = 0;
+        std::uint64_t v = 0;
+        for (std::size_t k = first; k < first + 16; ++k) {
+            const unsigned char d = kHexValue[static_cast<unsigned char>(s[kDigitAt[k]])];
+            bad |= d;
+            v = (v << 4) | (d & 0xfU);
+        }
+        out = v;
+        return (bad & 0xf0U) == 0;
+    };
     UuidKey k;
-    std::size_t digits = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (isDashAt(i)) {
-            if (s[i] != '-') {
-                return std::nullopt;
-            }
-            continue;
-        }
-        const unsigned char v = kHexValue[static_cast<unsigned char>(s[i])];
-        if (v == kNotHex) {
-            return std::nullopt;
-        }
-        std::uint64_t& half = digits < 16 ? k.high : k.low;
-        half = (half << 4) | v;
-        ++digits;
+    if (!half(0, k.high) || !half(16, k.low)) {
+        return std::nullopt;
     }
     return k;
 }

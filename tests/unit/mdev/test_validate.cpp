@@ -1,6 +1,8 @@
 #include "mdev/validate.hpp"
 
+#include <cctype>
 #include <gtest/gtest.h>
+#include <string>
 
 using namespace mdevmc;
 
@@ -15,6 +17,30 @@ TEST(Validate, Uuids) {
     EXPECT_FALSE(isValidUuid(""));
     EXPECT_EQ(canonicalUuid("C2177883-F1BB-47F0-914D-32A22E3A8804"),
               "c2177883-f1bb-47f0-914d-32a22e3a8804");
+}
+
+TEST(Validate, EveryByteOfAUuidIsChecked) {
+    // Each position, each byte: valid only where a dash is a dash and a
+    // digit a hex digit; the key then changes with the digit.
+    const std::string base = "c2177883-f1bb-47f0-914d-32a22e3a8804";
+    const auto base_key = uuidKey(base);
+    ASSERT_TRUE(base_key);
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        for (int b = 0; b < 256; ++b) {
+            std::string s = base;
+            s[i] = static_cast<char>(b);
+            const char c = s[i];
+            const bool hex =
+                (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            const auto key = uuidKey(s);
+            ASSERT_EQ(key.has_value(), dash ? c == '-' : hex) << "byte " << b << " at " << i;
+            if (key && !dash) {
+                const bool same = std::tolower(static_cast<unsigned char>(c)) == base[i];
+                EXPECT_EQ(*key == *base_key, same) << "byte " << b << " at " << i;
+            }
+        }
+    }
 }
 
 TEST(Validate, UuidKeysCompareUuidsInAnyCase) {
