@@ -10,7 +10,6 @@
 #include <array>
 #include <cerrno>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 namespace mdevmc {
@@ -125,11 +124,14 @@ void noteMatch(DeviceVerdict& v, const std::string& note) {
 }
 
 // The device here: found, or a verdict (missing, with the candidates that
-// could hold it; unreadable; of another type).
+// could hold it; unreadable; of another type).  FOUND is its lookup when
+// prefetch() made it; it is looked up here otherwise.
 std::optional<MdevDevice> locateDevice(DeviceVerdict& v, const MetadataEntry& rec,
                                        const std::optional<Metadata>& source, const MdevHost& host,
-                                       const Config& config, Deadline deadline) {
-    auto dev = host.device(v.uuid, deadline.capped(config.attr_timeout));
+                                       const Config& config, Deadline deadline,
+                                       std::optional<Result<MdevDevice>>& found) {
+    auto dev =
+        found ? std::move(*found) : host.device(v.uuid, deadline.capped(config.attr_timeout));
     if (!dev) {
         if (dev.error().err != ENOENT) {
             refuse(v, Reason::TargetLookupFailed, dev.error().err, dev.error().message);
@@ -172,7 +174,8 @@ struct DecisionContext {
     Deadline deadline;
 };
 
-DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, DecisionContext& dc) {
+DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match,
+                        std::optional<Result<MdevDevice>>& found, DecisionContext& dc) {
     const auto& source = dc.source;
     const MdevHost& host = dc.host;
     const Config& config = dc.config;
@@ -193,7 +196,7 @@ DeviceVerdict decideOne(const MdevHostdev& hd, const RecordMatch& match, Decisio
                "not checked: the check used up its " + ms(config.timeout) + " (timed out)");
         return v;
     }
-    const auto dev = locateDevice(v, *rec, source, host, config, deadline);
+    const auto dev = locateDevice(v, *rec, source, host, config, deadline, found);
     if (!dev) {
         return v;
     }
@@ -249,12 +252,17 @@ std::vector<RecordMatch> matchHostdevs(const std::vector<MdevHostdev>& hostdevs,
     return matches;
 }
 
+// The lookup of each hostdev's device, once prefetch() made it (by the
+// hostdev's index); the per-device stages take it from here.
+using Lookups = std::vector<std::optional<Result<MdevDevice>>>;
+
 // Makes ahead, in three batches (the device lookups, the reads of their
 // migration_version, the protocol's writes), the accesses the per-device
 // stages will ask for, so that they cost the worker three exchanges in all
-// instead of three per device.  A write is made ahead only where the
-// protocol stage will make it: the device is of the recorded type, its
-// attribute reads a valid version and the source recorded a valid one.
+// instead of three per device.  Each device is looked up once: what its
+// lookup found goes to FOUND, for every hostdev that names it.  A write is made ahead only where
+// the protocol stage will make it: the device is of the recorded type, its attribute reads a valid
+// version and the source recorded a valid one.
 //
 // A type-level attribute is read once, and each string written to it once,
 // for all the devices of that type on one parent: the driver's answer is the
@@ -262,36 +270,46 @@ std::vector<RecordMatch> matchHostdevs(const std::vector<MdevHostdev>& hostdevs,
 // per-device attribute is read and written for its device alone.
 void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHostdev>& hostdevs,
               const std::vector<RecordMatch>& matches, const std::optional<Metadata>& source,
-              const Config& config, Deadline deadline) {
+              const Config& config, Deadline deadline, Lookups& lookups_found) {
     std::vector<IoRequest> lookups;
     std::vector<const MetadataEntry*> recs;
-    std::vector<std::string> uuids;
-    std::unordered_set<std::string_view> seen; // views of the hostdevs' UUIDs
-    seen.reserve(hostdevs.size());
+    std::vector<std::size_t> hostdev_of; // the hostdev each lookup is for
+    // The first hostdev of each UUID (a view of its UUID, canonical: a valid
+    // one is lower-cased when read), and the later ones that name it.
+    std::unordered_map<std::string_view, std::size_t> first;
+    std::vector<std::pair<std::size_t, std::size_t>> again;
+    first.reserve(hostdevs.size());
     lookups.push_back(IoRequest::read(kMachineIdPath));
     recs.push_back(nullptr);
-    uuids.emplace_back();
+    hostdev_of.push_back(0);
     for (std::size_t i = 0; i < hostdevs.size() && i < kMaxCheckedMdevs; ++i) {
         const MetadataEntry* rec = usableRecord(matches[i], source);
-        if (rec != nullptr && seen.insert(hostdevs[i].uuid).second) {
-            lookups.push_back(MdevHost::deviceRequest(hostdevs[i].uuid));
-            recs.push_back(rec);
-            uuids.push_back(hostdevs[i].uuid);
+        if (rec == nullptr) {
+            continue;
         }
+        const auto [it, fresh] = first.emplace(hostdevs[i].uuid, i);
+        if (!fresh) {
+            again.emplace_back(i, it->second);
+            continue;
+        }
+        lookups.push_back(MdevHost::deviceRequest(hostdevs[i].uuid));
+        recs.push_back(rec);
+        hostdev_of.push_back(i);
     }
     auto found = io.batch(lookups, deadline, config.attr_timeout);
     // Each distinct path read once; USERS[k] devices take its reply.
     std::vector<IoRequest> reads;
     std::vector<std::vector<const MetadataEntry*>> read_users;
     std::unordered_map<std::string, std::size_t> read_at;
-    for (std::size_t i = 0; i < found.size(); ++i) {
+    for (std::size_t i = 0; i < found.size() && i < lookups.size(); ++i) {
         if (recs[i] == nullptr) {
             io.add(lookups[i], std::move(found[i]));
             continue;
         }
-        const auto dev = host.deviceFrom(uuids[i], found[i].probe);
-        if (dev && dev->type_id == recs[i]->type) {
-            std::string path = versionLocation(*dev).path;
+        auto& dev = lookups_found[hostdev_of[i]];
+        dev = host.deviceFrom(hostdevs[hostdev_of[i]].uuid, found[i].probe);
+        if (*dev && (*dev)->type_id == recs[i]->type) {
+            std::string path = versionLocation(**dev).path;
             auto it = read_at.find(path);
             if (it == read_at.end()) {
                 reads.push_back(IoRequest::read(path));
@@ -300,7 +318,9 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
             }
             read_users[it->second].push_back(recs[i]);
         }
-        io.add(lookups[i], std::move(found[i]));
+    }
+    for (const auto& [later, earlier] : again) {
+        lookups_found[later] = lookups_found[earlier];
     }
     auto versions = io.batch(reads, deadline, config.attr_timeout);
     std::vector<IoRequest> writes;
@@ -415,7 +435,8 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     PrefetchedIo io(host.io());
     const MdevHost here(host.root(), io);
     const auto matches = matchHostdevs(hostdevs, source, here, config, deadline);
-    prefetch(io, here, hostdevs, matches, source, config, deadline);
+    Lookups found(hostdevs.size());
+    prefetch(io, here, hostdevs, matches, source, config, deadline, found);
     Oracles oracles(host.root(), io, config);
     FingerprintCache facts;
     d.host_id = readHostId(here, deadline.capped(config.attr_timeout));
@@ -430,7 +451,7 @@ Decision decide(const std::vector<MdevHostdev>& hostdevs, const std::optional<Me
     for (std::size_t i = 0; i < hostdevs.size(); ++i) {
         const MdevHostdev& hd = hostdevs[i];
         if (d.devices.size() < kMaxCheckedMdevs) {
-            d.devices.push_back(decideOne(hd, matches[i], dc));
+            d.devices.push_back(decideOne(hd, matches[i], found[i], dc));
             noteMatch(d.devices.back(), describeMatch(matches[i], hd));
             continue;
         }

@@ -93,6 +93,7 @@ public:
     }
     Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
                               const std::vector<std::string>& files, Deadline) override {
+        probe_log.emplace_back(rel);
         MDEVMC_TRY(lookup(rel));
         return direct::probeDir(*root_, rel, links, files);
     }
@@ -112,7 +113,8 @@ public:
 
     std::vector<Write> log;
     int read_count = 0;
-    std::vector<std::string> read_log; // the paths read, in order
+    std::vector<std::string> read_log;  // the paths read, in order
+    std::vector<std::string> probe_log; // the directories probed, in order
     int lookup_count = 0;
 
 private:

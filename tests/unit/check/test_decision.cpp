@@ -183,6 +183,38 @@ TEST_F(DecisionTest, TypeLevelAttributeIsProbedOncePerParentTypeAndString) {
     EXPECT_EQ(io.log[2].path, own);
 }
 
+// Each device is looked up once in a check, whatever names it: the
+// per-device stages take what the lookup made ahead found, also for a
+// second hostdev with the same UUID.
+TEST_F(DecisionTest, EachDeviceIsLookedUpOnce) {
+    sys.addDevice(kU1, kP1, kType);
+    sys.addDevice(kU2, kP1, kType);
+    io.onRead(devAttr(kU1, kP1), "10de-1eb8-nvidia-63-2.2\n");
+    io.onWrite(devAttr(kU1, kP1), 0);
+    for (const char* u : {kU1, kU2}) {
+        source.entries.push_back(recorded(u, kType, kSrcVersion));
+    }
+    const Decision d = run({hostdev(kU1), hostdev(kU2), hostdev(kU1)});
+    ASSERT_EQ(d.devices.size(), 3U);
+    for (const auto& v : d.devices) {
+        EXPECT_EQ(v.reason, Reason::Compatible) << v.message;
+        EXPECT_EQ(v.parent, kP1) << v.message;
+    }
+    const auto probes = [this](const char* uuid) {
+        return std::count(io.probe_log.begin(), io.probe_log.end(),
+                          std::string("sys/bus/mdev/devices/") + uuid);
+    };
+    EXPECT_EQ(probes(kU1), 1);
+    EXPECT_EQ(probes(kU2), 1);
+    // The rest are the re-checks of the type links, in the directories the
+    // lookups found: one per hostdev.
+    EXPECT_EQ(std::count_if(
+                  io.probe_log.begin(), io.probe_log.end(),
+                  [](const std::string& p) { return p.rfind("sys/devices/pci0000:00/", 0) == 0; }),
+              3);
+    EXPECT_EQ(io.probe_log.size(), 5U);
+}
+
 TEST_F(DecisionTest, RejectedWriteGivesTheActionableMessage) {
     sys.addDevice(kU1, kP1, kType);
     io.onRead(devAttr(kU1, kP1), "x\n");
