@@ -1,7 +1,8 @@
 // hookbench: runs commands the way libvirt runs a hook (fork, execve with
 // libvirt's environment, a file on stdin, stdout and stderr to /dev/null)
 // and reports the median wall time of each.  Cases are interleaved run by
-// run so that drift on the machine affects them alike.
+// run, each round in another order, so that drift on the machine and what
+// one run leaves to the next affect them alike.
 //
 //   hookbench RUNS NAME INPUT ENV -- ARGV... [:: NAME INPUT ENV -- ARGV...]...
 //
@@ -12,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <numeric>
+#include <random>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,9 +95,16 @@ int main(int argc, char** argv) {
         }
         c.us.clear();
     }
+    // Each round in an order of its own (a fixed seed: runs repeat): a
+    // case pays for what the run before it left behind (its exit's deferred
+    // work, the caches it filled), and no case always follows the same one.
+    std::vector<std::size_t> order(cases.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::mt19937 shuffle_with(20261203U);
     for (int r = 0; r < runs; ++r) {
-        for (auto& c : cases) {
-            c.last_exit = runOnce(c);
+        std::shuffle(order.begin(), order.end(), shuffle_with);
+        for (const std::size_t k : order) {
+            cases[k].last_exit = runOnce(cases[k]);
         }
     }
     for (auto& c : cases) {
