@@ -1,6 +1,9 @@
 #include "sysfs/watched_io.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -76,14 +79,31 @@ std::vector<LoggedAccess> readAccessLog(std::string_view log, std::uint64_t coun
 }
 
 void AccessLog::append(const wire::Fields& request, const std::optional<wire::Fields>& reply) {
-    const std::string count = std::to_string(request.size());
-    const std::string_view status = reply ? "ok" : "timeout";
+    std::vector<std::string_view> req(request.begin(), request.end());
+    if (!reply) {
+        append(req, nullptr);
+        return;
+    }
+    const std::vector<std::string_view> rep(reply->begin(), reply->end());
+    const std::span<const std::string_view> r(rep);
+    append(req, &r);
+}
+
+void AccessLog::append(std::span<const std::string_view> request,
+                       const std::span<const std::string_view>* reply) {
+    std::array<char, 24> count_text{};
+    const auto [count_end, ec] =
+        std::to_chars(count_text.data(), count_text.data() + count_text.size(), request.size());
+    const std::string_view count(
+        count_text.data(),
+        ec == std::errc() ? static_cast<std::size_t>(count_end - count_text.data()) : 0);
+    const std::string_view status = reply != nullptr ? "ok" : "timeout";
     std::size_t body = 4 + (4 + status.size()) + (4 + count.size());
-    for (const auto& f : request) {
+    for (const auto f : request) {
         body += 4 + f.size();
     }
-    if (reply) {
-        for (const auto& f : *reply) {
+    if (reply != nullptr) {
+        for (const auto f : *reply) {
             body += 4 + f.size();
         }
     }
@@ -105,14 +125,14 @@ void AccessLog::append(const wire::Fields& request, const std::optional<wire::Fi
         p += f.size();
     };
     put32(body);
-    put32(2 + request.size() + (reply ? reply->size() : 0));
+    put32(2 + request.size() + (reply != nullptr ? reply->size() : 0));
     put(status);
     put(count);
-    for (const auto& f : request) {
+    for (const auto f : request) {
         put(f);
     }
-    if (reply) {
-        for (const auto& f : *reply) {
+    if (reply != nullptr) {
+        for (const auto f : *reply) {
             put(f);
         }
     }
@@ -175,6 +195,119 @@ std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, 
     log_.append(request, reply);
     progress_.done.store(seq + 1, std::memory_order_release);
     return reply;
+}
+
+} // namespace mdevmc
+
+namespace mdevmc {
+
+namespace {
+
+// A number as the wire writes it (decimal), kept beside the views of an
+// entry's fields.
+class NumText {
+public:
+    std::string_view set(long long v) {
+        const auto [end, ec] = std::to_chars(buf_.data(), buf_.data() + buf_.size(), v);
+        size_ = ec == std::errc() ? static_cast<std::size_t>(end - buf_.data()) : 0;
+        return {buf_.data(), size_};
+    }
+
+private:
+    std::array<char, 24> buf_{};
+    std::size_t size_ = 0;
+};
+
+// The errno a failed reply carries: EIO for an error without one.
+int replyErrno(const Error& e) {
+    return e.err != 0 ? e.err : EIO;
+}
+
+} // namespace
+
+bool WatchedAttrIo::replayAnswersNext() const {
+    return replaying_ && (next_ < replay_.size() || (late_ && next_ == replay_.size()));
+}
+
+Result<DirProbe> WatchedAttrIo::probeDir(std::string_view rel,
+                                         const std::vector<std::string>& links,
+                                         const std::vector<std::string>& files, Deadline deadline) {
+    return probe('P', rel, links, files, deadline);
+}
+
+Result<DirProbe> WatchedAttrIo::readLinksIn(std::string_view rel,
+                                            const std::vector<std::string>& links,
+                                            Deadline deadline) {
+    static const std::vector<std::string> none;
+    return probe('p', rel, links, none, deadline);
+}
+
+Result<DirProbe> WatchedAttrIo::probe(char op, std::string_view rel,
+                                      const std::vector<std::string>& links,
+                                      const std::vector<std::string>& files, Deadline deadline) {
+    // The fields of request and reply (wire::serve's), as views.
+    constexpr std::size_t kMaxNames = 8;
+    const bool whole = op == 'P';
+    if (replayAnswersNext() || deadline.expired() || links.size() > kMaxNames ||
+        files.size() > kMaxNames) {
+        // call() replays it, takes it as timed out (not made past the
+        // deadline), or makes it.
+        return whole ? FramedAttrIo::probeDir(rel, links, files, deadline)
+                     : FramedAttrIo::readLinksIn(rel, links, deadline);
+    }
+    replaying_ = false;
+    const std::uint64_t seq = next_++;
+    progress_.deadline_ns.store(nanos(deadline), std::memory_order_relaxed);
+    progress_.started.store(seq + 1, std::memory_order_release);
+    Result<DirProbe> r =
+        whole ? direct::probeDir(root_, rel, links, files) : direct::readLinksIn(root_, rel, links);
+
+    std::array<NumText, 2 + 2 * kMaxNames> nums;
+    std::size_t used = 0;
+    const std::string_view op_text = whole ? "P" : "p";
+    std::array<std::string_view, 3 + 2 * kMaxNames> request{};
+    std::size_t nreq = 0;
+    request[nreq++] = op_text;
+    request[nreq++] = rel;
+    request[nreq++] = nums[used++].set(static_cast<long long>(links.size()));
+    for (const auto& l : links) {
+        request[nreq++] = l;
+    }
+    for (const auto& f : files) {
+        request[nreq++] = f;
+    }
+    std::array<std::string_view, 3 + 4 * kMaxNames> reply{};
+    std::size_t nrep = 0;
+    if (!r) {
+        reply[nrep++] = nums[used++].set(replyErrno(r.error()));
+        reply[nrep++] = r.error().message;
+    } else {
+        reply[nrep++] = nums[used++].set(0);
+        reply[nrep++] = {};
+        reply[nrep++] = r->dir;
+        for (const auto& l : r->links) {
+            reply[nrep++] = nums[used++].set(l ? 0 : replyErrno(l.error()));
+            reply[nrep++] = l ? std::string_view() : std::string_view(l.error().message);
+            reply[nrep++] = l ? std::string_view(*l) : std::string_view();
+        }
+        for (const int e : r->files) {
+            reply[nrep++] = nums[used++].set(e);
+        }
+    }
+    const std::span<const std::string_view> answered(reply.data(), nrep);
+    log_.append(std::span<const std::string_view>(request.data(), nreq), &answered);
+    progress_.done.store(seq + 1, std::memory_order_release);
+
+    // As FramedAttrIo reads the reply back: an error is its message and errno.
+    if (!r) {
+        return Unexpected<Error>(Error{r.error().message, replyErrno(r.error()), 0});
+    }
+    for (auto& l : r->links) {
+        if (!l) {
+            l = Unexpected<Error>(Error{l.error().message, replyErrno(l.error()), 0});
+        }
+    }
+    return r;
 }
 
 } // namespace mdevmc

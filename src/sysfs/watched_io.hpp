@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -47,6 +48,9 @@ public:
         : data_(data), capacity_(capacity), size_(size) {}
 
     void append(const wire::Fields& request, const std::optional<wire::Fields>& reply);
+    // The same entry from views of the fields (REPLY null: timed out).
+    void append(std::span<const std::string_view> request,
+                const std::span<const std::string_view>* reply);
     std::string_view contents() const;
     // The first COUNT entries (fewer if the log holds fewer whole ones);
     // the log is cut after them.
@@ -79,11 +83,27 @@ public:
     // How many accesses were answered from the replay (for tests).
     std::size_t replayed() const { return replayed_; }
 
+    // A device's lookup and the re-check of its links, the accesses a
+    // check makes for each device, are made without their fields: the
+    // answer as FramedAttrIo reads it back, the log entry as call() writes
+    // it.  While the replay answers, through call().
+    Result<DirProbe> probeDir(std::string_view rel, const std::vector<std::string>& links,
+                              const std::vector<std::string>& files, Deadline deadline) override;
+    Result<DirProbe> readLinksIn(std::string_view rel, const std::vector<std::string>& links,
+                                 Deadline deadline) override;
+
 protected:
     std::optional<Fields> call(const Fields& request, Deadline deadline, bool& timed_out,
                                int& err) override;
 
 private:
+    // Whether call() would answer the next access from the replay (or
+    // take it as the late one).
+    bool replayAnswersNext() const;
+    // probeDir() (OP 'P') or readLinksIn() ('p', no FILES) made here.
+    Result<DirProbe> probe(char op, std::string_view rel, const std::vector<std::string>& links,
+                           const std::vector<std::string>& files, Deadline deadline);
+
     AccessProgress& progress_;
     AccessLog& log_;
     std::vector<LoggedAccess> replay_;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <vector>
 
@@ -165,4 +166,80 @@ TEST_F(WatchedIoTest, FullLogStaysAPrefix) {
     EXPECT_EQ(second.read("sys/a", Deadline::after(5s)).data, "one\n");
     EXPECT_EQ(second.read("sys/big", Deadline::after(5s)).data.size(), 1000U); // made again
     EXPECT_EQ(second.replayed(), 1U);
+}
+
+// A device's lookup and the re-check of its links are made without their
+// fields: the answers are those the fields would read back as, and each
+// log entry the bytes call() writes for the same request and its reply.
+TEST_F(WatchedIoTest, ProbesAnswerAndLogAsTheirFieldsDo) {
+    const auto dev = dir.path() / "sys/devices/p/dev";
+    std::filesystem::create_directories(dir.path() / "sys/devices/p/types/t1");
+    writeFile(dev / "migration_version", "own\n");
+    std::filesystem::create_directory_symlink("../types/t1", dev / "mdev_type");
+    std::filesystem::create_directories(dir.path() / "sys/bus");
+    std::filesystem::create_directory_symlink("../devices/p/dev", dir.path() / "sys/bus/dev");
+
+    Log log;
+    WatchedAttrIo io(*root, progress, log.log, 0, false);
+    const std::vector<std::string> links{"mdev_type", "no_link"};
+    const std::vector<std::string> files{"migration_version", "mdev_type", "absent"};
+    const auto found = io.probeDir("sys/bus/dev", links, files, Deadline::after(5s));
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_EQ(found->dir, "sys/devices/p/dev");
+    ASSERT_EQ(found->links.size(), 2U);
+    EXPECT_EQ(found->links[0].value(), "../types/t1");
+    ASSERT_FALSE(found->links[1]);
+    EXPECT_EQ(found->links[1].error().err, ENOENT);
+    EXPECT_NE(found->links[1].error().message.find("no_link"), std::string::npos);
+    EXPECT_EQ(found->files, (std::vector<int>{0, EINVAL, ENOENT}));
+    const auto again = io.readLinksIn(found->dir, {"mdev_type"}, Deadline::after(5s));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->dir, "");
+    EXPECT_EQ(again->links.at(0).value(), "../types/t1");
+    const auto missing = io.probeDir("sys/bus/none", links, files, Deadline::after(5s));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().err, ENOENT);
+    EXPECT_EQ(missing.error().virt_code, 0);
+    EXPECT_EQ(progress.started.load(), 3U);
+    EXPECT_EQ(progress.done.load(), 3U);
+
+    Log expected;
+    const std::vector<wire::Fields> requests{{"P", "sys/bus/dev", "2", "mdev_type", "no_link",
+                                              "migration_version", "mdev_type", "absent"},
+                                             {"p", "sys/devices/p/dev", "1", "mdev_type"},
+                                             {"P", "sys/bus/none", "2", "mdev_type", "no_link",
+                                              "migration_version", "mdev_type", "absent"}};
+    for (const auto& r : requests) {
+        expected.log.append(r, wire::serve(*root, r));
+    }
+    EXPECT_EQ(log.text(), expected.text());
+
+    // A child after this one answers them from the log, as it would any
+    // access: the directory is gone, and the replay still finds it.
+    std::filesystem::remove(dir.path() / "sys/bus/dev");
+    AccessProgress next;
+    WatchedAttrIo second(*root, next, log.log, 3, false);
+    const auto replayed = second.probeDir("sys/bus/dev", links, files, Deadline::after(5s));
+    ASSERT_TRUE(replayed);
+    EXPECT_EQ(replayed->dir, "sys/devices/p/dev");
+    EXPECT_EQ(replayed->files, found->files);
+    EXPECT_EQ(
+        second.readLinksIn(found->dir, {"mdev_type"}, Deadline::after(5s))->links.at(0).value(),
+        "../types/t1");
+    EXPECT_EQ(second.replayed(), 2U);
+    // Past the replay, made here: the link is gone now.
+    EXPECT_EQ(second.probeDir("sys/bus/dev", links, files, Deadline::after(5s)).error().err,
+              ENOENT);
+    EXPECT_EQ(second.replayed(), 2U);
+}
+
+// Past its deadline a probe is not made, and not logged.
+TEST_F(WatchedIoTest, NoProbeIsMadePastTheDeadline) {
+    Log log;
+    WatchedAttrIo io(*root, progress, log.log, 0, false);
+    const auto r = io.probeDir("sys", {"x"}, {"a"}, Deadline::after(0ms));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().err, ETIMEDOUT);
+    EXPECT_EQ(progress.started.load(), 0U);
+    EXPECT_TRUE(log.text().empty());
 }
