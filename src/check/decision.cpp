@@ -279,6 +279,9 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
     std::unordered_map<std::string_view, std::size_t> first;
     std::vector<std::pair<std::size_t, std::size_t>> again;
     first.reserve(hostdevs.size());
+    lookups.reserve(hostdevs.size() + 1);
+    recs.reserve(hostdevs.size() + 1);
+    hostdev_of.reserve(hostdevs.size() + 1);
     lookups.push_back(IoRequest::read(kMachineIdPath));
     recs.push_back(nullptr);
     hostdev_of.push_back(0);
@@ -355,6 +358,8 @@ void prefetch(PrefetchedIo& io, const MdevHost& host, const std::vector<MdevHost
 void refuseVanished(Decision& d, const MdevHost& host, const Config& config, Deadline deadline) {
     std::vector<IoRequest> again;
     std::vector<DeviceVerdict*> which;
+    again.reserve(d.devices.size());
+    which.reserve(d.devices.size());
     for (auto& v : d.devices) {
         if (v.here && !v.dir.empty()) {
             again.push_back(MdevHost::typeLinkRequest(v.dir));

@@ -244,8 +244,8 @@ std::vector<RecordMatch> matchRecords(const std::vector<MdevHostdev>& hostdevs,
 }
 
 std::string describeMatch(const RecordMatch& m, const MdevHostdev& hd) {
-    if (m.record == nullptr) {
-        return {};
+    if (m.record == nullptr || m.by == MatchedBy::None || m.by == MatchedBy::Uuid) {
+        return {}; // nothing to say (and no text made for it)
     }
     const std::string to = " to the source's record of mdev " + m.record->uuid;
     switch (m.by) {
