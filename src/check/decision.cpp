@@ -260,9 +260,10 @@ using Lookups = std::vector<std::optional<Result<MdevDevice>>>;
 // migration_version, the protocol's writes), the accesses the per-device
 // stages will ask for, so that they cost the worker three exchanges in all
 // instead of three per device.  Each device is looked up once: what its
-// lookup found goes to FOUND, for every hostdev that names it.  A write is made ahead only where
-// the protocol stage will make it: the device is of the recorded type, its attribute reads a valid
-// version and the source recorded a valid one.
+// lookup found goes to FOUND, for every hostdev that names it.  A write is
+// made ahead only where the protocol stage will make it: the device is of
+// the recorded type, its attribute reads a valid version and the source
+// recorded a valid one.
 //
 // A type-level attribute is read once, and each string written to it once,
 // for all the devices of that type on one parent: the driver's answer is the

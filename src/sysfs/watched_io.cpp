@@ -53,6 +53,26 @@ std::int64_t nanos(Deadline d) {
         .count();
 }
 
+// A number as the wire writes it (decimal), kept beside the views of an
+// entry's fields.
+class NumText {
+public:
+    std::string_view set(long long v) {
+        const auto [end, ec] = std::to_chars(buf_.data(), buf_.data() + buf_.size(), v);
+        size_ = ec == std::errc() ? static_cast<std::size_t>(end - buf_.data()) : 0;
+        return {buf_.data(), size_};
+    }
+
+private:
+    std::array<char, 24> buf_{};
+    std::size_t size_ = 0;
+};
+
+// The errno a failed reply carries: EIO for an error without one.
+int replyErrno(const Error& e) {
+    return e.err != 0 ? e.err : EIO;
+}
+
 } // namespace
 
 std::vector<LoggedAccess> readAccessLog(std::string_view log, std::uint64_t count,
@@ -79,7 +99,7 @@ std::vector<LoggedAccess> readAccessLog(std::string_view log, std::uint64_t coun
 }
 
 void AccessLog::append(const wire::Fields& request, const std::optional<wire::Fields>& reply) {
-    std::vector<std::string_view> req(request.begin(), request.end());
+    const std::vector<std::string_view> req(request.begin(), request.end());
     if (!reply) {
         append(req, nullptr);
         return;
@@ -196,34 +216,6 @@ std::optional<WatchedAttrIo::Fields> WatchedAttrIo::call(const Fields& request, 
     progress_.done.store(seq + 1, std::memory_order_release);
     return reply;
 }
-
-} // namespace mdevmc
-
-namespace mdevmc {
-
-namespace {
-
-// A number as the wire writes it (decimal), kept beside the views of an
-// entry's fields.
-class NumText {
-public:
-    std::string_view set(long long v) {
-        const auto [end, ec] = std::to_chars(buf_.data(), buf_.data() + buf_.size(), v);
-        size_ = ec == std::errc() ? static_cast<std::size_t>(end - buf_.data()) : 0;
-        return {buf_.data(), size_};
-    }
-
-private:
-    std::array<char, 24> buf_{};
-    std::size_t size_ = 0;
-};
-
-// The errno a failed reply carries: EIO for an error without one.
-int replyErrno(const Error& e) {
-    return e.err != 0 ? e.err : EIO;
-}
-
-} // namespace
 
 bool WatchedAttrIo::replayAnswersNext() const {
     return replaying_ && (next_ < replay_.size() || (late_ && next_ == replay_.size()));
