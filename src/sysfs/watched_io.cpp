@@ -141,8 +141,10 @@ void AccessLog::append(std::span<const std::string_view> request,
     };
     const auto put = [&p, &put32](std::string_view f) {
         put32(f.size());
-        std::memcpy(p, f.data(), f.size());
-        p += f.size();
+        if (!f.empty()) { // an empty view may have no data at all
+            std::memcpy(p, f.data(), f.size());
+            p += f.size();
+        }
     };
     put32(body);
     put32(2 + request.size() + (reply != nullptr ? reply->size() : 0));
