@@ -111,12 +111,8 @@ void AccessLog::append(const wire::Fields& request, const std::optional<wire::Fi
 
 void AccessLog::append(std::span<const std::string_view> request,
                        const std::span<const std::string_view>* reply) {
-    std::array<char, 24> count_text{};
-    const auto [count_end, ec] =
-        std::to_chars(count_text.data(), count_text.data() + count_text.size(), request.size());
-    const std::string_view count(
-        count_text.data(),
-        ec == std::errc() ? static_cast<std::size_t>(count_end - count_text.data()) : 0);
+    NumText count_text;
+    const std::string_view count = count_text.set(static_cast<long long>(request.size()));
     const std::string_view status = reply != nullptr ? "ok" : "timeout";
     std::size_t body = 4 + (4 + status.size()) + (4 + count.size());
     for (const auto f : request) {
@@ -239,7 +235,6 @@ Result<DirProbe> WatchedAttrIo::readLinksIn(std::string_view rel,
 Result<DirProbe> WatchedAttrIo::probe(char op, std::string_view rel,
                                       const std::vector<std::string>& links,
                                       const std::vector<std::string>& files, Deadline deadline) {
-    // The fields of request and reply (wire::serve's), as views.
     constexpr std::size_t kMaxNames = 8;
     const bool whole = op == 'P';
     if (replayAnswersNext() || deadline.expired() || links.size() > kMaxNames ||
@@ -256,6 +251,7 @@ Result<DirProbe> WatchedAttrIo::probe(char op, std::string_view rel,
     Result<DirProbe> r =
         whole ? direct::probeDir(root_, rel, links, files) : direct::readLinksIn(root_, rel, links);
 
+    // The fields of request and reply (wire::serve's), as views.
     std::array<NumText, 2 + 2 * kMaxNames> nums;
     std::size_t used = 0;
     const std::string_view op_text = whole ? "P" : "p";
