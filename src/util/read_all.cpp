@@ -3,23 +3,39 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace mdevmc {
 
 BoundedRead readAllBounded(int fd, std::size_t limit) {
-    // Read into a buffer on the stack and append what came: growing the
-    // string first would zero-fill pages that the read then overwrites (a
-    // third of the hook's page faults for a small document).
-    std::array<char, 65536> chunk; // NOLINT(cppcoreguidelines-pro-type-member-init)
+    // What FD already holds (FIONREAD: the bytes a pipe buffers, what is
+    // left of a file) is read straight into the string, grown by that
+    // much; the rest, when nothing is there yet or at the end, through a
+    // page on the stack.  Each page of the document is so faulted in once:
+    // a whole chunk on the stack would fault in as many pages again, and
+    // growing the string by a chunk would zero-fill pages no byte reaches.
+    std::array<char, 4096> small; // NOLINT(cppcoreguidelines-pro-type-member-init)
     BoundedRead out;
     // Reading one byte past LIMIT tells "exactly LIMIT" from "more".
     const std::size_t want = limit == static_cast<std::size_t>(-1) ? limit : limit + 1;
     while (out.data.size() < want) {
-        const std::size_t ask = std::min(chunk.size(), want - out.data.size());
-        const ssize_t n = ::read(fd, chunk.data(), ask);
+        const std::size_t room = want - out.data.size();
+        int ready = 0;
+        ssize_t n = 0;
+        if (::ioctl(fd, FIONREAD, &ready) == 0 && ready > 0) {
+            const std::size_t at = out.data.size();
+            const std::size_t ask = std::min(static_cast<std::size_t>(ready), room);
+            out.data.resize(at + ask);
+            n = ::read(fd, out.data.data() + at, ask);
+            out.data.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+        } else {
+            n = ::read(fd, small.data(), std::min(small.size(), room));
+            if (n > 0) {
+                out.data.append(small.data(), static_cast<std::size_t>(n));
+            }
+        }
         if (n > 0) {
-            out.data.append(chunk.data(), static_cast<std::size_t>(n));
             continue;
         }
         if (n == 0) {

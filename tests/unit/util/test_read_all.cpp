@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <string>
 #include <thread>
@@ -93,6 +94,36 @@ TEST(ReadAllBounded, LargeInputInManyReads) {
     writer.join();
     EXPECT_FALSE(r.too_large);
     EXPECT_EQ(r.data, big);
+}
+
+TEST(ReadAllBounded, ReadsAFileInWholeAndBounded) {
+    // A file tells how much is left of it (FIONREAD), as a pipe tells what
+    // it holds.
+    char path[] = "/tmp/mdevmc-read-all-XXXXXX";
+    const UniqueFd fd(::mkstemp(path));
+    ASSERT_TRUE(fd.valid());
+    ::unlink(path);
+    std::string text(100000, 'f');
+    text[0] = '<';
+    text.back() = '>';
+    put(fd.get(), text);
+    ASSERT_EQ(::lseek(fd.get(), 0, SEEK_SET), 0);
+    const BoundedRead whole = readAllBounded(fd.get(), 200000);
+    EXPECT_EQ(whole.data, text);
+    EXPECT_FALSE(whole.too_large);
+    ASSERT_EQ(::lseek(fd.get(), 1, SEEK_SET), 1);
+    const BoundedRead cut = readAllBounded(fd.get(), 50000);
+    EXPECT_TRUE(cut.too_large);
+    EXPECT_EQ(cut.data, text.substr(1, 50001));
+}
+
+TEST(ReadAllBounded, ReadsWhatCannotTellItsSize) {
+    // /dev/zero answers FIONREAD with an error: it is read a page at a time.
+    const UniqueFd fd(::open("/dev/zero", O_RDONLY | O_CLOEXEC));
+    ASSERT_TRUE(fd.valid());
+    const BoundedRead r = readAllBounded(fd.get(), 10000);
+    EXPECT_TRUE(r.too_large);
+    EXPECT_EQ(r.data, std::string(10001, '\0'));
 }
 
 TEST(ReadAllBounded, ReportsAReadError) {
